@@ -1,0 +1,85 @@
+"""Read queries for the storefront's product listings (HackSoft styleguide: selectors for reads).
+
+Listings are served from the database, not Haystack (its SimpleEngine lists no products,
+django-oscar #4366), and load everything a product card shows in a fixed number of queries:
+product class and options (Oscar's ``base_queryset``), stock records, images, cooperative and
+county. A page of 24 products costs the same number of queries as a page of 2.
+"""
+
+from django.db.models import Min, Q, QuerySet
+from django.utils import timezone
+from oscar.core.loading import get_model
+
+Product = get_model("catalogue", "Product")
+Category = get_model("catalogue", "Category")
+
+SORT_CHOICES = {
+    "default": ("-priority", "-date_created", "-id"),
+    "newest": ("-date_created", "-id"),
+    "price-asc": ("min_price", "-priority", "-id"),
+    "price-desc": ("-min_price", "-priority", "-id"),
+    "title": ("title", "id"),
+}
+
+
+def product_cards(queryset: QuerySet | None = None) -> QuerySet:
+    """Browsable products with everything a product card needs, loaded in bulk."""
+    if queryset is None:
+        queryset = Product.objects.all()
+    return (
+        queryset.browsable()
+        .base_queryset()
+        .select_related("cooperative", "origin_county")
+    )
+
+
+def product_list(
+    *,
+    category=None,
+    query: str = "",
+    county_slug: str = "",
+    cooperative_slug: str = "",
+    sort: str = "default",
+) -> QuerySet:
+    """Products for the catalogue, a category (and its subcategories), a search or a filter."""
+    queryset = Product.objects.all()
+    if category is not None:
+        subtree = Category.objects.filter(path__startswith=category.path, depth__gte=category.depth)
+        queryset = queryset.filter(
+            Q(categories__in=subtree) | Q(parent__categories__in=subtree)
+        ).distinct()
+    for term in (query or "").split():
+        queryset = queryset.filter(
+            Q(title__icontains=term)
+            | Q(description__icontains=term)
+            | Q(specification__icontains=term)
+            | Q(cooperative__name__icontains=term)
+            | Q(origin_county__name__icontains=term)
+            | Q(categories__name__icontains=term)
+        ).distinct()
+    if county_slug:
+        queryset = queryset.filter(origin_county__slug=county_slug)
+    if cooperative_slug:
+        queryset = queryset.filter(cooperative__slug=cooperative_slug)
+    ordering = SORT_CHOICES.get(sort, SORT_CHOICES["default"])
+    if "min_price" in " ".join(ordering):
+        queryset = queryset.annotate(min_price=Min("stockrecords__price"))
+    return product_cards(queryset).order_by(*ordering)
+
+
+def certified_products(limit: int = 8) -> list:
+    """Products whose poverty-alleviation certification is valid today, newest first."""
+    today = timezone.localdate()
+    return list(
+        product_cards()
+        .exclude(certification_number="")
+        .filter(certification_valid_until__gte=today)
+        .order_by("-priority", "-date_created", "-id")[:limit]
+    )
+
+
+def product_detail_queryset() -> QuerySet:
+    """Products for the product page, with origin and cooperative in the same query."""
+    return Product.objects.select_related(
+        "product_class", "cooperative", "cooperative__county", "origin_county", "parent"
+    ).prefetch_related("stockrecords", "images")

@@ -1,0 +1,16 @@
+"""Signal receivers: a product's cooperative follows the partner of its stock record."""
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from oscar.core.loading import get_model
+
+from .services import attach_product_to_partner_cooperative
+
+StockRecord = get_model("partner", "StockRecord")
+
+
+@receiver(post_save, sender=StockRecord, dispatch_uid="cooperatives.stockrecord_cooperative")
+def stockrecord_saved(sender, instance, raw=False, **kwargs):
+    if raw:  # loading fixtures
+        return
+    attach_product_to_partner_cooperative(instance)

@@ -1,0 +1,63 @@
+"""Chinese addresses on Oscar's address models.
+
+Oscar's address fields are used as: 收货人 = ``first_name``, 省 = ``state``, 市 = ``line4`` (Oscar's
+"city"), 区/县 = ``line3``, 详细地址 = ``line1`` (street, building, room), ``line2`` unused,
+postcode optional, country China. Displayed in Chinese order: largest unit first, no commas.
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+# Mainland mobile numbers: 11 digits starting 13-19, optionally written with +86 / 0086.
+MAINLAND_MOBILE_RE = re.compile(r"^(?:\+?86|0086)?(1[3-9]\d{9})$")
+
+
+def normalise_mainland_mobile(value: str) -> str:
+    """Return the 11-digit mainland mobile number in ``value`` or raise ValidationError."""
+    digits = re.sub(r"[\s\-()]", "", str(value or ""))
+    match = MAINLAND_MOBILE_RE.match(digits)
+    if not match:
+        raise ValidationError(
+            _("Enter a mainland China mobile number: 11 digits starting with 13–19."),
+            code="invalid_mobile",
+        )
+    return match.group(1)
+
+
+class ChineseAddressMixin:
+    """Display and summarise an Oscar address the Chinese way: 省 市 区 详细地址."""
+
+    # Fields shown, in order; the salutation (recipient) is shown apart by templates.
+    base_fields = ["salutation", "state", "line4", "line3", "line1", "line2", "postcode"]
+    region_fields = ("state", "line4", "line3")
+
+    @property
+    def summary(self):
+        return " ".join(self.active_address_fields())
+
+    @property
+    def region(self):
+        """省 市 区 on one line, without repeating a municipality (北京市 北京市 → 北京市)."""
+        parts = []
+        for value in self.get_address_field_values(self.region_fields):
+            if value not in parts:
+                parts.append(value)
+        return " ".join(parts)
+
+    @property
+    def chinese_lines(self):
+        """[recipient and phone, region, detail, postcode] with empty parts removed."""
+        phone = getattr(self, "phone_number", None)
+        head = " ".join(p for p in [self.salutation, self.mobile_display(phone)] if p)
+        detail = " ".join(self.get_address_field_values(["line1", "line2"]))
+        postcode = f"邮编 {self.postcode}" if self.postcode else ""
+        return [line for line in (head, self.region, detail, postcode) if line]
+
+    @staticmethod
+    def mobile_display(phone):
+        if not phone:
+            return ""
+        national = getattr(phone, "national_number", None)
+        return str(national) if national else str(phone)

@@ -1,0 +1,15 @@
+"""Celery application (cookiecutter-django's wiring).
+
+Configuration comes from Django settings prefixed ``CELERY_``. With no broker configured
+(``CELERY_BROKER_URL``/``REDIS_URL`` unset) tasks run eagerly in-process, so the demo needs no Redis.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
+
+app = Celery("shop")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,26 @@
+from django.apps import apps
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from catalog.views import CatalogueView
+from cooperatives import dashboard as cooperatives_dashboard
+
+from . import views
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("cooperatives/", include("cooperatives.urls")),
+    path("dashboard/cooperatives/", include(cooperatives_dashboard)),
+    # Search is served from the database like the catalogue (Haystack's SimpleEngine is not
+    # used); this shadows Oscar's /search/ so its templates' {% url 'search:search' %} land here.
+    path("search/", CatalogueView.as_view(), name="product-search"),
+    path("", include(apps.get_app_config("oscar").urls[0])),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

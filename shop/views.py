@@ -1,6 +1,6 @@
 """Site-wide views: the home page and the health check."""
 
-from django.db import connection
+from django.db import connection, transaction
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
@@ -22,6 +22,7 @@ class HomeView(TemplateView):
 
 
 @never_cache
+@transaction.non_atomic_requests
 def healthz(request):
     """Liveness with a database round trip: 200 {"status": "ok"} or 503."""
     try:

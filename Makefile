@@ -1,0 +1,49 @@
+# Jingmeng Market (京蒙优选). `make run` starts the demo store, `make test` runs every test.
+# Each target creates .venv and installs what it needs on first use.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_ENV := DEBUG=true
+
+.PHONY: run test lint install system-deps messages migrate demo clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) system-deps
+
+system-deps:
+	@scripts/system-deps.sh
+
+messages: $(STAMP)
+	@if command -v msgfmt >/dev/null; then \
+		$(BIN)/python manage.py compilemessages --ignore=.venv --verbosity 0; fi
+
+migrate: install messages
+	@mkdir -p var/media var/static
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(DEMO_ENV) $(BIN)/python manage.py load_demo
+
+run: demo
+	@echo "Jingmeng Market: http://$(HOST):$(PORT)/  (dashboard: /dashboard/, Ctrl-C to stop)"
+	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install messages
+	@mkdir -p var
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run --settings=shop.settings
+
+clean:
+	rm -rf $(VENV) var

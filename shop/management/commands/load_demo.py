@@ -1,0 +1,181 @@
+"""python manage.py load_demo — idempotent demo data for Jingmeng Market.
+
+Counties with their leagues and Beijing pairings, cooperatives (each an Oscar partner), categories,
+products with stock, prices, specifications and generated pictures, and one user per role.
+Running it again changes nothing that is already there (matched by natural keys).
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.sites.models import Site
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from oscar.apps.catalogue.categories import create_from_breadcrumbs
+from oscar.core.loading import get_model
+
+from cooperatives.models import Cooperative, County
+from cooperatives.services import add_cooperative_manager
+from cooperatives.validators import uscc_check_char
+from shop.demo import data, images
+
+Product = get_model("catalogue", "Product")
+ProductClass = get_model("catalogue", "ProductClass")
+ProductCategory = get_model("catalogue", "ProductCategory")
+ProductImage = get_model("catalogue", "ProductImage")
+StockRecord = get_model("partner", "StockRecord")
+UserAddress = get_model("address", "UserAddress")
+Country = get_model("address", "Country")
+User = get_user_model()
+
+ROLE_GROUPS = {"host": "主播", "official": "帮扶干部"}
+
+
+def demo_credit_code(region_code: str, serial: int) -> str:
+    """A well-formed, made-up unified social credit code: 93 = farmers' cooperative."""
+    first17 = f"93{region_code}MA0{serial:05d}X"
+    return first17 + uscc_check_char(first17)
+
+
+class Command(BaseCommand):
+    help = "Load (or top up) the demo data: cooperatives, products with pictures, one user per role."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            self.site()
+            counties = self.counties()
+            cooperatives = self.cooperatives(counties)
+            created = self.products(cooperatives)
+            self.users(cooperatives)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {len(counties)} counties, {len(cooperatives)} cooperatives, "
+                f"{Product.objects.count()} products ({created} new)."
+            )
+        )
+        if not images.cjk_font_path():
+            self.stdout.write(
+                self.style.WARNING("No CJK font found: product pictures use pinyin names.")
+            )
+        self.stdout.write("\nDemo sign-ins (email / password):")
+        for role, email, password, *_ in data.USERS:
+            self.stdout.write(f"  {role:<9} {email:<28} {password}")
+
+    def site(self):
+        Site.objects.update_or_create(
+            pk=1, defaults={"domain": "127.0.0.1:8000", "name": "京蒙优选"}
+        )
+
+    def counties(self):
+        counties = {}
+        for name, league, region_code, district in data.COUNTIES:
+            counties[name], _ = County.objects.update_or_create(
+                name=name,
+                defaults={
+                    "league": league,
+                    "region_code": region_code,
+                    "beijing_district": district,
+                },
+            )
+        return counties
+
+    def cooperatives(self, counties):
+        cooperatives = {}
+        for serial, row in enumerate(data.COOPERATIVES, start=1):
+            key, name, county, village, tagline, story, share, colour = row
+            county = counties[county]
+            cooperative = Cooperative.objects.filter(name=name).first()
+            if cooperative is None:
+                cooperative = Cooperative(
+                    name=name,
+                    county=county,
+                    credit_code=demo_credit_code(county.region_code, serial),
+                    village=village,
+                    tagline=tagline,
+                    story=story,
+                    benefit_share=share,
+                )
+                cooperative.full_clean(exclude=["partner"])
+                cooperative.logo.save(
+                    f"{cooperative.slug or key}.jpg",
+                    images.logo_picture(county.name, colour),
+                    save=False,
+                )
+                cooperative.save()
+            cooperatives[key] = (cooperative, colour)
+        return cooperatives
+
+    def products(self, cooperatives):
+        product_class, _ = ProductClass.objects.get_or_create(
+            name="农产品", defaults={"requires_shipping": True, "track_stock": True}
+        )
+        categories = {
+            name: create_from_breadcrumbs(name) for name in data.CATEGORIES
+        }
+        valid_until = timezone.localdate() + timedelta(days=365)
+        created = 0
+        for number, row in enumerate(data.PRODUCTS, start=1):
+            (key, category, title, spec, price, stock, season, storage, certified, text) = row
+            cooperative, colour = cooperatives[key]
+            upc = f"JM{number:04d}"
+            product = Product.objects.filter(upc=upc).first()
+            if product is not None:
+                continue
+            product = Product.objects.create(
+                upc=upc,
+                title=title,
+                description=text,
+                product_class=product_class,
+                cooperative=cooperative,
+                origin_county=cooperative.county,
+                specification=spec,
+                harvest_season=season,
+                storage=storage,
+                certification_number=(
+                    f"扶贫产品认定 {cooperative.county.region_code}-{number:04d}" if certified else ""
+                ),
+                certification_valid_until=valid_until if certified else None,
+                priority=10 if certified else 0,
+            )
+            ProductCategory.objects.create(product=product, category=categories[category])
+            StockRecord.objects.create(
+                product=product,
+                partner=cooperative.partner,
+                partner_sku=upc,
+                price=Decimal(price),
+                price_currency="CNY",
+                num_in_stock=stock,
+                low_stock_threshold=20,
+            )
+            picture = images.product_picture(
+                title, spec, f"{cooperative.county.league} {cooperative.county.name}", colour
+            )
+            image = ProductImage(product=product, display_order=0, caption=title)
+            image.original.save(f"{upc.lower()}.jpg", picture, save=True)
+            created += 1
+        return created
+
+    def users(self, cooperatives):
+        for role, email, password, first_name, last_name in data.USERS:
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User(username=email.split("@")[0], email=email)
+                user.set_password(password)
+            user.first_name, user.last_name = first_name, last_name
+            user.is_staff = user.is_superuser = role == "admin"
+            user.save()
+            if role in data.MANAGED:
+                add_cooperative_manager(cooperatives[data.MANAGED[role]][0], user)
+            if role in ROLE_GROUPS:
+                user.groups.add(Group.objects.get_or_create(name=ROLE_GROUPS[role])[0])
+            if role == "consumer" and not user.addresses.exists():
+                address = UserAddress(
+                    user=user,
+                    country=Country.objects.get(iso_3166_1_a2="CN"),
+                    is_default_for_shipping=True,
+                    **data.CONSUMER_ADDRESS,
+                )
+                address.save()

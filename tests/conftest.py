@@ -1,0 +1,131 @@
+"""Shared fixtures. Service-backed tests skip with a reason when the service is absent, except
+under CI (CI=true), where every service must be there and a missing one fails the run."""
+
+import os
+import shutil
+
+import pytest
+from django.contrib.auth.models import Group
+from oscar.apps.catalogue.categories import create_from_breadcrumbs
+
+from cooperatives.services import add_cooperative_manager
+
+from .factories import CooperativeFactory, UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def require_service(available: bool, reason: str):
+    """Skip when a service is missing on a developer's machine; fail when it is missing in CI."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (CI must have it; see .ci/run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded and generated files go to a temporary folder, never to var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def cooperative(db):
+    return CooperativeFactory()
+
+
+@pytest.fixture
+def other_cooperative(db):
+    return CooperativeFactory()
+
+
+@pytest.fixture
+def manager(cooperative):
+    user = UserFactory(email="manager@example.com")
+    add_cooperative_manager(cooperative, user)
+    return user
+
+
+@pytest.fixture
+def other_manager(other_cooperative):
+    user = UserFactory(email="other-manager@example.com")
+    add_cooperative_manager(other_cooperative, user)
+    return user
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(is_staff=True, is_superuser=True, email="staff@example.com")
+
+
+@pytest.fixture
+def consumer(db):
+    return UserFactory(email="consumer@example.com")
+
+
+@pytest.fixture
+def official(db):
+    user = UserFactory(email="official@example.com")
+    user.groups.add(Group.objects.get_or_create(name="帮扶干部")[0])
+    return user
+
+
+@pytest.fixture
+def vegetables(db):
+    return create_from_breadcrumbs("蔬菜")
+
+
+@pytest.fixture
+def chromium_path():
+    available = bool(shutil.which(CHROMIUM) or os.path.exists(CHROMIUM))
+    require_service(available, f"Chromium not found at {CHROMIUM}; install Debian's chromium")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _eager_celery():
+    """Unit tests run Celery tasks in-process; integration tests start a real worker themselves."""
+    from shop.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright launches Debian's Chromium (Playwright cannot download its own here)."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """A phone: most Beijing shoppers buy on one."""
+    return {
+        **browser_context_args,
+        "viewport": {"width": 390, "height": 844},
+        "locale": "zh-CN",
+        "timezone_id": "Asia/Shanghai",
+        "is_mobile": True,
+        "has_touch": True,
+    }

@@ -1,0 +1,96 @@
+"""factory_boy factories for the project's models (Oscar's own factories for the rest)."""
+
+import itertools
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from oscar.core.loading import get_model
+
+from cooperatives.models import Cooperative, County
+from cooperatives.validators import uscc_check_char
+
+Product = get_model("catalogue", "Product")
+ProductClass = get_model("catalogue", "ProductClass")
+ProductCategory = get_model("catalogue", "ProductCategory")
+Category = get_model("catalogue", "Category")
+StockRecord = get_model("partner", "StockRecord")
+
+_serial = itertools.count(1)
+PASSWORD = "pass-word-123"
+
+
+def make_credit_code(region_code="150927"):
+    first17 = f"93{region_code}MA0{next(_serial):05d}X"
+    return first17 + uscc_check_char(first17)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    password = factory.django.Password(PASSWORD)
+
+    class Meta:
+        model = get_user_model()
+
+
+class CountyFactory(factory.django.DjangoModelFactory):
+    name = factory.Sequence(lambda n: f"测试旗{n}")
+    league = "乌兰察布市"
+    region_code = "150927"
+    beijing_district = "房山区"
+
+    class Meta:
+        model = County
+
+
+class CooperativeFactory(factory.django.DjangoModelFactory):
+    name = factory.Sequence(lambda n: f"测试种植专业合作社{n}")
+    county = factory.SubFactory(CountyFactory)
+    credit_code = factory.LazyAttribute(lambda o: make_credit_code(o.county.region_code))
+    tagline = "草原好物"
+    story = "合作社的故事。"
+    benefit_share = Decimal("0.1000")
+
+    class Meta:
+        model = Cooperative
+
+
+class ProductClassFactory(factory.django.DjangoModelFactory):
+    name = "农产品"
+    requires_shipping = True
+    track_stock = True
+
+    class Meta:
+        model = ProductClass
+        django_get_or_create = ("name",)
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    title = factory.Sequence(lambda n: f"草原胡萝卜{n}号")
+    upc = factory.Sequence(lambda n: f"T{n:06d}")
+    product_class = factory.SubFactory(ProductClassFactory)
+    structure = "standalone"
+    is_public = True
+    specification = "5斤装"
+
+    class Meta:
+        model = Product
+
+
+def make_product(cooperative=None, *, price="29.90", num_in_stock=100, categories=(), **fields):
+    """A public product on sale at ``cooperative`` (a stock record at its Oscar partner)."""
+    cooperative = cooperative or CooperativeFactory()
+    product = ProductFactory(**fields)
+    for category in categories:
+        ProductCategory.objects.create(product=product, category=category)
+    StockRecord.objects.create(
+        product=product,
+        partner=cooperative.partner,
+        partner_sku=product.upc,
+        price=Decimal(price),
+        price_currency="CNY",
+        num_in_stock=num_in_stock,
+    )
+    product.refresh_from_db()
+    return product

@@ -1,0 +1,65 @@
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.db.utils import OperationalError
+from django.template import Context, Template
+from django.utils import translation
+
+from shop.text import pinyin_slugify
+from tests.factories import make_product
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_checks_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_reports_a_broken_database(client):
+    with mock.patch("shop.views.connection.cursor", side_effect=OperationalError("down")):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "error"
+
+
+def test_home_is_chinese_with_yuan_prices(client, cooperative):
+    make_product(
+        cooperative, title="察右中旗胡萝卜", price="29.90",
+        certification_number="扶贫产品认定 1", certification_valid_until="2999-12-31",
+    )
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="zh-hans"' in html
+    assert "京蒙优选" in html
+    assert "察右中旗胡萝卜" in html
+    assert "¥29.90" in html
+    assert cooperative.name in html  # featured cooperatives
+
+
+def test_english_only_when_chosen(client):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    html = client.get("/").content.decode()
+    assert '<html lang="en"' in html
+    assert "Jingmeng Market" in html
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_currency_is_yuan_in_every_language(language):
+    template = Template("{% load currency_filters %}{{ value|currency }}")
+    with translation.override(language):
+        assert template.render(Context({"value": Decimal("1234.5")})) == "¥1,234.50"
+
+
+def test_slugs_are_pinyin():
+    assert pinyin_slugify("察右中旗胡萝卜 5斤装") == "cha-you-zhong-qi-hu-luo-bo-5-jin-zhuang"
+    assert pinyin_slugify("烟薯25号") == "yan-shu-25-hao"
+
+
+def test_product_urls_use_pinyin_slugs(cooperative):
+    product = make_product(cooperative, title="武川雪菊茶")
+    assert product.get_absolute_url() == f"/catalogue/wu-chuan-xue-ju-cha_{product.pk}/"

@@ -1,5 +1,17 @@
-import oscar.apps.dashboard.apps as apps
+from django.apps import apps as django_apps
+from django.urls import include, path
+from oscar.apps.dashboard import apps
 
 
 class DashboardConfig(apps.DashboardConfig):
+    """Oscar's dashboard, forked to add the project's own dashboard sections."""
+
     name = "dashboard"
+
+    def ready(self):
+        super().ready()
+        self.cooperatives_app = django_apps.get_app_config("cooperatives_dashboard")
+
+    def get_urls(self):
+        urls = [path("cooperatives/", include(self.cooperatives_app.urls[0]))]
+        return super().get_urls() + self.post_process_urls(urls)

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "oscar.apps.dashboard.vouchers.apps.VouchersDashboardConfig",
     "oscar.apps.dashboard.communications.apps.CommunicationsDashboardConfig",
     "oscar.apps.dashboard.shipping.apps.ShippingDashboardConfig",
+    "dashboard.cooperatives.apps.CooperativesDashboardConfig",
     "widget_tweaks",
     "haystack",
     "treebeard",
@@ -268,7 +269,7 @@ OSCAR_DASHBOARD_NAVIGATION = [
         "label": _("Cooperatives"),
         "icon": "fas fa-seedling",
         "children": [
-            {"label": _("Cooperatives"), "url_name": "cooperatives-dashboard:cooperative-list"},
+            {"label": _("Cooperatives"), "url_name": "dashboard:cooperative-list"},
         ],
     },
 ]
@@ -279,5 +280,6 @@ HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.
 HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"
 
 THUMBNAIL_KVSTORE = "sorl.thumbnail.kvstores.cached_db_kvstore.KVStore"
+THUMBNAIL_CACHE = "default"
 THUMBNAIL_PRESERVE_FORMAT = True
 THUMBNAIL_QUALITY = 85

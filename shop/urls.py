@@ -5,7 +5,6 @@ from django.contrib import admin
 from django.urls import include, path
 
 from catalog.views import CatalogueView
-from cooperatives import dashboard as cooperatives_dashboard
 
 from . import views
 
@@ -15,7 +14,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("cooperatives/", include("cooperatives.urls")),
-    path("dashboard/cooperatives/", include(cooperatives_dashboard)),
     # Search is served from the database like the catalogue (Haystack's SimpleEngine is not
     # used); this shadows Oscar's /search/ so its templates' {% url 'search:search' %} land here.
     path("search/", CatalogueView.as_view(), name="product-search"),

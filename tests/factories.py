@@ -78,15 +78,15 @@ class ProductFactory(factory.django.DjangoModelFactory):
         model = Product
 
 
-def make_product(cooperative=None, *, price="29.90", num_in_stock=100, categories=(), **fields):
-    """A public product on sale at ``cooperative`` (a stock record at its Oscar partner)."""
-    cooperative = cooperative or CooperativeFactory()
+def make_product(seller=None, *, price="29.90", num_in_stock=100, categories=(), **fields):
+    """A public product on sale by the cooperative ``seller`` (a stock record at its partner)."""
+    seller = seller or CooperativeFactory()
     product = ProductFactory(**fields)
     for category in categories:
         ProductCategory.objects.create(product=product, category=category)
     StockRecord.objects.create(
         product=product,
-        partner=cooperative.partner,
+        partner=seller.partner,
         partner_sku=product.upc,
         price=Decimal(price),
         price_currency="CNY",

@@ -1,4 +1,4 @@
-"""Staff dashboard pages for cooperatives, in Oscar's dashboard look (staff only).
+"""Dashboard pages for cooperatives (staff only: see apps.py for the permissions).
 
 Managers are added through Oscar's own partner pages (a cooperative's partner users), which this
 list links to; what managers themselves may see is Oscar's partner-scoped catalogue dashboard.
@@ -6,14 +6,12 @@ list links to; what managers themselves may see is Oscar's partner-scoped catalo
 
 from django import forms
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Count
-from django.urls import path, reverse_lazy
-from django.utils.decorators import method_decorator
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView, ListView, UpdateView
 
-from .models import Cooperative
+from cooperatives.models import Cooperative
 
 
 class CooperativeForm(forms.ModelForm):
@@ -33,9 +31,8 @@ class CooperativeForm(forms.ModelForm):
         ]
 
 
-@method_decorator(staff_member_required(login_url=reverse_lazy("customer:login")), name="dispatch")
 class CooperativeListView(ListView):
-    template_name = "cooperatives/dashboard/cooperative_list.html"
+    template_name = "oscar/dashboard/cooperatives/cooperative_list.html"
     context_object_name = "cooperatives"
     paginate_by = 50
 
@@ -51,8 +48,8 @@ class CooperativeListView(ListView):
 class _CooperativeFormMixin:
     model = Cooperative
     form_class = CooperativeForm
-    template_name = "cooperatives/dashboard/cooperative_form.html"
-    success_url = reverse_lazy("cooperatives-dashboard:cooperative-list")
+    template_name = "oscar/dashboard/cooperatives/cooperative_form.html"
+    success_url = reverse_lazy("dashboard:cooperative-list")
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -60,19 +57,10 @@ class _CooperativeFormMixin:
         return response
 
 
-@method_decorator(staff_member_required(login_url=reverse_lazy("customer:login")), name="dispatch")
 class CooperativeCreateView(_CooperativeFormMixin, CreateView):
     pass
 
 
-@method_decorator(staff_member_required(login_url=reverse_lazy("customer:login")), name="dispatch")
 class CooperativeUpdateView(_CooperativeFormMixin, UpdateView):
     pass
 
-
-app_name = "cooperatives-dashboard"
-urlpatterns = [
-    path("", CooperativeListView.as_view(), name="cooperative-list"),
-    path("create/", CooperativeCreateView.as_view(), name="cooperative-create"),
-    path("<int:pk>/", CooperativeUpdateView.as_view(), name="cooperative-update"),
-]

@@ -26,11 +26,7 @@ def product_cards(queryset: QuerySet | None = None) -> QuerySet:
     """Browsable products with everything a product card needs, loaded in bulk."""
     if queryset is None:
         queryset = Product.objects.all()
-    return (
-        queryset.browsable()
-        .base_queryset()
-        .select_related("cooperative", "origin_county")
-    )
+    return queryset.browsable().base_queryset().select_related("cooperative", "origin_county")
 
 
 def product_list(

@@ -118,6 +118,18 @@ class Cooperative(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        """Every cooperative is an Oscar partner, created with it; their names stay equal."""
+        Partner = get_model("partner", "Partner")
+        if not self.slug:
+            self.slug = pinyin_slugify(self.name)
+        with transaction.atomic():
+            if self.partner_id is None:
+                self.partner = Partner.objects.create(name=self.name)
+            elif self.partner.name != self.name:
+                Partner.objects.filter(pk=self.partner_id).update(name=self.name)
+            super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("cooperatives:detail", kwargs={"slug": self.slug})
 
@@ -128,15 +140,3 @@ class Cooperative(models.Model):
     def clean(self):
         if self.credit_code:
             self.credit_code = self.credit_code.strip().upper()
-
-    def save(self, *args, **kwargs):
-        """Every cooperative is an Oscar partner: create it with the cooperative, keep names equal."""
-        Partner = get_model("partner", "Partner")
-        if not self.slug:
-            self.slug = pinyin_slugify(self.name)
-        with transaction.atomic():
-            if self.partner_id is None:
-                self.partner = Partner.objects.create(name=self.name)
-            elif self.partner.name != self.name:
-                Partner.objects.filter(pk=self.partner_id).update(name=self.name)
-            super().save(*args, **kwargs)

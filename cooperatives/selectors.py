@@ -36,9 +36,7 @@ def featured_cooperatives(limit: int = 6) -> list:
 
 def leagues_with_cooperatives() -> list[str]:
     """Leagues that have an active cooperative, in Inner Mongolia's usual order."""
-    present = set(
-        Cooperative.objects.active().values_list("county__league", flat=True).distinct()
-    )
+    present = set(Cooperative.objects.active().values_list("county__league", flat=True).distinct())
     return [league for league in LEAGUES if league in present]
 
 

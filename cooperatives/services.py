@@ -39,7 +39,7 @@ def managers_group() -> Group:
 
 @transaction.atomic
 def add_cooperative_manager(cooperative: Cooperative, user) -> None:
-    """Make ``user`` a manager of ``cooperative``: a user of its Oscar partner, with dashboard access.
+    """Make ``user`` a manager of ``cooperative``: a user of its partner, with dashboard access.
 
     Oscar's dashboard then shows them only the products and orders of their own partner.
     """

@@ -15,7 +15,7 @@ def uscc_check_char(first17: str) -> str:
 
 
 def validate_uscc(value: str) -> None:
-    """Validate a 统一社会信用代码: length, character set, six-digit region code, check character."""
+    """Validate a 统一社会信用代码: length, characters, region code, check character."""
     code = (value or "").strip().upper()
     if len(code) != 18:
         raise ValidationError(

@@ -1,7 +1,8 @@
 """Celery application (cookiecutter-django's wiring).
 
 Configuration comes from Django settings prefixed ``CELERY_``. With no broker configured
-(``CELERY_BROKER_URL``/``REDIS_URL`` unset) tasks run eagerly in-process, so the demo needs no Redis.
+(``CELERY_BROKER_URL``/``REDIS_URL`` unset) tasks run eagerly in-process: the demo needs no
+Redis.
 """
 
 import os

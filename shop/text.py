@@ -7,7 +7,7 @@ SLUG_MAX_LENGTH = 80
 
 
 def pinyin_slugify(value, allow_unicode=False):
-    """Slugify Chinese text as pinyin: "察右中旗胡萝卜 5斤装" -> "cha-you-zhong-qi-hu-luo-bo-5-jin-zhuang".
+    """Slugify Chinese text as pinyin: "胡萝卜 5斤装" -> "hu-luo-bo-5-jin-zhuang".
 
     Oscar's default slugifier drops Chinese characters entirely, which gives empty or clashing
     slugs; pinyin keeps URLs readable and ASCII (they are shared in WeChat and livestream chats).

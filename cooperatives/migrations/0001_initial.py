@@ -8,52 +8,169 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('partner', '0007_partneraddress_code'),
+        ("partner", "0007_partneraddress_code"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='County',
+            name="County",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, unique=True, verbose_name='county')),
-                ('slug', models.SlugField(blank=True, max_length=80, unique=True, verbose_name='slug')),
-                ('league', models.CharField(choices=[('呼和浩特市', '呼和浩特市'), ('包头市', '包头市'), ('乌海市', '乌海市'), ('赤峰市', '赤峰市'), ('通辽市', '通辽市'), ('鄂尔多斯市', '鄂尔多斯市'), ('呼伦贝尔市', '呼伦贝尔市'), ('巴彦淖尔市', '巴彦淖尔市'), ('乌兰察布市', '乌兰察布市'), ('兴安盟', '兴安盟'), ('锡林郭勒盟', '锡林郭勒盟'), ('阿拉善盟', '阿拉善盟')], max_length=16, verbose_name='league / city')),
-                ('region_code', models.CharField(blank=True, help_text='Six-digit GB/T 2260 code.', max_length=6, verbose_name='region code')),
-                ('beijing_district', models.CharField(blank=True, choices=[('东城区', '东城区'), ('西城区', '西城区'), ('朝阳区', '朝阳区'), ('丰台区', '丰台区'), ('石景山区', '石景山区'), ('海淀区', '海淀区'), ('门头沟区', '门头沟区'), ('房山区', '房山区'), ('通州区', '通州区'), ('顺义区', '顺义区'), ('昌平区', '昌平区'), ('大兴区', '大兴区'), ('怀柔区', '怀柔区'), ('平谷区', '平谷区'), ('密云区', '密云区'), ('延庆区', '延庆区')], max_length=8, verbose_name='paired Beijing district')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=64, unique=True, verbose_name="county")),
+                (
+                    "slug",
+                    models.SlugField(blank=True, max_length=80, unique=True, verbose_name="slug"),
+                ),
+                (
+                    "league",
+                    models.CharField(
+                        choices=[
+                            ("呼和浩特市", "呼和浩特市"),
+                            ("包头市", "包头市"),
+                            ("乌海市", "乌海市"),
+                            ("赤峰市", "赤峰市"),
+                            ("通辽市", "通辽市"),
+                            ("鄂尔多斯市", "鄂尔多斯市"),
+                            ("呼伦贝尔市", "呼伦贝尔市"),
+                            ("巴彦淖尔市", "巴彦淖尔市"),
+                            ("乌兰察布市", "乌兰察布市"),
+                            ("兴安盟", "兴安盟"),
+                            ("锡林郭勒盟", "锡林郭勒盟"),
+                            ("阿拉善盟", "阿拉善盟"),
+                        ],
+                        max_length=16,
+                        verbose_name="league / city",
+                    ),
+                ),
+                (
+                    "region_code",
+                    models.CharField(
+                        blank=True,
+                        help_text="Six-digit GB/T 2260 code.",
+                        max_length=6,
+                        verbose_name="region code",
+                    ),
+                ),
+                (
+                    "beijing_district",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("东城区", "东城区"),
+                            ("西城区", "西城区"),
+                            ("朝阳区", "朝阳区"),
+                            ("丰台区", "丰台区"),
+                            ("石景山区", "石景山区"),
+                            ("海淀区", "海淀区"),
+                            ("门头沟区", "门头沟区"),
+                            ("房山区", "房山区"),
+                            ("通州区", "通州区"),
+                            ("顺义区", "顺义区"),
+                            ("昌平区", "昌平区"),
+                            ("大兴区", "大兴区"),
+                            ("怀柔区", "怀柔区"),
+                            ("平谷区", "平谷区"),
+                            ("密云区", "密云区"),
+                            ("延庆区", "延庆区"),
+                        ],
+                        max_length=8,
+                        verbose_name="paired Beijing district",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'county',
-                'verbose_name_plural': 'counties',
-                'ordering': ['league', 'name'],
+                "verbose_name": "county",
+                "verbose_name_plural": "counties",
+                "ordering": ["league", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Cooperative',
+            name="Cooperative",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=128, unique=True, verbose_name='name')),
-                ('slug', models.SlugField(blank=True, max_length=80, unique=True, verbose_name='slug')),
-                ('credit_code', models.CharField(max_length=18, unique=True, validators=[cooperatives.validators.validate_uscc], verbose_name='unified social credit code')),
-                ('tagline', models.CharField(blank=True, max_length=128, verbose_name='tagline')),
-                ('story', models.TextField(blank=True, verbose_name='story')),
-                ('village', models.CharField(blank=True, max_length=128, verbose_name='township / village')),
-                ('logo', models.ImageField(blank=True, upload_to='cooperatives/logos/', verbose_name='logo')),
-                ('contact_phone', models.CharField(blank=True, max_length=32, verbose_name='contact phone')),
-                ('benefit_share', models.DecimalField(decimal_places=4, default=Decimal('0.1000'), help_text="Share of each sale's net revenue attributed to member households, split between them by member weight (0.1 = 10%).", max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1'))], verbose_name='household benefit share')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('partner', models.OneToOneField(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='cooperative', to='partner.partner', verbose_name='Oscar partner')),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cooperatives', to='cooperatives.county', verbose_name='county')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=128, unique=True, verbose_name="name")),
+                (
+                    "slug",
+                    models.SlugField(blank=True, max_length=80, unique=True, verbose_name="slug"),
+                ),
+                (
+                    "credit_code",
+                    models.CharField(
+                        max_length=18,
+                        unique=True,
+                        validators=[cooperatives.validators.validate_uscc],
+                        verbose_name="unified social credit code",
+                    ),
+                ),
+                ("tagline", models.CharField(blank=True, max_length=128, verbose_name="tagline")),
+                ("story", models.TextField(blank=True, verbose_name="story")),
+                (
+                    "village",
+                    models.CharField(blank=True, max_length=128, verbose_name="township / village"),
+                ),
+                (
+                    "logo",
+                    models.ImageField(
+                        blank=True, upload_to="cooperatives/logos/", verbose_name="logo"
+                    ),
+                ),
+                (
+                    "contact_phone",
+                    models.CharField(blank=True, max_length=32, verbose_name="contact phone"),
+                ),
+                (
+                    "benefit_share",
+                    models.DecimalField(
+                        decimal_places=4,
+                        default=Decimal("0.1000"),
+                        help_text="Share of each sale's net revenue attributed to member households, split between them by member weight (0.1 = 10%).",
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("1")),
+                        ],
+                        verbose_name="household benefit share",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "partner",
+                    models.OneToOneField(
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cooperative",
+                        to="partner.partner",
+                        verbose_name="Oscar partner",
+                    ),
+                ),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cooperatives",
+                        to="cooperatives.county",
+                        verbose_name="county",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cooperative',
-                'verbose_name_plural': 'cooperatives',
-                'ordering': ['county__league', 'county__name', 'name'],
+                "verbose_name": "cooperative",
+                "verbose_name_plural": "cooperatives",
+                "ordering": ["county__league", "county__name", "name"],
             },
         ),
     ]

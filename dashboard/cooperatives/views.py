@@ -63,4 +63,3 @@ class CooperativeCreateView(_CooperativeFormMixin, CreateView):
 
 class CooperativeUpdateView(_CooperativeFormMixin, UpdateView):
     pass
-

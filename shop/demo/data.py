@@ -115,6 +115,7 @@ CATEGORIES = ["粮油", "杂粮", "蔬菜", "乳制品", "茶饮", "特产"]
 
 # cooperative key, category, title, specification, price, stock, harvest season, storage,
 # certified (poverty-alleviation certification valid), description
+# fmt: off
 PRODUCTS = [
     ("carrot", "蔬菜", "察右中旗草原胡萝卜", "5斤装", "29.90", 800, "9—10月", "0—4℃冷藏", True,
      "乌兰察布高原冷凉气候种出的胡萝卜，颜色红亮、脆甜多汁，生吃榨汁都合适。直播间爆款，每单5斤。"),
@@ -183,6 +184,7 @@ PRODUCTS = [
     ("millet", "特产", "科尔沁牛肉干", "250g", "72.00", 300, "常年", "阴凉干燥处", False,
      "科尔沁草原黄牛肉，手撕风干。"),
 ]
+# fmt: on
 
 # role, email, password, first name, last name
 USERS = [

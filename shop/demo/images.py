@@ -83,11 +83,19 @@ def product_picture(title: str, subtitle: str, caption: str, colour: str, size: 
         draw.text((size * 0.08, y), line, font=title_font, fill="white")
         y += size * 0.12
     small_text, small_cjk = _text(subtitle)
-    draw.text((size * 0.08, size * 0.74), small_text, font=_font(int(size * 0.065), small_cjk),
-              fill=(40, 40, 40))
+    draw.text(
+        (size * 0.08, size * 0.74),
+        small_text,
+        font=_font(int(size * 0.065), small_cjk),
+        fill=(40, 40, 40),
+    )
     cap_text, cap_cjk = _text(caption)
-    draw.text((size * 0.08, size * 0.85), cap_text, font=_font(int(size * 0.05), cap_cjk),
-              fill=(60, 60, 60))
+    draw.text(
+        (size * 0.08, size * 0.85),
+        cap_text,
+        font=_font(int(size * 0.05), cap_cjk),
+        fill=(60, 60, 60),
+    )
     return _jpeg(image)
 
 

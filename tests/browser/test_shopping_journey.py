@@ -13,14 +13,20 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def shelf(cooperative, vegetables):
     carrots = make_product(
-        cooperative, title="察右中旗草原胡萝卜", price="29.90", categories=[vegetables],
-        certification_number="扶贫产品认定 150927-0001", certification_valid_until="2999-01-01",
+        cooperative,
+        title="察右中旗草原胡萝卜",
+        price="29.90",
+        categories=[vegetables],
+        certification_number="扶贫产品认定 150927-0001",
+        certification_valid_until="2999-01-01",
     )
     make_product(cooperative, title="察右中旗马铃薯", price="19.90", categories=[vegetables])
     return carrots
 
 
-def test_consumer_finds_a_product_and_puts_it_in_the_basket(chromium_path, live_server, page, shelf):
+def test_consumer_finds_a_product_and_puts_it_in_the_basket(
+    chromium_path, live_server, page, shelf
+):
     cooperative = shelf.cooperative
     page.goto(live_server.url + "/")
     expect(page).to_have_title(re.compile("京蒙优选"))

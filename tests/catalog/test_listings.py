@@ -88,7 +88,10 @@ def test_category_page_query_count_does_not_grow_with_products(client, settings,
 
 def test_product_page_shows_origin_cooperative_and_specification(client, cooperative):
     product = make_product(
-        cooperative, title="察右中旗胡萝卜", specification="5斤装", harvest_season="9—10月",
+        cooperative,
+        title="察右中旗胡萝卜",
+        specification="5斤装",
+        harvest_season="9—10月",
         storage="0—4℃冷藏",
     )
     html = client.get(product.get_absolute_url()).content.decode()
@@ -101,11 +104,13 @@ def test_product_page_shows_origin_cooperative_and_specification(client, coopera
 
 def test_certification_badge_only_while_valid(client, cooperative):
     certified = make_product(
-        cooperative, certification_number="扶贫产品认定 150927-0001",
+        cooperative,
+        certification_number="扶贫产品认定 150927-0001",
         certification_valid_until=FAR_FUTURE,
     )
     expired = make_product(
-        cooperative, certification_number="扶贫产品认定 150927-0002",
+        cooperative,
+        certification_number="扶贫产品认定 150927-0002",
         certification_valid_until=datetime.date(2020, 1, 1),
     )
     html = client.get(expired.get_absolute_url()).content.decode()

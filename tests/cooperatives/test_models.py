@@ -16,7 +16,9 @@ def test_a_cooperative_is_created_with_its_own_partner():
     cooperative = CooperativeFactory(name="察右中旗草原红胡萝卜种植专业合作社")
     assert cooperative.partner.name == cooperative.name
     assert Partner.objects.get(cooperative=cooperative) == cooperative.partner
-    assert cooperative.slug == "cha-you-zhong-qi-cao-yuan-hong-hu-luo-bo-zhong-zhi-zhuan-ye-he-zuo-she"
+    assert (
+        cooperative.slug == "cha-you-zhong-qi-cao-yuan-hong-hu-luo-bo-zhong-zhi-zhuan-ye-he-zuo-she"
+    )
 
 
 def test_renaming_a_cooperative_renames_its_partner():

@@ -1,4 +1,4 @@
-"""Cooperative managers use Oscar's permission-based dashboard: their own products and stock only."""
+"""Cooperative managers use Oscar's permission-based dashboard: only their own products."""
 
 import pytest
 from django.urls import reverse
@@ -98,7 +98,9 @@ def test_manager_edits_price_stock_and_specification_of_their_product(client, ma
     assert (stockrecord.price, stockrecord.num_in_stock) == (25, 77)
 
 
-def test_manager_cannot_move_stock_to_another_cooperative(client, manager, products, other_cooperative):
+def test_manager_cannot_move_stock_to_another_cooperative(
+    client, manager, products, other_cooperative
+):
     mine, _ = products
     stockrecord = mine.stockrecords.get()
     login(client, manager)

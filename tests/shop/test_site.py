@@ -27,8 +27,11 @@ def test_healthz_reports_a_broken_database(client):
 
 def test_home_is_chinese_with_yuan_prices(client, cooperative):
     make_product(
-        cooperative, title="察右中旗胡萝卜", price="29.90",
-        certification_number="扶贫产品认定 1", certification_valid_until="2999-12-31",
+        cooperative,
+        title="察右中旗胡萝卜",
+        price="29.90",
+        certification_number="扶贫产品认定 1",
+        certification_valid_until="2999-12-31",
     )
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     html = response.content.decode()

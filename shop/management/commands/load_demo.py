@@ -41,7 +41,9 @@ def demo_credit_code(region_code: str, serial: int) -> str:
 
 
 class Command(BaseCommand):
-    help = "Load (or top up) the demo data: cooperatives, products with pictures, one user per role."
+    help = (
+        "Load (or top up) the demo data: cooperatives, products with pictures, one user per role."
+    )
 
     def handle(self, *args, **options):
         with transaction.atomic():
@@ -112,9 +114,7 @@ class Command(BaseCommand):
         product_class, _ = ProductClass.objects.get_or_create(
             name="农产品", defaults={"requires_shipping": True, "track_stock": True}
         )
-        categories = {
-            name: create_from_breadcrumbs(name) for name in data.CATEGORIES
-        }
+        categories = {name: create_from_breadcrumbs(name) for name in data.CATEGORIES}
         valid_until = timezone.localdate() + timedelta(days=365)
         created = 0
         for number, row in enumerate(data.PRODUCTS, start=1):
@@ -135,7 +135,9 @@ class Command(BaseCommand):
                 harvest_season=season,
                 storage=storage,
                 certification_number=(
-                    f"扶贫产品认定 {cooperative.county.region_code}-{number:04d}" if certified else ""
+                    f"扶贫产品认定 {cooperative.county.region_code}-{number:04d}"
+                    if certified
+                    else ""
                 ),
                 certification_valid_until=valid_until if certified else None,
                 priority=10 if certified else 0,

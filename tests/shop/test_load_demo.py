@@ -1,0 +1,102 @@
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from oscar.core.loading import get_model
+from PIL import Image
+
+from cooperatives.models import Cooperative, County
+from cooperatives.validators import validate_uscc
+from shop.demo import data
+
+Product = get_model("catalogue", "Product")
+Category = get_model("catalogue", "Category")
+StockRecord = get_model("partner", "StockRecord")
+User = get_user_model()
+
+pytestmark = pytest.mark.django_db
+
+PAIRINGS = {
+    "苏尼特右旗": "大兴区",
+    "察右中旗": "房山区",
+    "科左中旗": "顺义区",
+    "武川县": "门头沟区",
+    "奈曼旗": "通州区",
+}
+
+
+def _load():
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def _snapshot():
+    return (
+        County.objects.count(),
+        Cooperative.objects.count(),
+        Product.objects.count(),
+        StockRecord.objects.count(),
+        User.objects.count(),
+        Category.objects.count(),
+    )
+
+
+def test_demo_data_is_complete_and_idempotent():
+    output = _load()
+    first = _snapshot()
+    _load()
+    assert _snapshot() == first
+
+    counties = {c.name: c for c in County.objects.all()}
+    for county, district in PAIRINGS.items():
+        assert counties[county].beijing_district == district
+    assert counties["察右中旗"].league == "乌兰察布市"
+    assert counties["扎赉特旗"].league == "兴安盟"
+
+    assert Cooperative.objects.count() >= 6
+    for cooperative in Cooperative.objects.all():
+        validate_uscc(cooperative.credit_code)
+        assert cooperative.partner.name == cooperative.name
+        assert cooperative.logo
+
+    products = Product.objects.prefetch_related("stockrecords", "images", "categories")
+    assert products.count() >= 30
+    assert {c.name for c in Category.objects.all()} >= {
+        "粮油",
+        "杂粮",
+        "蔬菜",
+        "乳制品",
+        "茶饮",
+        "特产",
+    }
+    for product in products:
+        stockrecord = product.stockrecords.get()
+        assert stockrecord.partner == product.cooperative.partner
+        assert stockrecord.price > 0 and stockrecord.num_in_stock > 0
+        assert stockrecord.price_currency == "CNY"
+        assert product.specification and product.origin_county == product.cooperative.county
+        assert product.categories.count() == 1
+        with Image.open(product.images.get().original) as picture:
+            assert picture.size == (600, 600)
+
+    for _role, email, password, *_ in data.USERS:
+        assert email in output and password in output
+        user = User.objects.get(email=email)
+        assert user.check_password(password)
+    manager = User.objects.get(email="manager@jingmeng.example")
+    assert Cooperative.objects.managed_by(manager).count() == 1
+    assert manager.has_perm("partner.dashboard_access") and not manager.is_staff
+    assert User.objects.get(email="admin@jingmeng.example").is_superuser
+    consumer = User.objects.get(email="consumer@jingmeng.example")
+    assert consumer.addresses.get().summary.startswith("王小明 北京市")
+
+
+def test_seed_produce_is_there():
+    _load()
+    titles = " ".join(Product.objects.values_list("title", flat=True))
+    for produce in ["胡萝卜", "燕麦", "胡麻油", "雪菊", "奶豆腐", "烟薯25号", "白玉米", "黑小麦"]:
+        assert produce in titles
+    carrots = Product.objects.get(title="察右中旗草原胡萝卜")
+    assert carrots.specification == "5斤装" and carrots.origin_county.name == "察右中旗"

@@ -24,7 +24,7 @@ system-deps:
 
 messages: $(STAMP)
 	@if command -v msgfmt >/dev/null; then \
-		$(BIN)/python manage.py compilemessages --ignore=.venv --verbosity 0; fi
+		$(DEMO_ENV) $(BIN)/python manage.py compilemessages --ignore=.venv --verbosity 0; fi
 
 migrate: install messages
 	@mkdir -p var/media var/static
@@ -43,7 +43,7 @@ test: install messages
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python manage.py makemigrations --check --dry-run --settings=shop.settings
+	$(DEMO_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 clean:
 	rm -rf $(VENV) var

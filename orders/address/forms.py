@@ -57,6 +57,7 @@ class ChineseAddressFormMixin:
                 self.fields[name].label = label
                 if placeholder:
                     self.fields[name].widget.attrs["placeholder"] = placeholder
+        self.fields["phone_number"].help_text = _("The courier calls or texts the recipient on it.")
         self.fields["phone_number"].widget.attrs.update(
             {"inputmode": "tel", "autocomplete": "tel-national"}
         )

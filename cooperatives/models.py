@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.urls import reverse
@@ -10,7 +11,8 @@ from oscar.core.loading import get_model
 
 from shop.text import pinyin_slugify
 
-from .validators import validate_uscc
+from .crypto import EncryptedTextField, keyed_hash
+from .validators import normalise_id_number, validate_id_number, validate_uscc
 
 # The twelve leagues and cities (盟市) of Inner Mongolia.
 LEAGUES = [
@@ -140,3 +142,260 @@ class Cooperative(models.Model):
     def clean(self):
         if self.credit_code:
             self.credit_code = self.credit_code.strip().upper()
+
+
+# --- Households and the benefit ledger ---------------------------------------------------------
+
+
+def mask_id_number(value: str) -> str:
+    """1505**********1234: region prefix and last four only."""
+    if not value:
+        return ""
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_name(value: str) -> str:
+    """王*明 / 王*: the family name and, for three or more characters, the last one."""
+    if not value:
+        return ""
+    if len(value) <= 2:
+        return value[0] + "*"
+    return value[0] + "*" * (len(value) - 2) + value[-1]
+
+
+def mask_phone(value: str) -> str:
+    """138****8000."""
+    if not value:
+        return ""
+    return value[:3] + "****" + value[-4:] if len(value) >= 7 else "****"
+
+
+class Household(models.Model):
+    """A registered poor household (建档立卡户). Name, ID number and phone are encrypted at rest."""
+
+    class Status(models.TextChoices):
+        IN_POVERTY = "in_poverty", _("not yet out of poverty")  # 未脱贫
+        LIFTED = "lifted", _("lifted out of poverty")  # 已脱贫
+        MONITORED = "monitored", _("under monitoring")  # 监测户
+
+    number = models.CharField(_("household number"), max_length=32, unique=True)
+    head_name = EncryptedTextField(_("head of household"))
+    id_number = EncryptedTextField(_("ID number"), validators=[validate_id_number])
+    id_hash = models.CharField(_("ID number hash"), max_length=64, unique=True, editable=False)
+    phone = EncryptedTextField(_("phone"), blank=True)
+    county = models.ForeignKey(
+        County, on_delete=models.PROTECT, related_name="households", verbose_name=_("county")
+    )
+    village = models.CharField(_("village (嘎查/村)"), max_length=64)
+    size = models.PositiveSmallIntegerField(_("household size"), default=1)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.LIFTED
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["county__name", "village", "number"]
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        permissions = [
+            ("view_household_personal_data", _("Can see households' full personal data")),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def save(self, *args, **kwargs):
+        self.id_number = normalise_id_number(self.id_number)
+        self.id_hash = keyed_hash(self.id_number)
+        super().save(*args, **kwargs)
+
+    @property
+    def masked_id_number(self):
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_name(self):
+        return mask_name(self.head_name)
+
+    @property
+    def masked_phone(self):
+        return mask_phone(self.phone)
+
+
+class Membership(models.Model):
+    """A household's membership of a cooperative; its weight sets its part of the benefit."""
+
+    class Role(models.TextChoices):
+        MEMBER = "member", _("member")
+        SUPPLIER = "supplier", _("supplier")
+        WORKER = "worker", _("worker")
+
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("household")
+    )
+    cooperative = models.ForeignKey(
+        Cooperative,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("cooperative"),
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+    weight = models.DecimalField(
+        _("weight"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    since = models.DateField(_("member since"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["household", "cooperative"], name="unique_membership"),
+            models.CheckConstraint(condition=models.Q(weight__gt=0), name="membership_weight_gt_0"),
+        ]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self):
+        return f"{self.household} @ {self.cooperative}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The benefit ledger is append-only: post a reversing entry instead.")
+
+    def delete(self):
+        raise PermissionError("The benefit ledger is append-only: post a reversing entry instead.")
+
+
+class BenefitEntry(models.Model):
+    """A line of the benefit ledger (帮扶收益台账). Append-only: never updated, never deleted."""
+
+    class Kind(models.TextChoices):
+        SALE_SHARE = "sale_share", _("sale share")
+        REFUND_REVERSAL = "refund_reversal", _("refund reversal")
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="benefits", verbose_name=_("household")
+    )
+    cooperative = models.ForeignKey(
+        Cooperative,
+        on_delete=models.PROTECT,
+        related_name="benefits",
+        verbose_name=_("cooperative"),
+    )
+    order_line = models.ForeignKey(
+        "order.Line",
+        on_delete=models.PROTECT,
+        related_name="benefits",
+        verbose_name=_("order line"),
+    )
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    reference = models.CharField(
+        _("reference"), max_length=64, blank=True, help_text=_("e.g. the refund it reverses")
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created", "id"]
+        verbose_name = _("benefit entry")
+        verbose_name_plural = _("benefit ledger")
+        constraints = [
+            # A sale is shared once per line and household, whoever posts it and however often.
+            models.UniqueConstraint(
+                fields=["order_line", "household"],
+                condition=models.Q(kind="sale_share"),
+                name="benefit_sale_share_once",
+            ),
+            models.UniqueConstraint(
+                fields=["order_line", "household", "reference"],
+                condition=models.Q(kind="refund_reversal"),
+                name="benefit_reversal_once",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.household} {self.amount} ({self.get_kind_display()})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The benefit ledger is append-only: post a reversing entry.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The benefit ledger is append-only: post a reversing entry.")
+
+
+class OfficialScope(models.Model):
+    """What an official (帮扶干部) may see: the region, leagues, counties or a Beijing district."""
+
+    class Kind(models.TextChoices):
+        REGION = "region", _("whole region")
+        LEAGUES = "leagues", _("leagues")
+        COUNTIES = "counties", _("counties")
+        DISTRICT = "district", _("Beijing district (its paired counties)")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="official_scope",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("scope"), max_length=16, choices=Kind.choices)
+    leagues = models.JSONField(_("leagues"), default=list, blank=True)
+    counties = models.ManyToManyField(County, blank=True, verbose_name=_("counties"))
+    beijing_district = models.CharField(
+        _("Beijing district"), max_length=8, choices=BEIJING_DISTRICT_CHOICES, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("official scope")
+        verbose_name_plural = _("official scopes")
+
+    def __str__(self):
+        return f"{self.user} · {self.get_kind_display()}"
+
+    def county_queryset(self):
+        """The counties this official may see (a queryset, to filter other querysets with)."""
+        if self.kind == self.Kind.REGION:
+            return County.objects.all()
+        if self.kind == self.Kind.LEAGUES:
+            return County.objects.filter(league__in=self.leagues)
+        if self.kind == self.Kind.DISTRICT:
+            return County.objects.filter(beijing_district=self.beijing_district).exclude(
+                beijing_district=""
+            )
+        return self.counties.all()
+
+
+class PersonalDataAccess(models.Model):
+    """Audit log: who saw or exported which household's full personal data, when and why."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("viewed")
+        EXPORT = "export", _("exported")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="accesses", verbose_name=_("household")
+    )
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices)
+    purpose = models.CharField(_("purpose"), max_length=200)
+    created = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+
+    def __str__(self):
+        return f"{self.user} {self.get_action_display()} {self.household} {self.created:%Y-%m-%d}"

@@ -261,6 +261,18 @@ OSCAR_MISSING_IMAGE_URL = "image_not_found.jpg"
 # Chinese addresses: 收货人 (first_name), 省 (state), 市 (line4), 区/县 (line3), 详细地址 (line1).
 OSCAR_REQUIRED_ADDRESS_FIELDS = ("first_name", "state", "line4", "line3", "line1", "country")
 OSCAR_HIDDEN_FEATURES = []
+# Order statuses in Chinese (orders/statuses.py): 待付款 → 已付款 → 已发货 → 已完成, 已取消, 已退款.
+OSCAR_INITIAL_ORDER_STATUS = "待付款"
+OSCAR_INITIAL_LINE_STATUS = "待付款"
+OSCAR_ORDER_STATUS_PIPELINE = {
+    "待付款": ("已付款", "已取消"),
+    "已付款": ("部分发货", "已发货", "已退款", "已取消"),
+    "部分发货": ("已发货", "已退款"),
+    "已发货": ("已完成", "已退款"),
+    "已完成": ("已退款",),
+    "已取消": (),
+    "已退款": (),
+}
 OSCAR_SEND_REGISTRATION_EMAIL = False
 
 OSCAR_DASHBOARD_NAVIGATION = [

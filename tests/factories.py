@@ -94,3 +94,51 @@ def make_product(seller=None, *, price="29.90", num_in_stock=100, categories=(),
     )
     product.refresh_from_db()
     return product
+
+
+def make_order(items, *, user=None, status=None):
+    """An order for ``items`` [(product, quantity), ...] placed through Oscar's OrderCreator."""
+    from oscar.apps.partner.strategy import Default
+    from oscar.test.factories import create_order
+
+    Basket = get_model("basket", "Basket")
+    basket = Basket.objects.create(owner=user)
+    basket.strategy = Default()
+    for product, quantity in items:
+        basket.add_product(product, quantity)
+    order = create_order(basket=basket, user=user)
+    if status is not None:
+        order.set_status(status)
+    return order
+
+
+_household_serial = itertools.count(1)
+
+
+def make_id_number(birth="19800101", region="150927"):
+    from cooperatives.validators import id_check_char
+
+    first17 = f"{region}{birth}{next(_household_serial) % 1000:03d}"
+    return first17 + id_check_char(first17)
+
+
+class HouseholdFactory(factory.django.DjangoModelFactory):
+    number = factory.Sequence(lambda n: f"150927{n:08d}")
+    head_name = factory.Sequence(lambda n: f"测试户主{n}")
+    id_number = factory.LazyFunction(make_id_number)
+    phone = "13800138000"
+    county = factory.SubFactory(CountyFactory)
+    village = "测试村"
+    size = 3
+
+    class Meta:
+        model = "cooperatives.Household"
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    household = factory.SubFactory(HouseholdFactory)
+    cooperative = factory.SubFactory(CooperativeFactory)
+    weight = Decimal("1")
+
+    class Meta:
+        model = "cooperatives.Membership"

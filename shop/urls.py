@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("cooperatives/", include("cooperatives.urls")),
+    path("impact/", include("cooperatives.impact_urls")),
     # Search is served from the database like the catalogue (Haystack's SimpleEngine is not
     # used); this shadows Oscar's /search/ so its templates' {% url 'search:search' %} land here.
     path("search/", CatalogueView.as_view(), name="product-search"),

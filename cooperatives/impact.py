@@ -1,0 +1,176 @@
+"""Read queries for officials' impact reports (selectors). Every figure is aggregated in the
+database and every query is limited to the counties in the official's scope."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncMonth
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from oscar.core.loading import get_model
+
+from orders.statuses import PAID_STATUSES
+
+from .models import BenefitEntry, Cooperative, County, Household, Membership, OfficialScope
+
+Line = get_model("order", "Line")
+ZERO = Decimal("0.00")
+
+BREAKDOWNS = {
+    # name: (label, order-line field, ledger field)
+    "county": (_("County"), "partner__cooperative__county__name", "cooperative__county__name"),
+    "cooperative": (_("Cooperative"), "partner__cooperative__name", "cooperative__name"),
+    "district": (_("Paired Beijing district"), "partner__cooperative__county__beijing_district",
+                 "cooperative__county__beijing_district"),
+    "month": (_("Month"), "month", "month"),
+}  # fmt: skip
+
+
+class NotAnOfficial(Exception):
+    """The user has no official scope (and is not staff)."""
+
+
+def scope_counties(user) -> QuerySet:
+    """The counties ``user`` may report on: staff see all, officials their scope."""
+    if user.is_staff:
+        return County.objects.all()
+    try:
+        scope = user.official_scope
+    except OfficialScope.DoesNotExist:
+        raise NotAnOfficial from None
+    return scope.county_queryset()
+
+
+def paid_lines(counties: QuerySet) -> QuerySet:
+    return Line.objects.filter(
+        order__status__in=PAID_STATUSES, partner__cooperative__county__in=counties
+    )
+
+
+def ledger(counties: QuerySet) -> QuerySet:
+    return BenefitEntry.objects.filter(cooperative__county__in=counties)
+
+
+@dataclass
+class Totals:
+    gmv: Decimal
+    paid_orders: int
+    units: int
+    households: int
+    income: Decimal
+
+    @property
+    def average_per_household(self) -> Decimal:
+        if not self.households:
+            return ZERO
+        return (self.income / self.households).quantize(Decimal("0.01"))
+
+
+def totals(counties: QuerySet, cooperative: Cooperative | None = None) -> Totals:
+    """Scope-wide totals, or one cooperative's."""
+    lines, entries = paid_lines(counties), ledger(counties)
+    if cooperative is not None:
+        lines = lines.filter(partner__cooperative=cooperative)
+        entries = entries.filter(cooperative=cooperative)
+    sales = lines.aggregate(
+        gmv=Coalesce(Sum("line_price_incl_tax"), ZERO),
+        orders=Count("order", distinct=True),
+        units=Coalesce(Sum("quantity"), 0),
+    )
+    income = entries.aggregate(
+        income=Coalesce(Sum("amount"), ZERO),
+        households=Count("household", distinct=True, filter=Q(kind=BenefitEntry.Kind.SALE_SHARE)),
+    )
+    return Totals(sales["gmv"], sales["orders"], sales["units"], income["households"],
+                  income["income"])  # fmt: skip
+
+
+def _month(field):
+    return TruncMonth(field, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def breakdown(counties: QuerySet, by: str) -> list[dict]:
+    """Rows of {key, gmv, paid_orders, units, income, households} grouped ``by`` one of BREAKDOWNS.
+
+    Two grouped queries (sales, ledger) merged by key: as many Python steps as groups, not rows.
+    """
+    if by not in BREAKDOWNS:
+        raise Http404("Unknown breakdown")
+    _, line_key, ledger_key = BREAKDOWNS[by]
+    lines, entries = paid_lines(counties), ledger(counties)
+    if by == "month":
+        lines = lines.annotate(month=_month("order__date_placed"))
+        entries = entries.annotate(month=_month("created"))
+    sales = (
+        lines.values(key=F(line_key))
+        .annotate(
+            gmv=Sum("line_price_incl_tax"),
+            paid_orders=Count("order", distinct=True),
+            units=Sum("quantity"),
+        )
+        .order_by()
+    )
+    income = (
+        entries.values(key=F(ledger_key))
+        .annotate(
+            income=Sum("amount"),
+            households=Count(
+                "household", distinct=True, filter=Q(kind=BenefitEntry.Kind.SALE_SHARE)
+            ),
+        )
+        .order_by()
+    )
+    rows: dict = {}
+    empty = {"gmv": ZERO, "paid_orders": 0, "units": 0, "income": ZERO, "households": 0}
+    for row in sales:
+        rows.setdefault(row["key"], {**empty, "key": row["key"]}).update(row)
+    for row in income:
+        rows.setdefault(row["key"], {**empty, "key": row["key"]}).update(row)
+    return sorted(rows.values(), key=_sort_key(by))
+
+
+def _sort_key(by):
+    if by == "month":
+        return lambda row: row["key"]
+    return lambda row: (-row["gmv"], str(row["key"]))
+
+
+def cooperatives_in_scope(counties: QuerySet) -> QuerySet:
+    return Cooperative.objects.filter(county__in=counties).select_related("county")
+
+
+def cooperative_in_scope(counties: QuerySet, slug: str) -> Cooperative:
+    """The cooperative, or 404 when it is outside the official's counties."""
+    return get_object_or_404(cooperatives_in_scope(counties), slug=slug)
+
+
+def member_households(cooperative: Cooperative) -> QuerySet:
+    """A cooperative's member households with the income the ledger attributes to each."""
+    return (
+        Membership.objects.filter(cooperative=cooperative)
+        .select_related("household", "household__county")
+        .annotate(
+            income=Coalesce(
+                Sum("household__benefits__amount",
+                    filter=Q(household__benefits__cooperative=cooperative)),
+                ZERO,
+            )
+        )
+        .order_by("household__village", "household__number")
+    )  # fmt: skip
+
+
+def household_in_scope(counties: QuerySet, pk: int) -> Household:
+    return get_object_or_404(Household.objects.filter(county__in=counties), pk=pk)
+
+
+def household_income(household: Household) -> list[dict]:
+    return list(
+        household.benefits.values("cooperative__name")
+        .annotate(income=Sum("amount"), entries=Count("id"))
+        .order_by("cooperative__name")
+    )

@@ -1,0 +1,121 @@
+"""Officials' impact pages (/impact/): thin views over cooperatives.impact selectors.
+
+Anonymous visitors are sent to sign in; signed-in users without an official scope get 403;
+cooperatives and households outside the official's counties are 404 (the querysets are scoped).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from . import impact, reports
+from .models import PersonalDataAccess
+
+
+class ImpactMixin(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            try:
+                self.counties = impact.scope_counties(request.user)
+            except impact.NotAnOfficial:
+                raise PermissionDenied(_("This page is for officials.")) from None
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ImpactView(ImpactMixin, TemplateView):
+    template_name = "impact/index.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        breakdowns = {by: impact.breakdown(self.counties, by) for by in impact.BREAKDOWNS}
+        ctx.update(
+            totals=impact.totals(self.counties),
+            breakdowns=[(by, impact.BREAKDOWNS[by][0], rows) for by, rows in breakdowns.items()],
+            counties=self.counties.order_by("league", "name"),
+            cooperatives=impact.cooperatives_in_scope(self.counties).order_by("name"),
+            chart_data={
+                "county": [
+                    {"label": r["key"], "gmv": float(r["gmv"]), "income": float(r["income"])}
+                    for r in breakdowns["county"]
+                ],
+                "month": [
+                    {
+                        "label": r["key"].strftime("%Y-%m"),
+                        "gmv": float(r["gmv"]),
+                        "income": float(r["income"]),
+                    }
+                    for r in breakdowns["month"]
+                    if r["key"]
+                ],
+            },  # fmt: skip
+        )
+        return ctx
+
+
+class ImpactExportView(ImpactMixin, TemplateView):
+    """/impact/export.xlsx?by=county (or .csv): the breakdown the page shows, as a file."""
+
+    def get(self, request, *args, **kwargs):
+        by = request.GET.get("by", "county")
+        rows = impact.breakdown(self.counties, by)
+        stamp = timezone.localdate().isoformat()
+        if kwargs["fmt"] == "csv":
+            body, content_type = reports.as_csv(rows, by), "text/csv; charset=utf-8"
+        else:
+            body = reports.as_xlsx(rows, by, impact.BREAKDOWNS[by][0])
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        response = HttpResponse(body, content_type=content_type)
+        filename = f"impact-{by}-{stamp}.{kwargs['fmt']}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+class CooperativeImpactView(ImpactMixin, TemplateView):
+    template_name = "impact/cooperative.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        cooperative = impact.cooperative_in_scope(self.counties, self.kwargs["slug"])
+        ctx.update(
+            cooperative=cooperative,
+            totals=impact.totals(self.counties, cooperative),
+            memberships=impact.member_households(cooperative),
+        )
+        return ctx
+
+
+class HouseholdImpactView(ImpactMixin, TemplateView):
+    """A household, masked; with the permission and a stated purpose, in full (and logged)."""
+
+    template_name = "impact/household.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        household = impact.household_in_scope(self.counties, self.kwargs["pk"])
+        ctx.update(
+            household=household,
+            income=impact.household_income(household),
+            may_reveal=self.request.user.has_perm("cooperatives.view_household_personal_data"),
+            revealed=kwargs.get("revealed", False),
+        )
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        household = impact.household_in_scope(self.counties, self.kwargs["pk"])
+        if not request.user.has_perm("cooperatives.view_household_personal_data"):
+            raise PermissionDenied(_("You may not see households' personal data."))
+        purpose = request.POST.get("purpose", "").strip()
+        if len(purpose) < 2:
+            messages.error(request, _("Say why you need the personal data."))
+            return self.render_to_response(self.get_context_data())
+        PersonalDataAccess.objects.create(
+            user=request.user,
+            household=household,
+            action=PersonalDataAccess.Action.VIEW,
+            purpose=purpose[:200],
+        )
+        return self.render_to_response(self.get_context_data(revealed=True))

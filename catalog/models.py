@@ -3,6 +3,7 @@
 The cooperative and county models are referred to by string: catalog imports no other app.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +18,7 @@ class Product(AbstractProduct):
         blank=True,
         related_name="products",
         verbose_name=_("cooperative"),
-        help_text=_("Filled from the partner of the product's stock record when left empty."),
+        editable=False,  # follows the partner of the product's stock record (cooperatives app)
     )
     origin_county = models.ForeignKey(
         "cooperatives.County",
@@ -50,6 +51,14 @@ class Product(AbstractProduct):
     def is_certified(self) -> bool:
         """Whether the poverty-alleviation certification (扶贫产品认定) is valid today in China."""
         return self.is_certified_on(timezone.localdate())
+
+    def clean(self):
+        super().clean()
+        if bool(self.certification_number) != bool(self.certification_valid_until):
+            raise ValidationError(
+                _("A certification needs both its number and the date it is valid until."),
+                code="certification_incomplete",
+            )
 
     def save(self, *args, **kwargs):
         if self.origin_county_id is None and self.cooperative_id is not None:

@@ -13,6 +13,9 @@ from oscar.core.loading import get_model
 Product = get_model("catalogue", "Product")
 Category = get_model("catalogue", "Category")
 
+# Products of a deactivated cooperative are no longer sold (string lookups: no app imports).
+ON_SALE = Q(cooperative__isnull=True) | Q(cooperative__is_active=True)
+
 SORT_CHOICES = {
     "default": ("-priority", "-date_created", "-id"),
     "newest": ("-date_created", "-id"),
@@ -26,7 +29,12 @@ def product_cards(queryset: QuerySet | None = None) -> QuerySet:
     """Browsable products with everything a product card needs, loaded in bulk."""
     if queryset is None:
         queryset = Product.objects.all()
-    return queryset.browsable().base_queryset().select_related("cooperative", "origin_county")
+    return (
+        queryset.browsable()
+        .filter(ON_SALE)
+        .base_queryset()
+        .select_related("cooperative", "origin_county")
+    )
 
 
 def product_list(
@@ -41,9 +49,7 @@ def product_list(
     queryset = Product.objects.all()
     if category is not None:
         subtree = Category.objects.filter(path__startswith=category.path, depth__gte=category.depth)
-        queryset = queryset.filter(
-            Q(categories__in=subtree) | Q(parent__categories__in=subtree)
-        ).distinct()
+        queryset = queryset.filter(categories__in=subtree).distinct()
     for term in (query or "").split():
         queryset = queryset.filter(
             Q(title__icontains=term)
@@ -76,6 +82,10 @@ def certified_products(limit: int = 8) -> list:
 
 def product_detail_queryset() -> QuerySet:
     """Products for the product page, with origin and cooperative in the same query."""
-    return Product.objects.select_related(
-        "product_class", "cooperative", "cooperative__county", "origin_county", "parent"
-    ).prefetch_related("stockrecords", "images")
+    return (
+        Product.objects.filter(ON_SALE)
+        .select_related(
+            "product_class", "cooperative", "cooperative__county", "origin_county", "parent"
+        )
+        .prefetch_related("stockrecords", "images")
+    )

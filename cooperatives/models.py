@@ -8,8 +8,7 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
-
-from shop.text import pinyin_slugify
+from oscar.models.fields import AutoSlugField
 
 from .crypto import EncryptedTextField, keyed_hash
 from .validators import normalise_id_number, validate_id_number, validate_uscc
@@ -33,7 +32,7 @@ class County(models.Model):
     """A banner or county (旗县) of Inner Mongolia, possibly paired with a Beijing district."""
 
     name = models.CharField(_("county"), max_length=64, unique=True)
-    slug = models.SlugField(_("slug"), max_length=80, unique=True, blank=True)
+    slug = AutoSlugField(_("slug"), max_length=80, unique=True, populate_from="name")
     league = models.CharField(_("league / city"), max_length=16, choices=LEAGUE_CHOICES)
     region_code = models.CharField(
         _("region code"), max_length=6, blank=True, help_text=_("Six-digit GB/T 2260 code.")
@@ -53,11 +52,6 @@ class County(models.Model):
     def __str__(self):
         return self.name
 
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = pinyin_slugify(self.name)
-        super().save(*args, **kwargs)
-
 
 class CooperativeQuerySet(models.QuerySet):
     def active(self):
@@ -74,7 +68,7 @@ class Cooperative(models.Model):
     """A farmers' cooperative (农民专业合作社). Its Oscar partner holds its stock records."""
 
     name = models.CharField(_("name"), max_length=128, unique=True)
-    slug = models.SlugField(_("slug"), max_length=80, unique=True, blank=True)
+    slug = AutoSlugField(_("slug"), max_length=80, unique=True, populate_from="name")
     county = models.ForeignKey(
         County, on_delete=models.PROTECT, related_name="cooperatives", verbose_name=_("county")
     )
@@ -123,8 +117,6 @@ class Cooperative(models.Model):
     def save(self, *args, **kwargs):
         """Every cooperative is an Oscar partner, created with it; their names stay equal."""
         Partner = get_model("partner", "Partner")
-        if not self.slug:
-            self.slug = pinyin_slugify(self.name)
         with transaction.atomic():
             if self.partner_id is None:
                 self.partner = Partner.objects.create(name=self.name)

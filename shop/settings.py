@@ -20,11 +20,13 @@ env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
 
-_DEMO_SECRET = "insecure-demo-secret-key-only-for-DEBUG-do-not-use-in-production"
-SECRET_KEY = env("SECRET_KEY", default=_DEMO_SECRET if DEBUG else environ.Env.NOTSET)
-FIELD_ENCRYPTION_KEY = env(
-    "FIELD_ENCRYPTION_KEY", default="insecure-demo-field-key" if DEBUG else environ.Env.NOTSET
-)
+# Demo defaults so that `manage.py check`, tests and the demo work with nothing set. Production
+# must set both: `check --deploy` fails on them (shop/checks.py) and so does the WSGI/ASGI entry.
+INSECURE_SECRET_KEY = "django-insecure-jingmeng-demo-secret-key-never-use-in-production"
+INSECURE_FIELD_ENCRYPTION_KEY = "django-insecure-jingmeng-demo-field-key"
+SECRET_KEY = env("SECRET_KEY", default=INSECURE_SECRET_KEY)
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default=INSECURE_FIELD_ENCRYPTION_KEY)
+FIELD_HASH_KEY = env("FIELD_HASH_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

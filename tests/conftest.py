@@ -129,3 +129,8 @@ def browser_context_args(browser_context_args):
         "is_mobile": True,
         "has_touch": True,
     }
+
+
+def pytest_collection_modifyitems(config, items):
+    """Real-browser tests last: Playwright's event loop outlives them (see tests/browser)."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

@@ -1,13 +1,13 @@
 """Oscar's product form, with origin, specification and certification.
 
-Cooperative managers edit what they know (specification, season, storage, origin county); the
-cooperative follows their stock record's partner, and the poverty-alleviation certification is
-set by staff only.
+Cooperative managers edit what they know (specification, season, storage, origin county). The
+cooperative is not on the form: it follows the stock record's partner. The poverty-alleviation
+certification is set by staff only, and needs both its number and its expiry date.
 """
 
 from oscar.apps.dashboard.catalogue.forms import ProductForm as OscarProductForm
 
-STAFF_ONLY_FIELDS = ("cooperative", "certification_number", "certification_valid_until")
+STAFF_ONLY_FIELDS = ("certification_number", "certification_valid_until")
 
 
 class ProductForm(OscarProductForm):

@@ -29,35 +29,21 @@ def normalise_mainland_mobile(value: str) -> str:
 class ChineseAddressMixin:
     """Display and summarise an Oscar address the Chinese way: 省 市 区 详细地址."""
 
-    # Fields shown, in order; the salutation (recipient) is shown apart by templates.
-    base_fields = ["salutation", "state", "line4", "line3", "line1", "line2", "postcode"]
-    region_fields = ("state", "line4", "line3")
+    region_fields = ("state", "line4", "line3")  # 省 市 区
+    detail_fields = ("line1", "line2", "postcode")
+
+    def active_address_fields(self):
+        """Recipient, 省 市 区 (北京市 北京市 → 北京市), detail, postcode."""
+        region = []
+        for value in self.get_address_field_values(self.region_fields):
+            if value not in region:
+                region.append(value)
+        return [
+            *self.get_address_field_values(["salutation"]),
+            *region,
+            *self.get_address_field_values(self.detail_fields),
+        ]
 
     @property
     def summary(self):
         return " ".join(self.active_address_fields())
-
-    @property
-    def region(self):
-        """省 市 区 on one line, without repeating a municipality (北京市 北京市 → 北京市)."""
-        parts = []
-        for value in self.get_address_field_values(self.region_fields):
-            if value not in parts:
-                parts.append(value)
-        return " ".join(parts)
-
-    @property
-    def chinese_lines(self):
-        """[recipient and phone, region, detail, postcode] with empty parts removed."""
-        phone = getattr(self, "phone_number", None)
-        head = " ".join(p for p in [self.salutation, self.mobile_display(phone)] if p)
-        detail = " ".join(self.get_address_field_values(["line1", "line2"]))
-        postcode = f"邮编 {self.postcode}" if self.postcode else ""
-        return [line for line in (head, self.region, detail, postcode) if line]
-
-    @staticmethod
-    def mobile_display(phone):
-        if not phone:
-            return ""
-        national = getattr(phone, "national_number", None)
-        return str(national) if national else str(phone)

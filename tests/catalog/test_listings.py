@@ -127,3 +127,22 @@ def test_product_page_query_count_is_bounded(client, cooperative):
     with CaptureQueriesContext(connection) as queries:
         client.get(product.get_absolute_url())
     assert len(queries) <= 15, [q["sql"] for q in queries]
+
+
+def test_products_of_a_deactivated_cooperative_are_not_sold(client, cooperative, vegetables):
+    product = make_product(cooperative, title="停售合作社的胡萝卜", categories=[vegetables])
+    cooperative.is_active = False
+    cooperative.save()
+    for url in ("/", "/catalogue/", vegetables.get_absolute_url(), "/search/?q=停售"):
+        assert "停售合作社的胡萝卜" not in client.get(url).content.decode()
+    assert client.get(product.get_absolute_url()).status_code == 404
+
+
+def test_origin_links_to_the_countys_products(client, cooperative):
+    product = make_product(cooperative, title="察右中旗胡萝卜")
+    make_product(title="别处的东西")
+    html = client.get(product.get_absolute_url()).content.decode()
+    link = f"/catalogue/?county={cooperative.county.slug}"
+    assert link in html
+    listing = client.get(link).content.decode()
+    assert "察右中旗胡萝卜" in listing and "别处的东西" not in listing

@@ -110,6 +110,7 @@ def test_manager_cannot_move_stock_to_another_cooperative(
     )
     response = client.post(url, data)
     assert response.status_code == 200  # the form comes back with an error
+    assert list(response.context["stockrecord_formset"].errors[0]) == ["partner"]
     stockrecord.refresh_from_db()
     assert stockrecord.partner_id == mine.cooperative.partner_id
     assert stockrecord.num_in_stock == 100
@@ -125,7 +126,8 @@ def test_certification_is_for_staff_only(client, manager, staff, products):
 
     login(client, staff)
     form = client.get(url).context["form"]
-    assert {"certification_number", "certification_valid_until", "cooperative"} <= set(form.fields)
+    assert {"certification_number", "certification_valid_until"} <= set(form.fields)
+    assert "cooperative" not in form.fields  # it follows the stock record's partner
 
 
 def test_manager_posting_certification_changes_nothing(client, manager, products):
@@ -158,3 +160,70 @@ def test_cooperatives_dashboard_is_staff_only(client, manager, staff, cooperativ
     login(client, staff)
     html = client.get(url).content.decode()
     assert cooperative.name in html and manager.email in html
+
+
+def test_manager_cannot_delete_another_cooperatives_product(client, manager, products):
+    _, theirs = products
+    login(client, manager)
+    url = reverse("dashboard:catalogue-product-delete", kwargs={"pk": theirs.pk})
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    assert type(theirs).objects.filter(pk=theirs.pk).exists()
+
+
+def test_manager_bulk_action_cannot_reach_another_cooperatives_product(client, manager, products):
+    mine, theirs = products
+    login(client, manager)
+    client.post(
+        reverse("dashboard:catalogue-product-list"),
+        {"action": "make_products_non_public", "selected_product": [theirs.pk]},
+    )
+    theirs.refresh_from_db()
+    assert theirs.is_public
+
+
+def test_manager_cannot_create_a_product_stocked_by_another_cooperative(
+    client, manager, products, other_cooperative, vegetables
+):
+    mine, _ = products
+    login(client, manager)
+    url = reverse(
+        "dashboard:catalogue-product-create",
+        kwargs={"product_class_slug": mine.product_class.slug},
+    )
+    data = _product_form_data(mine, mine.stockrecords.get())
+    data.update(
+        {
+            "title": "冒名商品",
+            "upc": "FAKE-1",
+            "slug": "",
+            "stockrecords-INITIAL_FORMS": "0",
+            "stockrecords-0-id": "",
+            "stockrecords-0-partner": str(other_cooperative.partner_id),
+            "stockrecords-0-partner_sku": "FAKE-1",
+            "productcategory_set-INITIAL_FORMS": "0",
+            "productcategory_set-0-id": "",
+            "productcategory_set-0-category": str(vegetables.pk),
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 200  # the form comes back with an error
+    assert list(response.context["stockrecord_formset"].errors[0]) == ["partner"]
+    assert not type(mine).objects.filter(upc="FAKE-1").exists()
+
+    data["stockrecords-0-partner"] = str(mine.stockrecords.get().partner_id)  # their own: fine
+    assert client.post(url, data).status_code == 302
+    assert type(mine).objects.get(upc="FAKE-1").cooperative == mine.cooperative
+
+
+def test_unlinking_a_manager_in_oscars_partner_page_ends_their_access(
+    client, manager, staff, cooperative
+):
+    login(client, staff)
+    url = reverse(
+        "dashboard:partner-user-unlink",
+        kwargs={"partner_pk": cooperative.partner_id, "user_pk": manager.pk},
+    )
+    assert client.post(url).status_code == 302
+    login(client, manager)
+    assert client.get(reverse("dashboard:catalogue-product-list")).status_code in (302, 403)

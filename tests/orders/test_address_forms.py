@@ -48,13 +48,13 @@ def test_a_good_address_is_saved_with_the_normalised_mobile_and_china():
     address = form.save()
     assert address.country.iso_3166_1_a2 == "CN"
     assert str(address.phone_number) == "+8613800138000"
-    assert address.summary == "王小明 北京市 北京市 朝阳区 建国路 88 号 1 号楼 1201"
-    assert address.region == "北京市 朝阳区"  # a municipality is not repeated
-    assert address.chinese_lines == [
-        "王小明 13800138000",
-        "北京市 朝阳区",
-        "建国路 88 号 1 号楼 1201",
-    ]
+    # Chinese order, largest unit first, and a municipality (北京市 北京市) is not repeated.
+    assert address.summary == "王小明 北京市 朝阳区 建国路 88 号 1 号楼 1201"
+    address.line4 = "唐山市"
+    address.state = "河北省"
+    assert address.active_address_fields() == [
+        "王小明", "河北省", "唐山市", "朝阳区", "建国路 88 号 1 号楼 1201",
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("mobile", ["13800138000", "+86 138-0013-8000", "0086 19912345678"])

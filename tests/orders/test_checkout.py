@@ -58,7 +58,7 @@ def test_guest_checks_out_with_a_chinese_address(client, basket_with_carrots):
     assert order.total_incl_tax == Decimal("59.80")
     assert order.currency == "CNY"
     address = order.shipping_address
-    assert address.summary == "李华 北京市 北京市 房山区 良乡镇拱辰大街 1 号"
+    assert address.summary == "李华 北京市 房山区 良乡镇拱辰大街 1 号"
     assert str(address.phone_number) == "+8613912345678"
     assert order.lines.get().product == basket_with_carrots
 

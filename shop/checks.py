@@ -1,0 +1,35 @@
+"""Deployment checks: production must bring its own secrets (no demo defaults)."""
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+from django.core.exceptions import ImproperlyConfigured
+
+
+def insecure_secrets() -> list[str]:
+    names = []
+    if settings.SECRET_KEY == settings.INSECURE_SECRET_KEY:
+        names.append("SECRET_KEY")
+    if settings.FIELD_ENCRYPTION_KEY == settings.INSECURE_FIELD_ENCRYPTION_KEY:
+        names.append("FIELD_ENCRYPTION_KEY")
+    return names
+
+
+@register(Tags.security, deploy=True)
+def secrets_from_environment(app_configs, **kwargs):
+    return [
+        Error(
+            f"{name} is the demo default.",
+            hint=f"Set the {name} environment variable to a long random secret.",
+            id="jingmeng.E001",
+        )
+        for name in insecure_secrets()
+    ]
+
+
+def require_production_secrets() -> None:
+    """Called by the WSGI/ASGI entry points: refuse to serve production with demo secrets."""
+    names = insecure_secrets()
+    if names and not settings.DEBUG:
+        raise ImproperlyConfigured(
+            f"Set {', '.join(names)} in the environment (they have demo defaults only for DEBUG)."
+        )

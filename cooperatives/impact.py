@@ -55,6 +55,11 @@ def ledger(counties: QuerySet) -> QuerySet:
     return BenefitEntry.objects.filter(cooperative__county__in=counties)
 
 
+def money(value) -> Decimal:
+    """Yuan to the fen (SQLite's SUM drops a decimal's places; PostgreSQL keeps them)."""
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
 @dataclass
 class Totals:
     gmv: Decimal
@@ -85,8 +90,8 @@ def totals(counties: QuerySet, cooperative: Cooperative | None = None) -> Totals
         income=Coalesce(Sum("amount"), ZERO),
         households=Count("household", distinct=True, filter=Q(kind=BenefitEntry.Kind.SALE_SHARE)),
     )
-    return Totals(sales["gmv"], sales["orders"], sales["units"], income["households"],
-                  income["income"])  # fmt: skip
+    return Totals(money(sales["gmv"]), sales["orders"], sales["units"], income["households"],
+                  money(income["income"]))  # fmt: skip
 
 
 def _month(field):
@@ -102,9 +107,9 @@ def breakdown(counties: QuerySet, by: str) -> list[dict]:
         raise Http404("Unknown breakdown")
     _, line_key, ledger_key = BREAKDOWNS[by]
     lines, entries = paid_lines(counties), ledger(counties)
-    if by == "month":
+    if by == "month":  # both by the month the order was placed, so a sale and its share agree
         lines = lines.annotate(month=_month("order__date_placed"))
-        entries = entries.annotate(month=_month("created"))
+        entries = entries.annotate(month=_month("order_line__order__date_placed"))
     sales = (
         lines.values(key=F(line_key))
         .annotate(
@@ -126,10 +131,10 @@ def breakdown(counties: QuerySet, by: str) -> list[dict]:
     )
     rows: dict = {}
     empty = {"gmv": ZERO, "paid_orders": 0, "units": 0, "income": ZERO, "households": 0}
-    for row in sales:
+    for row in [*sales, *income]:
         rows.setdefault(row["key"], {**empty, "key": row["key"]}).update(row)
-    for row in income:
-        rows.setdefault(row["key"], {**empty, "key": row["key"]}).update(row)
+    for row in rows.values():
+        row["gmv"], row["income"] = money(row["gmv"]), money(row["income"])
     return sorted(rows.values(), key=_sort_key(by))
 
 

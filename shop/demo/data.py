@@ -192,7 +192,6 @@ USERS = [
     ("manager", "manager@jingmeng.example", "demo-manager-2026", "胡萝卜社", "负责人"),
     ("manager2", "manager2@jingmeng.example", "demo-manager-2026", "雪菊社", "负责人"),
     ("host", "host@jingmeng.example", "demo-host-2026", "演示", "主播"),
-    ("official", "official@jingmeng.example", "demo-official-2026", "演示", "帮扶干部"),
     ("consumer", "consumer@jingmeng.example", "demo-consumer-2026", "演示", "顾客"),
 ]
 MANAGED = {"manager": "carrot", "manager2": "tea"}
@@ -206,3 +205,54 @@ CONSUMER_ADDRESS = {
     "postcode": "102488",
     "phone_number": "+8613800138000",
 }
+
+# Synthetic households: clearly made-up names ("演示" = demo), well-formed made-up ID numbers.
+HOUSEHOLDS_PER_COOPERATIVE = 9
+DEMO_SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+VILLAGES = {
+    "察右中旗": ["科布尔镇义发泉村", "乌素图镇德胜村", "铁沙盖镇三道沟村"],
+    "武川县": ["哈乐镇义兴元村", "大青山乡乌兰不浪村", "可可以力更镇坝顶村"],
+    "正镶白旗": ["星耀镇永明村", "明安图镇呼格吉勒图嘎查"],
+    "苏尼特右旗": ["赛汉塔拉镇乌兰宝力格嘎查", "朱日和镇巴彦温都尔嘎查"],
+    "奈曼旗": ["青龙山镇互利村", "八仙筒镇西沙力吐村"],
+    "科左中旗": ["架玛吐镇大新艾力嘎查", "保康镇腰林毛都村"],
+    "扎赉特旗": ["巴彦乌兰苏木吉日嘎嘎查", "音德尔镇新立村"],
+}
+
+# role key, email, password, scope kind, scope value, may see full personal data
+OFFICIALS = [
+    (
+        "official",
+        "official@jingmeng.example",
+        "demo-official-2026",
+        "counties",
+        ["察右中旗"],
+        False,
+    ),
+    (
+        "official-region",
+        "official-region@jingmeng.example",
+        "demo-official-2026",
+        "region",
+        None,
+        True,
+    ),
+    (
+        "official-league",
+        "official-league@jingmeng.example",
+        "demo-official-2026",
+        "leagues",
+        ["锡林郭勒盟", "通辽市"],
+        False,
+    ),
+    (
+        "official-district",
+        "official-district@jingmeng.example",
+        "demo-official-2026",
+        "district",
+        "门头沟区",
+        False,
+    ),
+]
+
+DEMO_ORDERS = 150  # paid orders spread over the last six months

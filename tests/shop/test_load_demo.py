@@ -81,7 +81,7 @@ def test_demo_data_is_complete_and_idempotent():
         with Image.open(product.images.get().original) as picture:
             assert picture.size == (600, 600)
 
-    for _role, email, password, *_ in data.USERS:
+    for _role, email, password, *_ in [*data.USERS, *data.OFFICIALS]:
         assert email in output and password in output
         user = User.objects.get(email=email)
         assert user.check_password(password)
@@ -100,3 +100,40 @@ def test_seed_produce_is_there():
         assert produce in titles
     carrots = Product.objects.get(title="察右中旗草原胡萝卜")
     assert carrots.specification == "5斤装" and carrots.origin_county.name == "察右中旗"
+
+
+def test_demo_households_officials_and_paid_orders(django_capture_on_commit_callbacks):
+    from django.db.models import Sum
+
+    from cooperatives import impact
+    from cooperatives.models import BenefitEntry, Household, Membership
+    from cooperatives.validators import validate_id_number
+    from orders.statuses import PAID_STATUSES
+
+    with django_capture_on_commit_callbacks(execute=True):  # the ledger posts after commit
+        _load()
+    Order = get_model("order", "Order")
+    assert Household.objects.count() == 8 * data.HOUSEHOLDS_PER_COOPERATIVE
+    for household in Household.objects.all()[:20]:
+        validate_id_number(household.id_number)
+        assert household.head_name.startswith("演示")  # clearly synthetic
+    assert Membership.objects.count() == Household.objects.count()
+    orders = Order.objects.filter(number__startswith="DEMO")
+    assert orders.count() == data.DEMO_ORDERS
+    assert set(orders.values_list("status", flat=True)) <= set(PAID_STATUSES)
+    assert BenefitEntry.objects.filter(order_line__order__in=orders).exists()
+    months = impact.breakdown(
+        impact.scope_counties(User.objects.get(username="official-region")), "month"
+    )
+    assert len(months) >= 4  # something to chart
+
+    for _role, email, _password, kind, _value, may_reveal in data.OFFICIALS:
+        official = User.objects.get(email=email)
+        assert official.official_scope.kind == kind
+        assert official.has_perm("cooperatives.view_household_personal_data") == may_reveal
+    county_official = User.objects.get(email="official@jingmeng.example")
+    assert [c.name for c in impact.scope_counties(county_official)] == ["察右中旗"]
+    totals = BenefitEntry.objects.aggregate(total=Sum("amount"))["total"]
+    with django_capture_on_commit_callbacks(execute=True):
+        _load()  # again: no new orders, no new ledger entries
+    assert BenefitEntry.objects.aggregate(total=Sum("amount"))["total"] == totals

@@ -5,24 +5,32 @@ products with stock, prices, specifications and generated pictures, and one user
 Running it again changes nothing that is already there (matched by natural keys).
 """
 
-from datetime import timedelta
+import random
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.contrib.sites.models import Site
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from oscar.apps.catalogue.categories import create_from_breadcrumbs
-from oscar.core.loading import get_model
+from oscar.core.loading import get_class, get_model
 
-from cooperatives.models import Cooperative, County
+from cooperatives.models import Cooperative, County, Household, Membership, OfficialScope
 from cooperatives.services import add_cooperative_manager
-from cooperatives.validators import uscc_check_char
+from cooperatives.validators import id_check_char, uscc_check_char
+from orders.statuses import COMPLETED, PAID, SHIPPED
 from shop.demo import data, images
 
 Product = get_model("catalogue", "Product")
+Order = get_model("order", "Order")
+Basket = get_model("basket", "Basket")
+Selector = get_class("partner.strategy", "Selector")
+Free = get_class("shipping.methods", "Free")
+OrderCreator = get_class("order.utils", "OrderCreator")
+OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
 ProductClass = get_model("catalogue", "ProductClass")
 ProductCategory = get_model("catalogue", "ProductCategory")
 ProductImage = get_model("catalogue", "ProductImage")
@@ -31,7 +39,8 @@ UserAddress = get_model("address", "UserAddress")
 Country = get_model("address", "Country")
 User = get_user_model()
 
-ROLE_GROUPS = {"host": "主播", "official": "帮扶干部"}
+ROLE_GROUPS = {"host": "主播"}
+OFFICIALS_GROUP = "帮扶干部"
 
 
 def demo_credit_code(region_code: str, serial: int) -> str:
@@ -52,10 +61,14 @@ class Command(BaseCommand):
             cooperatives = self.cooperatives(counties)
             created = self.products(cooperatives)
             self.users(cooperatives)
+            households = self.households(cooperatives)
+            self.officials(counties)
+            orders = self.orders()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(counties)} counties, {len(cooperatives)} cooperatives, "
-                f"{Product.objects.count()} products ({created} new)."
+                f"{Product.objects.count()} products ({created} new), {households} households, "
+                f"{orders} paid orders."
             )
         )
         if not images.cjk_font_path():
@@ -63,8 +76,8 @@ class Command(BaseCommand):
                 self.style.WARNING("No CJK font found: product pictures use pinyin names.")
             )
         self.stdout.write("\nDemo sign-ins (email / password):")
-        for role, email, password, *_ in data.USERS:
-            self.stdout.write(f"  {role:<9} {email:<28} {password}")
+        for role, email, password, *_ in [*data.USERS, *data.OFFICIALS]:
+            self.stdout.write(f"  {role:<17} {email:<36} {password}")
 
     def site(self):
         Site.objects.update_or_create(
@@ -181,3 +194,99 @@ class Command(BaseCommand):
                     **data.CONSUMER_ADDRESS,
                 )
                 address.save()
+
+    def households(self, cooperatives):
+        """Synthetic member households for every cooperative (idempotent by household number)."""
+        rng = random.Random(2026)  # noqa: S311  (demo data, not secrets)
+        statuses = [Household.Status.LIFTED] * 6 + [
+            Household.Status.MONITORED,
+            Household.Status.IN_POVERTY,
+        ]
+        for serial, (cooperative, _colour) in enumerate(cooperatives.values(), start=1):
+            county = cooperative.county
+            villages = data.VILLAGES[county.name]
+            for n in range(1, data.HOUSEHOLDS_PER_COOPERATIVE + 1):
+                number = f"{county.region_code}{serial:02d}{n:04d}"
+                household = Household.objects.filter(number=number).first()
+                if household is None:
+                    surname = data.DEMO_SURNAMES[(serial * 17 + n) % len(data.DEMO_SURNAMES)]
+                    born = date(1950, 1, 1) + timedelta(days=rng.randrange(365 * 45))
+                    first17 = f"{county.region_code}{born:%Y%m%d}{serial:01d}{n:02d}"
+                    household = Household.objects.create(
+                        number=number,
+                        head_name=f"演示{surname}{n:02d}",
+                        id_number=first17 + id_check_char(first17),
+                        phone=f"1380000{serial:02d}{n:02d}",
+                        county=county,
+                        village=villages[n % len(villages)],
+                        size=rng.randint(1, 6),
+                        status=statuses[rng.randrange(len(statuses))],
+                    )
+                Membership.objects.get_or_create(
+                    household=household,
+                    cooperative=cooperative,
+                    defaults={
+                        "weight": Decimal(rng.choice(["1", "1", "1.5", "2"])),
+                        "role": rng.choice(list(Membership.Role.values)),
+                        "since": date(2019, 1, 1) + timedelta(days=rng.randrange(1500)),
+                    },
+                )
+        return Household.objects.count()
+
+    def officials(self, counties):
+        group = Group.objects.get_or_create(name=OFFICIALS_GROUP)[0]
+        reveal = Permission.objects.get(codename="view_household_personal_data")
+        for role, email, password, kind, value, may_reveal in data.OFFICIALS:
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User(username=role, email=email, first_name="演示", last_name="帮扶干部")
+                user.set_password(password)
+                user.save()
+            user.groups.add(group)
+            if may_reveal:
+                user.user_permissions.add(reveal)
+            scope, _ = OfficialScope.objects.update_or_create(
+                user=user,
+                defaults={
+                    "kind": kind,
+                    "leagues": value if kind == OfficialScope.Kind.LEAGUES else [],
+                    "beijing_district": value if kind == OfficialScope.Kind.DISTRICT else "",
+                },
+            )
+            if kind == OfficialScope.Kind.COUNTIES:
+                scope.counties.set([counties[name] for name in value])
+
+    def orders(self):
+        """Paid demo orders over the last six months, so /impact/ has something to show."""
+        existing = Order.objects.filter(number__startswith="DEMO").count()
+        if existing:
+            return existing
+        rng = random.Random(25000)  # noqa: S311
+        products = list(Product.objects.filter(upc__startswith="JM").order_by("upc"))
+        consumer = User.objects.get(email="consumer@jingmeng.example")
+        now = timezone.now()
+        paid_like = [PAID, PAID, SHIPPED, COMPLETED, COMPLETED, COMPLETED]
+        for n in range(1, data.DEMO_ORDERS + 1):
+            basket = Basket.objects.create(owner=consumer)
+            basket.strategy = Selector().strategy()
+            for product in rng.sample(products, rng.randint(1, 3)):
+                basket.add_product(product, rng.randint(1, 4))
+            shipping = Free()
+            charge = shipping.calculate(basket)
+            order = OrderCreator().place_order(
+                basket=basket,
+                total=OrderTotalCalculator().calculate(basket, charge),
+                shipping_method=shipping,
+                shipping_charge=charge,
+                user=consumer,
+                order_number=f"DEMO{n:05d}",
+            )
+            basket.submit()
+            order.date_placed = now - timedelta(
+                days=rng.randrange(180), minutes=rng.randrange(1440)
+            )
+            order.set_status(PAID)  # posts the ledger through the same path as a real payment
+            status = rng.choice(paid_like)
+            if status != PAID:
+                Order.objects.filter(pk=order.pk).update(status=status)
+        return data.DEMO_ORDERS

@@ -57,6 +57,7 @@ def test_official_sees_the_impact_charts_and_downloads_xlsx(
         page.locator("#by-county .export-xlsx").click()
     download = download_info.value
     assert download.suggested_filename.startswith("impact-county-")
-    sheet = load_workbook(download.path()).active
+    with open(download.path(), "rb") as xlsx:  # Playwright saves it without an extension
+        sheet = load_workbook(xlsx).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][0] == "察右中旗" and rows[1][1] == pytest.approx(299.0)

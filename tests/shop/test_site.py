@@ -66,3 +66,12 @@ def test_slugs_are_pinyin():
 def test_product_urls_use_pinyin_slugs(cooperative):
     product = make_product(cooperative, title="武川雪菊茶")
     assert product.get_absolute_url() == f"/catalogue/wu-chuan-xue-ju-cha_{product.pk}/"
+
+
+def test_translation_catalogues_have_no_fuzzy_guesses():
+    """gettext's fuzzy matches are guesses (e.g. a credit-code message on an ID number): none."""
+    from pathlib import Path
+
+    for po in Path("locale").rglob("*.po"):
+        text = po.read_text(encoding="utf-8")
+        assert "#, fuzzy" not in text.split("\n\n", 1)[1], po

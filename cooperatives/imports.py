@@ -1,0 +1,241 @@
+"""Household import from CSV or XLSX: all or nothing, every bad row reported with its line.
+
+Columns (first row, Chinese headers; order free, optional columns may be left out):
+户编号, 户主姓名, 身份证号, 手机号 (optional), 旗县, 嘎查村, 家庭人口, 状态 (未脱贫/已脱贫/监测户),
+合作社, 成员类型 (成员/供货户/务工户, optional), 权重 (optional, default 1), 入社日期 (optional).
+"""
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from openpyxl import load_workbook
+
+from .crypto import keyed_hash
+from .models import Cooperative, County, Household, Membership
+from .validators import normalise_id_number, validate_id_number
+
+COLUMNS = {
+    "number": "户编号",
+    "head_name": "户主姓名",
+    "id_number": "身份证号",
+    "phone": "手机号",
+    "county": "旗县",
+    "village": "嘎查村",
+    "size": "家庭人口",
+    "status": "状态",
+    "cooperative": "合作社",
+    "role": "成员类型",
+    "weight": "权重",
+    "since": "入社日期",
+}
+REQUIRED = (
+    "number", "head_name", "id_number", "county", "village", "size", "status", "cooperative",
+)  # fmt: skip
+STATUSES = {"未脱贫": Household.Status.IN_POVERTY, "已脱贫": Household.Status.LIFTED,
+            "监测户": Household.Status.MONITORED}  # fmt: skip
+ROLES = {"成员": Membership.Role.MEMBER, "供货户": Membership.Role.SUPPLIER,
+         "务工户": Membership.Role.WORKER, "": Membership.Role.MEMBER}  # fmt: skip
+PHONE_RE = re.compile(r"^\+?[0-9\-]{7,15}$")
+BATCH = 1000
+
+
+class ImportFileError(Exception):
+    """The file itself cannot be read (format, encoding, missing columns)."""
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    created: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def read_rows(data: bytes, filename: str) -> Iterator[tuple[int, dict]]:
+    """(line number, {field: text}) for each non-empty row; line 1 is the header row."""
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".xlsx":
+        try:
+            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
+        except Exception as exc:  # openpyxl raises several kinds for a broken file
+            raise ImportFileError(f"无法读取 XLSX 文件：{exc.__class__.__name__}") from exc
+        rows = ([_cell(c) for c in row] for row in sheet.iter_rows(values_only=True))
+    elif suffix == ".csv":
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ImportFileError("CSV 文件编码无法识别（请用 UTF-8 或 GBK）。")
+        rows = ([c.strip() for c in row] for row in csv.reader(io.StringIO(text)))
+    else:
+        raise ImportFileError("只支持 .csv 和 .xlsx 文件。")
+
+    header = next(rows, None)
+    if not header:
+        raise ImportFileError("文件是空的。")
+    by_header = {v: k for k, v in COLUMNS.items()}
+    positions = {by_header[h]: i for i, h in enumerate(header) if h in by_header}
+    missing = [COLUMNS[name] for name in REQUIRED if name not in positions]
+    if missing:
+        raise ImportFileError(f"缺少列：{'、'.join(missing)}")
+    for line, row in enumerate(rows, start=2):
+        if not any(row):
+            continue
+        yield line, {name: (row[i] if i < len(row) else "") for name, i in positions.items()}
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+class _Validator:
+    """Checks rows one by one against the database and the rows before them."""
+
+    def __init__(self):
+        self.counties = {c.name: c for c in County.objects.all()}
+        self.cooperatives = {c.name: c for c in Cooperative.objects.all()}
+        self.seen_numbers: dict[str, int] = {}
+        self.seen_ids: dict[str, int] = {}
+
+    def __call__(self, line: int, row: dict) -> tuple[dict | None, list[str]]:
+        errors, record = [], {}
+        for name in REQUIRED:
+            if not row.get(name):
+                errors.append(f"“{COLUMNS[name]}”不能为空")
+        if errors:
+            return None, errors
+        record["number"] = row["number"]
+        if row["number"] in self.seen_numbers:
+            errors.append(f"户编号与第 {self.seen_numbers[row['number']]} 行重复")
+        self.seen_numbers.setdefault(row["number"], line)
+        id_number = normalise_id_number(row["id_number"])
+        try:
+            validate_id_number(id_number)
+        except ValidationError as error:
+            errors.append(f"身份证号无效：{error.messages[0]}")
+        else:
+            id_hash = keyed_hash(id_number)
+            if id_hash in self.seen_ids:
+                errors.append(f"身份证号与第 {self.seen_ids[id_hash]} 行重复")
+            self.seen_ids.setdefault(id_hash, line)
+            record.update(id_number=id_number, id_hash=id_hash)
+        record["county"] = self.counties.get(row["county"])
+        if record["county"] is None:
+            errors.append(f"未知旗县“{row['county']}”")
+        record["cooperative"] = self.cooperatives.get(row["cooperative"])
+        if record["cooperative"] is None:
+            errors.append(f"未知合作社“{row['cooperative']}”")
+        record["status"] = STATUSES.get(row["status"])
+        if record["status"] is None:
+            errors.append(f"状态应为 {'/'.join(STATUSES)}")
+        record["role"] = ROLES.get(row.get("role", ""))
+        if record["role"] is None:
+            errors.append(f"成员类型应为 {'/'.join(k for k in ROLES if k)}")
+        try:
+            record["size"] = int(row["size"])
+            if not 1 <= record["size"] <= 30:
+                raise ValueError
+        except ValueError:
+            errors.append("家庭人口应为 1 到 30 的整数")
+        try:
+            record["weight"] = Decimal(row.get("weight") or "1")
+            if record["weight"] <= 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            errors.append("权重应为大于 0 的数")
+        phone = row.get("phone", "").replace(" ", "")
+        if phone and not PHONE_RE.match(phone):
+            errors.append("手机号格式不正确")
+        record["phone"] = phone
+        since = row.get("since", "")
+        try:
+            record["since"] = date.fromisoformat(since) if since else None
+        except ValueError:
+            errors.append("入社日期应为 YYYY-MM-DD")
+        record.update(head_name=row["head_name"], village=row["village"])
+        return (None if errors else record), errors
+
+    def check_database(self, records: list[tuple[int, dict]]) -> list[tuple[int, str]]:
+        """Households already registered (by number or by ID number) are duplicates."""
+        errors = []
+        numbers = {r["number"]: line for line, r in records}
+        hashes = {r["id_hash"]: line for line, r in records}
+        for number in Household.objects.filter(number__in=numbers).values_list("number", flat=True):
+            errors.append((numbers[number], f"户编号 {number} 已登记"))
+        known = Household.objects.filter(id_hash__in=hashes).values_list("id_hash", flat=True)
+        errors += [(hashes[id_hash], "身份证号已登记") for id_hash in known]
+        return errors
+
+
+def _one_message_per_line(errors):
+    by_line: dict[int, list[str]] = {}
+    for line, message in errors:
+        by_line.setdefault(line, []).append(message)
+    return [(line, "；".join(messages)) for line, messages in sorted(by_line.items())]
+
+
+def import_households(
+    data: bytes, filename: str, progress: Callable[[int, int], None] | None = None
+) -> ImportResult:
+    """Validate every row; import all of them in one transaction only if none is bad."""
+    result = ImportResult()
+    try:
+        rows = list(read_rows(data, filename))
+    except ImportFileError as error:
+        result.errors.append((1, str(error)))
+        return result
+    result.rows = len(rows)
+    check = _Validator()
+    records = []
+    for done, (line, row) in enumerate(rows, start=1):
+        record, errors = check(line, row)
+        result.errors += [(line, message) for message in errors]
+        if record is not None:
+            records.append((line, record))
+        if progress and done % BATCH == 0:
+            progress(done, len(rows) * 2)
+    result.errors += check.check_database(records)
+    result.errors = _one_message_per_line(result.errors)
+    if result.errors:
+        return result
+
+    with transaction.atomic():
+        for start in range(0, len(records), BATCH):
+            chunk = [r for _, r in records[start : start + BATCH]]
+            households = Household.objects.bulk_create(
+                Household(
+                    number=r["number"], head_name=r["head_name"], id_number=r["id_number"],
+                    id_hash=r["id_hash"], phone=r["phone"], county=r["county"],
+                    village=r["village"], size=r["size"], status=r["status"],
+                )
+                for r in chunk
+            )  # fmt: skip
+            Membership.objects.bulk_create(
+                Membership(household=h, cooperative=r["cooperative"], role=r["role"],
+                           weight=r["weight"], since=r["since"])
+                for h, r in zip(households, chunk, strict=True)
+            )  # fmt: skip
+            result.created += len(households)
+            if progress:
+                progress(len(rows) + start + len(chunk), len(rows) * 2)
+    return result

@@ -391,3 +391,42 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.get_action_display()} {self.household} {self.created:%Y-%m-%d}"
+
+
+class HouseholdImport(models.Model):
+    """A large household import, run by a Celery worker; its page shows the progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed: nothing imported")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    filename = models.CharField(_("file name"), max_length=200)
+    stored_as = models.CharField(max_length=200, editable=False)  # private storage; deleted after
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    created_households = models.PositiveIntegerField(_("households imported"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    finished = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("household import")
+        verbose_name_plural = _("household imports")
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return self.done * 100 // self.total if self.total else 0

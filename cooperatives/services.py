@@ -1,10 +1,16 @@
 """Write operations on cooperatives (HackSoft styleguide: services for writes)."""
 
+import uuid
+
+from django.conf import settings
 from django.contrib.auth.models import Permission
+from django.core.files.storage import FileSystemStorage
 from django.db import transaction
+from django.utils import timezone
 from oscar.core.loading import get_model
 
-from .models import Cooperative
+from .imports import import_households
+from .models import Cooperative, HouseholdImport
 
 Product = get_model("catalogue", "Product")
 
@@ -52,3 +58,42 @@ def remove_cooperative_manager(cooperative: Cooperative, user) -> None:
     cooperative.partner.users.remove(user)
     if not user.partners.exists():
         user.user_permissions.remove(_dashboard_access())
+
+
+def private_storage():
+    return FileSystemStorage(location=settings.PRIVATE_STORAGE_ROOT)
+
+
+def queue_household_import(user, upload) -> HouseholdImport:
+    """Keep the upload in private storage and queue its import (Celery, after commit)."""
+    from .tasks import run_household_import  # the task module imports this one
+
+    stored_as = private_storage().save(f"household-imports/{uuid.uuid4().hex}", upload)
+    job = HouseholdImport.objects.create(user=user, filename=upload.name[:200], stored_as=stored_as)
+    run_household_import.delay_on_commit(job.pk)
+    return job
+
+
+def run_household_import(import_id: int) -> str:
+    """Import a queued upload (all or nothing), record the outcome, delete the upload."""
+    job = HouseholdImport.objects.get(pk=import_id)
+    if job.status in (HouseholdImport.Status.DONE, HouseholdImport.Status.FAILED):
+        return job.status
+    HouseholdImport.objects.filter(pk=job.pk).update(status=HouseholdImport.Status.RUNNING)
+    storage = private_storage()
+
+    def progress(done, total):
+        HouseholdImport.objects.filter(pk=job.pk).update(done=done, total=total)
+
+    try:
+        with storage.open(job.stored_as, "rb") as upload:
+            result = import_households(upload.read(), job.filename, progress=progress)
+    finally:
+        storage.delete(job.stored_as)
+    HouseholdImport.objects.filter(pk=job.pk).update(
+        status=HouseholdImport.Status.DONE if result.ok else HouseholdImport.Status.FAILED,
+        created_households=result.created,
+        errors=[[line, message] for line, message in result.errors],
+        finished=timezone.now(),
+    )
+    return "done" if result.ok else "failed"

@@ -202,6 +202,10 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_PERMISSIONS = 0o644
+# Uploaded household lists hold personal data in clear: kept outside MEDIA_ROOT (never served),
+# only until their import has run.
+PRIVATE_STORAGE_ROOT = Path(env("PRIVATE_STORAGE_ROOT", default=str(VAR_DIR / "private")))
+HOUSEHOLD_IMPORT_SYNC_MAX_BYTES = env.int("HOUSEHOLD_IMPORT_SYNC_MAX_BYTES", default=256 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Email ------------------------------------------------------------------------------------
@@ -285,6 +289,8 @@ OSCAR_DASHBOARD_NAVIGATION = [
         "icon": "fas fa-seedling",
         "children": [
             {"label": _("Cooperatives"), "url_name": "dashboard:cooperative-list"},
+            {"label": _("Member households"), "url_name": "dashboard:household-list"},
+            {"label": _("Import households"), "url_name": "dashboard:household-import"},
         ],
     },
 ]

@@ -13,15 +13,41 @@ class CooperativesDashboardConfig(OscarDashboardConfig):
 
     default_permissions = ["is_staff"]
 
+    def configure_permissions(self):
+        DashboardPermission = get_class("dashboard.permissions", "DashboardPermission")
+        # Managers see their own cooperatives' member households; importing is for staff.
+        self.permissions_map = {
+            "household-list": (["is_staff"], DashboardPermission.partner_dashboard_access),
+        }
+
     def ready(self):
+        self.configure_permissions()
         self.list_view = get_class("dashboard.cooperatives.views", "CooperativeListView")
         self.create_view = get_class("dashboard.cooperatives.views", "CooperativeCreateView")
         self.update_view = get_class("dashboard.cooperatives.views", "CooperativeUpdateView")
+        self.household_list_view = get_class("dashboard.cooperatives.views", "HouseholdListView")
+        self.household_import_view = get_class(
+            "dashboard.cooperatives.views", "HouseholdImportView"
+        )
+        self.household_import_job_view = get_class(
+            "dashboard.cooperatives.views", "HouseholdImportJobView"
+        )
 
     def get_urls(self):
         urls = [
             path("", self.list_view.as_view(), name="cooperative-list"),
             path("create/", self.create_view.as_view(), name="cooperative-create"),
             path("<int:pk>/", self.update_view.as_view(), name="cooperative-update"),
+            path("households/", self.household_list_view.as_view(), name="household-list"),
+            path(
+                "households/import/",
+                self.household_import_view.as_view(),
+                name="household-import",
+            ),
+            path(
+                "households/import/<int:pk>/",
+                self.household_import_job_view.as_view(),
+                name="household-import-job",
+            ),
         ]
         return self.post_process_urls(urls)

@@ -4,14 +4,25 @@ Managers are added through Oscar's own partner pages (a cooperative's partner us
 list links to; what managers themselves may see is Oscar's partner-scoped catalogue dashboard.
 """
 
+from decimal import Decimal
+
 from django import forms
+from django.conf import settings
 from django.contrib import messages
-from django.db.models import Count
+from django.core.validators import FileExtensionValidator
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
+from django.http import JsonResponse
+from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import CreateView, ListView, UpdateView
+from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 
-from cooperatives.models import Cooperative
+from cooperatives import services
+from cooperatives.imports import COLUMNS, import_households
+from cooperatives.models import Cooperative, HouseholdImport, Membership
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
 class CooperativeForm(forms.ModelForm):
@@ -63,3 +74,87 @@ class CooperativeCreateView(_CooperativeFormMixin, CreateView):
 
 class CooperativeUpdateView(_CooperativeFormMixin, UpdateView):
     pass
+
+
+# --- Households: managers see their members (masked); staff import lists -------------------
+
+
+class HouseholdListView(ListView):
+    """Member households with their attributed income. Managers: only their cooperatives'."""
+
+    template_name = "oscar/dashboard/cooperatives/household_list.html"
+    context_object_name = "memberships"
+    paginate_by = 50
+
+    def get_queryset(self):
+        cooperatives = Cooperative.objects.all()
+        if not self.request.user.is_staff:
+            cooperatives = cooperatives.managed_by(self.request.user)
+        return (
+            Membership.objects.filter(cooperative__in=cooperatives)
+            .select_related("household", "household__county", "cooperative")
+            .annotate(
+                income=Coalesce(
+                    Sum("household__benefits__amount",
+                        filter=Q(household__benefits__cooperative=F("cooperative"))),
+                    Decimal("0.00"),
+                )
+            )
+            .order_by("cooperative__name", "household__village", "household__number")
+        )  # fmt: skip
+
+
+class HouseholdImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Household list (CSV or XLSX)"),
+        validators=[FileExtensionValidator(["csv", "xlsx"])],
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        return upload
+
+
+class HouseholdImportView(FormView):
+    """Upload a household list: small files are imported at once, large ones by a worker."""
+
+    template_name = "oscar/dashboard/cooperatives/household_import.html"
+    form_class = HouseholdImportForm
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["columns"] = COLUMNS.values()
+        ctx["recent"] = HouseholdImport.objects.filter(user=self.request.user)[:5]
+        return ctx
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        if upload.size > settings.HOUSEHOLD_IMPORT_SYNC_MAX_BYTES:
+            job = services.queue_household_import(self.request.user, upload)
+            return redirect("dashboard:household-import-job", pk=job.pk)
+        result = import_households(upload.read(), upload.name)
+        if not result.ok:
+            return self.render_to_response(self.get_context_data(form=form, result=result))
+        messages.success(self.request, _("Imported %d households.") % result.created)
+        return redirect("dashboard:household-list")
+
+
+class HouseholdImportJobView(DetailView):
+    """Progress of a queued import; ?format=json for the page's polling."""
+
+    template_name = "oscar/dashboard/cooperatives/household_import_job.html"
+    context_object_name = "job"
+
+    def get_queryset(self):
+        return HouseholdImport.objects.filter(user=self.request.user)
+
+    def render_to_response(self, context, **kwargs):
+        if self.request.GET.get("format") == "json":
+            job = self.object
+            return JsonResponse(
+                {"status": job.status, "percent": job.percent,
+                 "created": job.created_households, "errors": job.errors[:200]}
+            )  # fmt: skip
+        return super().render_to_response(context, **kwargs)

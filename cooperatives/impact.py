@@ -2,11 +2,12 @@
 database and every query is limited to the counties in the official's scope."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -15,7 +16,7 @@ from oscar.core.loading import get_model
 
 from orders.statuses import PAID_STATUSES
 
-from .models import BenefitEntry, Cooperative, County, Household, Membership, OfficialScope
+from .models import BenefitRollup, Cooperative, County, Household, Membership, OfficialScope
 
 Line = get_model("order", "Line")
 ZERO = Decimal("0.00")
@@ -52,7 +53,8 @@ def paid_lines(counties: QuerySet) -> QuerySet:
 
 
 def ledger(counties: QuerySet) -> QuerySet:
-    return BenefitEntry.objects.filter(cooperative__county__in=counties)
+    """The benefit ledger in scope, read through its per-household monthly rollup."""
+    return BenefitRollup.objects.filter(cooperative__county__in=counties)
 
 
 def money(value) -> Decimal:
@@ -88,7 +90,7 @@ def totals(counties: QuerySet, cooperative: Cooperative | None = None) -> Totals
     )
     income = entries.aggregate(
         income=Coalesce(Sum("amount"), ZERO),
-        households=Count("household", distinct=True, filter=Q(kind=BenefitEntry.Kind.SALE_SHARE)),
+        households=Count("household", distinct=True, filter=Q(amount__gt=0)),
     )
     return Totals(money(sales["gmv"]), sales["orders"], sales["units"], income["households"],
                   money(income["income"]))  # fmt: skip
@@ -107,9 +109,8 @@ def breakdown(counties: QuerySet, by: str) -> list[dict]:
         raise Http404("Unknown breakdown")
     _, line_key, ledger_key = BREAKDOWNS[by]
     lines, entries = paid_lines(counties), ledger(counties)
-    if by == "month":  # both by the month the order was placed, so a sale and its share agree
+    if by == "month":  # sales by the month placed, income by the month posted (paid)
         lines = lines.annotate(month=_month("order__date_placed"))
-        entries = entries.annotate(month=_month("order_line__order__date_placed"))
     sales = (
         lines.values(key=F(line_key))
         .annotate(
@@ -123,15 +124,15 @@ def breakdown(counties: QuerySet, by: str) -> list[dict]:
         entries.values(key=F(ledger_key))
         .annotate(
             income=Sum("amount"),
-            households=Count(
-                "household", distinct=True, filter=Q(kind=BenefitEntry.Kind.SALE_SHARE)
-            ),
+            households=Count("household", distinct=True, filter=Q(amount__gt=0)),
         )
         .order_by()
     )
     rows: dict = {}
     empty = {"gmv": ZERO, "paid_orders": 0, "units": 0, "income": ZERO, "households": 0}
     for row in [*sales, *income]:
+        if isinstance(row["key"], datetime):  # a month from TruncMonth: compare as a date
+            row["key"] = row["key"].astimezone(ZoneInfo(settings.TIME_ZONE)).date()
         rows.setdefault(row["key"], {**empty, "key": row["key"]}).update(row)
     for row in rows.values():
         row["gmv"], row["income"] = money(row["gmv"]), money(row["income"])
@@ -155,18 +156,18 @@ def cooperative_in_scope(counties: QuerySet, slug: str) -> Cooperative:
 
 def member_households(cooperative: Cooperative) -> QuerySet:
     """A cooperative's member households with the income the ledger attributes to each."""
+    income = (
+        BenefitRollup.objects.filter(cooperative=cooperative, household=OuterRef("household"))
+        .values("household")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
     return (
         Membership.objects.filter(cooperative=cooperative)
         .select_related("household", "household__county")
-        .annotate(
-            income=Coalesce(
-                Sum("household__benefits__amount",
-                    filter=Q(household__benefits__cooperative=cooperative)),
-                ZERO,
-            )
-        )
+        .annotate(income=Coalesce(Subquery(income), ZERO))
         .order_by("household__village", "household__number")
-    )  # fmt: skip
+    )
 
 
 def household_in_scope(counties: QuerySet, pk: int) -> Household:
@@ -175,7 +176,8 @@ def household_in_scope(counties: QuerySet, pk: int) -> Household:
 
 def household_income(household: Household) -> list[dict]:
     return list(
-        household.benefits.values("cooperative__name")
-        .annotate(income=Sum("amount"), entries=Count("id"))
+        BenefitRollup.objects.filter(household=household)
+        .values("cooperative__name")
+        .annotate(income=Sum("amount"))
         .order_by("cooperative__name")
     )

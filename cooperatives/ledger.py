@@ -13,6 +13,7 @@ from fractions import Fraction
 from django.db import IntegrityError, transaction
 from oscar.core.loading import get_model
 
+from . import rollup
 from .models import BenefitEntry, Cooperative, Membership
 
 Order = get_model("order", "Order")
@@ -114,7 +115,9 @@ def post_sale_shares(order) -> list[BenefitEntry]:
             ]
         try:
             with transaction.atomic():
-                return BenefitEntry.objects.bulk_create(entries)
+                created = BenefitEntry.objects.bulk_create(entries)
+                rollup.add_entries(created)
+                return created
         except IntegrityError:
             return []  # posted concurrently by another worker
 
@@ -148,7 +151,7 @@ def reverse_line_shares(line, refunded: Decimal, reference: str) -> list[Benefit
         wanted = to_fen(total_received * min(to_fen(refunded) / net, Decimal(1)))
         reversal = min(wanted, sum(held[h] for h in households))
         amounts = split_largest_remainder(reversal, [held[h] for h in households])
-        return BenefitEntry.objects.bulk_create(
+        created = BenefitEntry.objects.bulk_create(
             BenefitEntry(
                 household_id=household,
                 cooperative_id=cooperative_of[household],
@@ -160,3 +163,5 @@ def reverse_line_shares(line, refunded: Decimal, reference: str) -> list[Benefit
             for household, amount in zip(households, amounts, strict=True)
             if amount
         )
+        rollup.add_entries(created)
+        return created

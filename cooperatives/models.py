@@ -430,3 +430,30 @@ class HouseholdImport(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return self.done * 100 // self.total if self.total else 0
+
+
+class BenefitRollup(models.Model):
+    """The ledger summed per household, cooperative and month (the month an entry was posted).
+
+    Kept in step with the append-only ledger by the ledger service (an upsert in the same
+    transaction as each posting), and rebuildable from it (``rebuild_benefit_rollup``), so the
+    officials' reports read hundreds of rows instead of millions of ledger entries.
+    """
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "cooperative", "month"], name="benefit_rollup_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["cooperative", "month"])]
+        verbose_name = _("benefit summary")
+        verbose_name_plural = _("benefit summaries")
+
+    def __str__(self):
+        return f"{self.household} {self.cooperative} {self.month:%Y-%m} {self.amount}"

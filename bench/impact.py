@@ -6,8 +6,8 @@ Uses its own database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1
 migrates it, loads the demo data, then tops the order lines up to --lines with generated paid and
 unpaid orders (two lines each, over the last year) and their benefit-ledger entries (one per line
 and member household), all with INSERT ... SELECT. Then it times the officials' report page for a
-whole-region official (the largest scope) and each of its aggregate queries, and prints the
-figures (and writes them to var/bench/impact.json).
+whole-region official (the largest scope): computed afresh (cache cleared) and from the report cache, and
+each of its aggregate queries; prints the figures and writes them to var/bench/impact.json.
 """
 
 import argparse
@@ -147,6 +147,7 @@ def main():
 
     django.setup()
     from django.contrib.auth import get_user_model
+    from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -176,6 +177,7 @@ def main():
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     client.get("/impact/")  # warm up connections and templates
+    cache.clear()
     queries = []
 
     def count(execute, sql, *rest):
@@ -188,8 +190,9 @@ def main():
         "order_lines": Line.objects.count(),
         "paid_lines": impact.paid_lines(counties).count(),
         "ledger_entries": BenefitEntry.objects.count(),
-        "impact_page": {**timed(lambda: client.get("/impact/"), args.runs),
-                        "sql_queries": len(queries)},
+        "impact_page_cold": {**timed(lambda: (cache.clear(), client.get("/impact/")), args.runs),
+                             "sql_queries": len(queries)},
+        "impact_page_cached": timed(lambda: client.get("/impact/"), args.runs),
         "totals": timed(lambda: impact.totals(counties), args.runs),
         **{f"breakdown_{by}": timed(lambda by=by: impact.breakdown(counties, by), args.runs)
            for by in impact.BREAKDOWNS},

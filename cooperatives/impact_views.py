@@ -7,7 +7,7 @@ cooperatives and households outside the official's counties are 404 (the queryse
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -31,9 +31,11 @@ class ImpactView(ImpactMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        breakdowns = {by: impact.breakdown(self.counties, by) for by in impact.BREAKDOWNS}
+        report = impact.report(self.counties)
+        breakdowns = report["breakdowns"]
         ctx.update(
-            totals=impact.totals(self.counties),
+            totals=report["totals"],
+            computed_at=report["computed_at"],
             breakdowns=[(by, impact.BREAKDOWNS[by][0], rows) for by, rows in breakdowns.items()],
             counties=self.counties.order_by("league", "name"),
             cooperatives=impact.cooperatives_in_scope(self.counties).order_by("name"),
@@ -61,7 +63,9 @@ class ImpactExportView(ImpactMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         by = request.GET.get("by", "county")
-        rows = impact.breakdown(self.counties, by)
+        if by not in impact.BREAKDOWNS:
+            raise Http404("Unknown breakdown")
+        rows = impact.report(self.counties)["breakdowns"][by]
         stamp = timezone.localdate().isoformat()
         if kwargs["fmt"] == "csv":
             body, content_type = reports.as_csv(rows, by), "text/csv; charset=utf-8"

@@ -206,6 +206,7 @@ FILE_UPLOAD_PERMISSIONS = 0o644
 # only until their import has run.
 PRIVATE_STORAGE_ROOT = Path(env("PRIVATE_STORAGE_ROOT", default=str(VAR_DIR / "private")))
 HOUSEHOLD_IMPORT_SYNC_MAX_BYTES = env.int("HOUSEHOLD_IMPORT_SYNC_MAX_BYTES", default=256 * 1024)
+IMPACT_CACHE_SECONDS = env.int("IMPACT_CACHE_SECONDS", default=300)  # officials' report figures
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Email ------------------------------------------------------------------------------------

@@ -134,9 +134,12 @@ def test_breakdowns_add_up_to_the_totals(region, by):
 
 
 def test_report_queries_do_not_grow_with_the_data(client, region):
+    from django.core.cache import cache
+
     user = official("region")
     login(client, user)
     client.get(reverse("impact:index"))
+    cache.clear()
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("impact:index"))
     for _ in range(5):
@@ -144,9 +147,26 @@ def test_report_queries_do_not_grow_with_the_data(client, region):
             [(make_product(region["carrots"], price="9.90"), 3)], status=statuses.PAID
         )
         post_sale_shares(order)
+    cache.clear()
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("impact:index"))
     assert len(many) == len(few)
+
+
+def test_report_figures_are_cached_for_a_few_minutes(client, region, settings):
+    from django.core.cache import cache
+
+    login(client, official("region"))
+    first = client.get(reverse("impact:index"))
+    assert "数据更新于" in first.content.decode()
+    order = make_order([(make_product(region["carrots"], price="10.00"), 1)], status=statuses.PAID)
+    post_sale_shares(order)
+    with CaptureQueriesContext(connection) as cached:
+        again = client.get(reverse("impact:index"))
+    assert again.context["totals"].gmv == first.context["totals"].gmv  # from the cache
+    assert not [q for q in cached if "order_line" in q["sql"]]
+    cache.clear()  # what expiry does
+    assert client.get(reverse("impact:index")).context["totals"].gmv == Decimal("110.00")
 
 
 def test_xlsx_and_csv_exports_carry_the_same_figures(client, region):

@@ -6,8 +6,8 @@ Uses its own database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1
 migrates it, loads the demo data, then tops the order lines up to --lines with generated paid and
 unpaid orders (two lines each, over the last year) and their benefit-ledger entries (one per line
 and member household), all with INSERT ... SELECT. Then it times the officials' report page for a
-whole-region official (the largest scope): computed afresh (cache cleared) and from the report cache, and
-each of its aggregate queries; prints the figures and writes them to var/bench/impact.json.
+whole-region official (the largest scope), computed afresh (cache cleared) and from the report
+cache, and each of its aggregate queries; prints the figures and writes var/bench/impact.json.
 """
 
 import argparse

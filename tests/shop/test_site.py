@@ -75,3 +75,39 @@ def test_translation_catalogues_have_no_fuzzy_guesses():
     for po in Path("locale").rglob("*.po"):
         text = po.read_text(encoding="utf-8")
         assert "#, fuzzy" not in text.split("\n\n", 1)[1], po
+
+
+def _manage(*args, **env_overrides):
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DEBUG"}
+    }
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], capture_output=True, text=True, env=env, check=False
+    )
+
+
+def test_manage_check_is_clean_with_nothing_set():
+    result = _manage("check")
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_refuses_demo_secrets_and_passes_with_real_ones():
+    refused = _manage("check", "--deploy")
+    assert refused.returncode != 0
+    assert "jingmeng.E001" in refused.stderr and "SECRET_KEY" in refused.stderr
+    real = _manage(
+        "check",
+        "--deploy",
+        SECRET_KEY="k" * 20 + "-a-long-random-secret-for-the-test-only-9f3c2b1a",
+        FIELD_ENCRYPTION_KEY="another-long-random-secret-for-the-test",
+    )
+    assert real.returncode == 0, real.stderr
+    assert "no issues" in real.stdout, real.stderr  # no warnings either

@@ -82,11 +82,8 @@ def _manage(*args, **env_overrides):
     import subprocess
     import sys
 
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DEBUG"}
-    }
+    unset = {"SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DEBUG", "SECURE_SSL_REDIRECT", "TESTING"}
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", *args], capture_output=True, text=True, env=env, check=False

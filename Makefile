@@ -43,7 +43,7 @@ test: install messages
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(DEMO_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(DEMO_ENV) DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 
 clean:
 	rm -rf $(VENV) var

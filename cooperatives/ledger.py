@@ -131,7 +131,7 @@ def reverse_line_shares(line, refunded: Decimal, reference: str) -> list[Benefit
     the same ``reference`` adds nothing.
     """
     with transaction.atomic():
-        Line.objects.select_for_update().filter(pk=line.pk).exists()
+        list(Line.objects.select_for_update().filter(pk=line.pk).values_list("pk"))  # lock the line
         entries = list(BenefitEntry.objects.filter(order_line=line).order_by("id"))
         if any(e.reference == reference for e in entries):
             return []

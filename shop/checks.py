@@ -11,6 +11,10 @@ def insecure_secrets() -> list[str]:
         names.append("SECRET_KEY")
     if settings.FIELD_ENCRYPTION_KEY == settings.INSECURE_FIELD_ENCRYPTION_KEY:
         names.append("FIELD_ENCRYPTION_KEY")
+    if settings.STRIPE_SECRET_KEY == "sk_test_localstripe_demo":
+        names.append("STRIPE_SECRET_KEY")
+    if settings.STRIPE_WEBHOOK_SECRET == "whsec_localstripe_demo":
+        names.append("STRIPE_WEBHOOK_SECRET")
     return names
 
 

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     # Jingmeng Market
     "shop",
     "cooperatives.apps.CooperativesConfig",
+    "orders.payments.apps.PaymentsConfig",
 ]
 
 MIDDLEWARE = [
@@ -172,7 +173,34 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # Orders unpaid past PAYMENT_TIMEOUT_MINUTES are cancelled and their stock released. A beat
+    # sweep, not a countdown per order: Redis re-delivers long countdowns after its visibility
+    # timeout.
+    "cancel-abandoned-orders": {
+        "task": "orders.payments.tasks.cancel_abandoned_orders",
+        "schedule": 60.0,
+    },
+}
+
+# --- Payments (Stripe; localstripe in the demo and the tests) ----------------------------------
+
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com").rstrip("/")
+# Demo keys only work against localstripe; shop/checks.py refuses them in production.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_localstripe_demo")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="pk_test_localstripe_demo")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_localstripe_demo")
+STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)  # seconds
+# Alipay and WeChat Pay need a Stripe account outside mainland China (README).
+STRIPE_PAYMENT_METHOD_TYPES = env.list(
+    "STRIPE_PAYMENT_METHOD_TYPES", default=["card", "alipay", "wechat_pay"]
+)
+STRIPE_JS_URL = (
+    "https://js.stripe.com/v3/"
+    if STRIPE_API_BASE == "https://api.stripe.com"
+    else f"{STRIPE_API_BASE}/js.stripe.com/v3/"  # localstripe serves its own Stripe.js
+)
+PAYMENT_TIMEOUT_MINUTES = env.int("PAYMENT_TIMEOUT_MINUTES", default=30)
 
 # --- Internationalisation: Chinese first ------------------------------------------------------
 
@@ -281,6 +309,15 @@ OSCAR_ORDER_STATUS_PIPELINE = {
     "已取消": (),
     "已退款": (),
 }
+OSCAR_LINE_STATUS_PIPELINE = {
+    "待付款": ("已付款", "已取消"),
+    "已付款": ("已发货", "已退款", "已取消"),
+    "已发货": ("已完成", "已退款"),
+    "已完成": ("已退款",),
+    "已取消": (),
+    "已退款": (),
+}
+OSCAR_ORDER_STATUS_CASCADE = {"已付款": "已付款", "已取消": "已取消", "已退款": "已退款"}
 OSCAR_SEND_REGISTRATION_EMAIL = False
 
 OSCAR_DASHBOARD_NAVIGATION = [

@@ -134,3 +134,50 @@ def browser_context_args(browser_context_args):
 def pytest_collection_modifyitems(config, items):
     """Real-browser tests last: Playwright's event loop outlives them (see tests/browser)."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def localstripe_server():
+    """A real localstripe server (the project's launcher, bound to 127.0.0.1) for the session."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = _free_port()
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "orders.payments.localstripe_server", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{url}/js.stripe.com/v3/", timeout=1)  # noqa: S310
+            break
+        except OSError:
+            if process.poll() is not None:
+                break
+            time.sleep(0.1)
+    else:
+        process.kill()
+    require_service(process.poll() is None, "localstripe did not start (pip install localstripe)")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def stripe_server(localstripe_server, settings):
+    """Point the store's Stripe client and Stripe.js at localstripe for one test."""
+    settings.STRIPE_API_BASE = localstripe_server
+    settings.STRIPE_JS_URL = f"{localstripe_server}/js.stripe.com/v3/"
+    return localstripe_server

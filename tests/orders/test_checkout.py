@@ -1,4 +1,4 @@
-"""Guest checkout with a Chinese address through Oscar's flow (payments come in a later issue)."""
+"""Guest checkout with a Chinese address through Oscar's flow, ending on the payment page."""
 
 from decimal import Decimal
 
@@ -39,7 +39,7 @@ def _to_shipping_address(client):
     assert response.url == reverse("checkout:shipping-address")
 
 
-def test_guest_checks_out_with_a_chinese_address(client, basket_with_carrots):
+def test_guest_checks_out_with_a_chinese_address(client, basket_with_carrots, stripe_server):
     _to_shipping_address(client)
     page = client.get(reverse("checkout:shipping-address")).content.decode()
     assert "收货人" in page and "手机号" in page and "详细地址" in page
@@ -62,9 +62,14 @@ def test_guest_checks_out_with_a_chinese_address(client, basket_with_carrots):
     assert str(address.phone_number) == "+8613912345678"
     assert order.lines.get().product == basket_with_carrots
 
-    thank_you = client.get(response.url).content.decode()
-    assert order.number in thank_you
-    assert "良乡镇拱辰大街 1 号" in thank_you
+    assert response.url == reverse("payments:pay", kwargs={"number": order.number})
+    assert order.status == "待付款"
+    pay = client.get(response.url).content.decode()
+    assert order.number in pay and "¥59.80" in pay
+    intent = order.intents.get()
+    assert intent.amount == Decimal("59.80") and intent.status == "requires_payment_method"
+    assert intent.client_secret in pay
+    assert f"{stripe_server}/js.stripe.com/v3/" in pay
 
 
 def test_a_bad_mobile_number_keeps_the_shopper_on_the_form(client, basket_with_carrots):

@@ -82,7 +82,15 @@ def _manage(*args, **env_overrides):
     import subprocess
     import sys
 
-    unset = {"SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DEBUG", "SECURE_SSL_REDIRECT", "TESTING"}
+    unset = {
+        "SECRET_KEY",
+        "FIELD_ENCRYPTION_KEY",
+        "STRIPE_SECRET_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+        "DEBUG",
+        "SECURE_SSL_REDIRECT",
+        "TESTING",
+    }
     env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(env_overrides)
     return subprocess.run(
@@ -100,11 +108,14 @@ def test_check_deploy_refuses_demo_secrets_and_passes_with_real_ones():
     refused = _manage("check", "--deploy")
     assert refused.returncode != 0
     assert "jingmeng.E001" in refused.stderr and "SECRET_KEY" in refused.stderr
+    assert "STRIPE_WEBHOOK_SECRET" in refused.stderr
     real = _manage(
         "check",
         "--deploy",
         SECRET_KEY="k" * 20 + "-a-long-random-secret-for-the-test-only-9f3c2b1a",
         FIELD_ENCRYPTION_KEY="another-long-random-secret-for-the-test",
+        STRIPE_SECRET_KEY="sk_live_for_the_test",
+        STRIPE_WEBHOOK_SECRET="whsec_for_the_test",
     )
     assert real.returncode == 0, real.stderr
     assert "no issues" in real.stdout, real.stderr  # no warnings either

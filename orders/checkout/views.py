@@ -1,0 +1,96 @@
+"""Oscar's checkout, with payment after placement.
+
+The order is placed as 待付款 with its stock allocated (``orders.utils.OrderCreator``), then the
+buyer pays on ``payments:pay`` with Stripe.js; the webhook makes it 已付款. Placement is idempotent:
+the preview form carries a one-time token saved on the order, so a double click or a retried POST
+lands on the order already placed.
+"""
+
+import uuid
+
+from django.db import IntegrityError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from oscar.apps.checkout import exceptions, views
+from oscar.core.loading import get_model
+
+from orders.payments.views import allow_payment
+
+Order = get_model("order", "Order")
+
+TOKEN_FIELD = "submission_token"
+
+
+def parse_token(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+class PaymentDetailsView(views.PaymentDetailsView):
+    def get_skip_conditions(self, request):
+        if not self.preview:
+            return ["skip_payment_details"]  # payment comes after placement, on payments:pay
+        return super().get_skip_conditions(request)
+
+    def skip_payment_details(self, request):
+        raise exceptions.PassedSkipCondition(url=reverse("checkout:preview"))
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["submission_token"] = uuid.uuid4()
+        return ctx
+
+    def dispatch(self, request, *args, **kwargs):
+        # Before Oscar's preconditions: a repeat of a submission that already placed its order
+        # (the basket is gone by then) goes to that order's payment page.
+        if request.method == "POST":
+            placed = self._already_placed(request)
+            if placed is not None:
+                return placed
+        return super().dispatch(request, *args, **kwargs)
+
+    def _already_placed(self, request):
+        token = parse_token(request.POST.get(TOKEN_FIELD))
+        if token is None or request.POST.get("action") != "place_order":
+            return None
+        order = Order.objects.filter(submission_token=token).first()
+        if order is None:
+            return None
+        if order.user_id and order.user_id != getattr(request.user, "pk", None):
+            return None
+        allow_payment(request, order)
+        return HttpResponseRedirect(reverse("payments:pay", kwargs={"number": order.number}))
+
+    def build_submission(self, **kwargs):
+        submission = super().build_submission(**kwargs)
+        token = parse_token(self.request.POST.get(TOKEN_FIELD))
+        if token is not None:
+            submission.setdefault("order_kwargs", {})[TOKEN_FIELD] = token
+        return submission
+
+    def handle_order_placement(self, order_number, user, basket, *args, **kwargs):
+        try:
+            return super().handle_order_placement(order_number, user, basket, *args, **kwargs)
+        except (IntegrityError, ValueError):
+            # A copy of this submission placed the order first (same basket, so same number):
+            # send this one to it too, leaving the basket submitted.
+            order = Order.objects.filter(number=order_number).first()
+            if order is None or (order.user_id and order.user_id != getattr(user, "pk", None)):
+                raise
+            allow_payment(self.request, order)
+            return HttpResponseRedirect(reverse("payments:pay", kwargs={"number": order.number}))
+
+    def handle_successful_order(self, order):
+        allow_payment(self.request, order)
+        return super().handle_successful_order(order)
+
+    def get_success_url(self):
+        order = Order.objects.get(pk=self.request.session["checkout_order_id"])
+        return reverse("payments:pay", kwargs={"number": order.number})
+
+    def send_order_placed_email(self, order):
+        from orders.payments.tasks import send_order_email
+
+        send_order_email.delay_on_commit(order.pk, "ORDER_PLACED", {})

@@ -1,0 +1,1 @@
+"""Stripe payments: the gateway client, PaymentIntents per order, the webhook and refunds."""

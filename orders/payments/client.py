@@ -1,0 +1,99 @@
+"""The Stripe gateway: one function per Stripe call, and nothing else.
+
+Every call goes through a ``StripeClient`` built from settings (``STRIPE_SECRET_KEY`` and
+``STRIPE_API_BASE``, which points at localstripe in the demo and the tests). Stripe's errors
+become Oscar's payment exceptions: a declined card is ``UnableToTakePayment`` (the buyer can try
+again), any other failure ``PaymentError``. Every create carries an idempotency key.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+
+import stripe
+from django.conf import settings
+from oscar.apps.payment.exceptions import PaymentError, UnableToTakePayment
+
+
+@cache
+def _client(api_key: str, api_base: str) -> stripe.StripeClient:
+    return stripe.StripeClient(
+        api_key,
+        base_addresses={"api": api_base},
+        max_network_retries=2,
+    )
+
+
+def client() -> stripe.StripeClient:
+    return _client(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE)
+
+
+def to_fen(amount: Decimal) -> int:
+    """Yuan (Decimal) to Stripe's smallest unit for CNY, the fen."""
+    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def from_fen(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
+
+
+def _call(function, *args, **kwargs):
+    try:
+        return function(*args, **kwargs)
+    except stripe.CardError as error:
+        raise UnableToTakePayment(error.user_message or str(error)) from error
+    except stripe.StripeError as error:
+        raise PaymentError(error.user_message or str(error)) from error
+
+
+def create_payment_intent(*, amount: Decimal, currency: str, order_number: str, attempt: int):
+    return _call(
+        client().v1.payment_intents.create,
+        params={
+            "amount": to_fen(amount),
+            "currency": currency.lower(),
+            "payment_method_types": list(settings.STRIPE_PAYMENT_METHOD_TYPES),
+            "metadata": {"order_number": order_number, "attempt": str(attempt)},
+        },
+        options={"idempotency_key": f"order-{order_number}-intent-{attempt}"},
+    )
+
+
+def retrieve_payment_intent(intent_id: str):
+    return _call(client().v1.payment_intents.retrieve, intent_id)
+
+
+def attach_and_confirm(intent_id: str, payment_method_id: str):
+    """Confirm a PaymentIntent with a payment method made by Stripe.js in the buyer's browser."""
+    _call(
+        client().v1.payment_intents.update, intent_id, params={"payment_method": payment_method_id}
+    )
+    return _call(client().v1.payment_intents.confirm, intent_id)
+
+
+def cancel_payment_intent(intent_id: str):
+    return _call(client().v1.payment_intents.cancel, intent_id)
+
+
+def create_refund(*, intent_id: str, amount: Decimal, reference: str, order_number: str):
+    return _call(
+        client().v1.refunds.create,
+        params={
+            "payment_intent": intent_id,
+            "amount": to_fen(amount),
+            "metadata": {"order_number": order_number, "reference": reference},
+        },
+        options={"idempotency_key": reference},
+    )
+
+
+def construct_event(payload: bytes, signature: str | None):
+    """Verify ``Stripe-Signature`` over the raw body; ``ValueError`` when it does not hold."""
+    try:
+        return stripe.Webhook.construct_event(
+            payload,
+            signature,
+            settings.STRIPE_WEBHOOK_SECRET,
+            tolerance=settings.STRIPE_WEBHOOK_TOLERANCE,
+        )
+    except stripe.SignatureVerificationError as error:
+        raise ValueError(str(error)) from error

@@ -1,0 +1,453 @@
+"""Payments: starting and confirming a PaymentIntent, acting on Stripe's events, refunds, timeouts.
+
+The rule the whole module keeps: an order becomes 已付款 only from what Stripe says about its
+PaymentIntent, re-read from Stripe (never from the browser, never from a webhook body alone), and
+every change is made under a lock on the order row so that repeated, concurrent or out-of-order
+events change nothing twice.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from oscar.apps.payment.exceptions import PaymentError
+from oscar.core.loading import get_model
+
+from cooperatives import ledger
+from orders import statuses
+
+from . import client
+from .models import PaymentIntentRecord, Refund, RefundLine, WebhookEvent
+
+logger = logging.getLogger(__name__)
+
+Order = get_model("order", "Order")
+Line = get_model("order", "Line")
+PaymentEvent = get_model("order", "PaymentEvent")
+PaymentEventType = get_model("order", "PaymentEventType")
+PaymentEventQuantity = get_model("order", "PaymentEventQuantity")
+Source = get_model("payment", "Source")
+SourceType = get_model("payment", "SourceType")
+StockRecord = get_model("partner", "StockRecord")
+
+# PaymentIntent states from which the buyer can still pay with the same intent.
+OPEN_INTENT_STATES = {"requires_payment_method", "requires_confirmation", "requires_action"}
+FAILED = "failed"  # ours: the intent's last attempt failed; a retry gets a new intent
+
+
+class RefundError(Exception):
+    """A refund that cannot be made as asked; the message is for the person who asked."""
+
+
+# --- Starting and confirming a payment -------------------------------------------------------
+
+
+def payable_intent(order) -> PaymentIntentRecord | None:
+    """The PaymentIntent the buyer should pay this order with, made if needed (None once paid)."""
+    if order.status != statuses.PENDING_PAYMENT:
+        return None
+    latest = order.intents.order_by("-attempt").first()
+    if latest and latest.status in OPEN_INTENT_STATES:
+        return latest
+    if latest and latest.status in ("processing", "succeeded"):
+        return latest
+    attempt = latest.attempt + 1 if latest else 1
+    if latest:
+        _cancel_quietly(latest)
+    intent = client.create_payment_intent(
+        amount=order.total_incl_tax,
+        currency=order.currency,
+        order_number=order.number,
+        attempt=attempt,
+    )
+    try:
+        with transaction.atomic():
+            return PaymentIntentRecord.objects.create(
+                order=order,
+                intent_id=intent.id,
+                client_secret=intent.client_secret,
+                attempt=attempt,
+                amount=order.total_incl_tax,
+                currency=order.currency,
+                status=intent.status,
+            )
+    except IntegrityError:  # another request made this attempt's intent first
+        _cancel_quietly_id(intent.id)
+        return order.intents.get(attempt=attempt)
+
+
+def confirm_intent(record: PaymentIntentRecord, payment_method_id: str) -> dict:
+    """Confirm the intent with a payment method made by Stripe.js; the order is not touched.
+
+    Returns ``{"status", "client_secret"}``: the page follows up a ``requires_action`` (3-D Secure)
+    in the browser, then waits for the webhook. A declined card raises ``UnableToTakePayment``
+    and marks the intent failed, so the next try gets a fresh one.
+    """
+    try:
+        intent = client.attach_and_confirm(record.intent_id, payment_method_id)
+    except PaymentError:
+        PaymentIntentRecord.objects.filter(pk=record.pk).update(status=FAILED)
+        raise
+    PaymentIntentRecord.objects.filter(pk=record.pk).update(status=intent.status)
+    return {"status": intent.status, "client_secret": record.client_secret}
+
+
+def _cancel_quietly(record):
+    if record.status in OPEN_INTENT_STATES or record.status == FAILED:
+        _cancel_quietly_id(record.intent_id)
+        PaymentIntentRecord.objects.filter(pk=record.pk).update(status="canceled")
+
+
+def _cancel_quietly_id(intent_id):
+    try:
+        client.cancel_payment_intent(intent_id)
+    except PaymentError as error:  # already canceled, or never confirmable: nothing to undo
+        logger.info("Could not cancel %s: %s", intent_id, error)
+
+
+# --- Webhook events ----------------------------------------------------------------------------
+
+
+def store_event(event) -> WebhookEvent | None:
+    """Store a verified event once; None when this event id was seen before."""
+    obj = event.data.object
+    try:
+        with transaction.atomic():
+            return WebhookEvent.objects.create(
+                event_id=event.id, type=event.type, object_id=getattr(obj, "id", "") or ""
+            )
+    except IntegrityError:
+        return None
+
+
+def process_event(event_pk: int) -> str:
+    """Act on a stored event (the Celery task's body); safe to run any number of times."""
+    event = WebhookEvent.objects.get(pk=event_pk)
+    if event.type.startswith("payment_intent."):
+        outcome = sync_intent(event.object_id)
+    elif event.type == "charge.refunded":
+        outcome = "refund recorded by the store" if event.object_id else "ignored"
+    else:
+        outcome = "ignored"
+    WebhookEvent.objects.filter(pk=event.pk).update(processed=timezone.now(), outcome=outcome)
+    return outcome
+
+
+def sync_intent(intent_id: str) -> str:
+    """Bring the order in line with its PaymentIntent as Stripe reports it now."""
+    intent = client.retrieve_payment_intent(intent_id)
+    record = PaymentIntentRecord.objects.filter(intent_id=intent.id).first()
+    if record is None:
+        return "unknown intent"
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=record.order_id)
+        record = PaymentIntentRecord.objects.select_for_update().get(pk=record.pk)
+        if intent.status != "succeeded":
+            if record.status == "succeeded":
+                return "already succeeded"  # a late payment_failed never un-pays an order
+            failed = intent.status == "requires_payment_method" and intent.last_payment_error
+            record.status = FAILED if failed else intent.status
+            record.save(update_fields=["status", "updated"])
+            return "payment failed" if failed else f"intent {intent.status}"
+        record.status = "succeeded"
+        record.save(update_fields=["status", "updated"])
+        paid_by = order.sources.filter(reference__startswith="pi_").first()
+        if order.status == statuses.PENDING_PAYMENT and paid_by is None:
+            _record_payment(order, intent, record)
+            order.set_status(statuses.PAID)
+            _queue_email(order, "ORDER_PAID")
+            return "paid"
+        if paid_by is not None and paid_by.reference == intent.id:
+            return "already paid"
+    # Money arrived for an order that no longer takes it: cancelled after its time ran out, or
+    # paid twice through two intents. Give it back, and record that we did.
+    refund_unwanted_payment(order.pk, record.pk)
+    return "refunded: order no longer payable"
+
+
+def _record_payment(order, intent, record):
+    source_type, _created = SourceType.objects.get_or_create(
+        code="stripe", defaults={"name": "Stripe"}
+    )
+    amount = client.from_fen(intent.amount)
+    Source.objects.create(
+        order=order,
+        source_type=source_type,
+        currency=order.currency,
+        amount_allocated=amount,
+        amount_debited=amount,
+        reference=intent.id,
+        label=_payment_label(intent),
+    )
+    event = PaymentEvent.objects.create(
+        order=order,
+        amount=amount,
+        reference=intent.id,
+        event_type=_event_type("paid", "已支付"),
+    )
+    PaymentEventQuantity.objects.bulk_create(
+        PaymentEventQuantity(event=event, line=line, quantity=line.quantity)
+        for line in order.lines.all()
+    )
+
+
+def _payment_label(intent) -> str:
+    charge = intent.latest_charge
+    details = getattr(charge, "payment_method_details", None) if charge else None
+    card = getattr(details, "card", None) if details else None
+    if card is not None:
+        return f"{card.brand} •••• {card.last4}"
+    return ", ".join(intent.payment_method_types or [])[:128]
+
+
+def _event_type(code, name):
+    event_type, _created = PaymentEventType.objects.get_or_create(
+        code=code, defaults={"name": name}
+    )
+    return event_type
+
+
+# --- Abandoned payments ------------------------------------------------------------------------
+
+
+def cancel_abandoned_orders(now=None) -> list[str]:
+    """Cancel orders left unpaid past ``PAYMENT_TIMEOUT_MINUTES``, releasing their stock.
+
+    Each order's intents are asked first: one that succeeded meanwhile (a late webhook) pays the
+    order instead. Returns the numbers of the orders cancelled.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES)
+    cancelled = []
+    candidates = Order.objects.filter(
+        status=statuses.PENDING_PAYMENT, date_placed__lt=cutoff
+    ).values_list("pk", flat=True)
+    for order_pk in list(candidates[:500]):
+        if cancel_if_unpaid(order_pk):
+            cancelled.append(Order.objects.values_list("number", flat=True).get(pk=order_pk))
+    return cancelled
+
+
+def cancel_if_unpaid(order_pk: int) -> bool:
+    for record in PaymentIntentRecord.objects.filter(order_id=order_pk).exclude(
+        status__in=("canceled", "succeeded")
+    ):
+        try:
+            intent = client.retrieve_payment_intent(record.intent_id)
+        except PaymentError:
+            return False  # Stripe unreachable: try again at the next sweep
+        if intent.status in ("succeeded", "processing"):
+            sync_intent(record.intent_id)
+            return False
+        if intent.status != "canceled":
+            try:
+                client.cancel_payment_intent(record.intent_id)
+            except PaymentError:
+                return False
+        PaymentIntentRecord.objects.filter(pk=record.pk).update(status="canceled")
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_pk)
+        if order.status != statuses.PENDING_PAYMENT:
+            return False
+        order.set_status(statuses.CANCELLED)
+        for line in order.lines.all():
+            line.cancel_allocation(line.num_allocated or 0)
+        order.notes.create(
+            message=_("Cancelled: not paid within %(minutes)d minutes; stock released.")
+            % {"minutes": settings.PAYMENT_TIMEOUT_MINUTES},
+            note_type="System",
+        )
+    return True
+
+
+# --- Refunds -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefundableLine:
+    line: object
+    refunded_quantity: int
+
+    @property
+    def quantity(self):
+        return self.line.quantity - self.refunded_quantity
+
+
+def refundable_lines(order) -> list[RefundableLine]:
+    done = dict(
+        RefundLine.objects.filter(line__order=order, refund__status=Refund.Status.REFUNDED)
+        .values("line")
+        .annotate(total=Sum("quantity"))
+        .values_list("line", "total")
+    )
+    return [RefundableLine(line, done.get(line.pk, 0)) for line in order.lines.order_by("pk")]
+
+
+def line_refund_amount(line, quantity: int) -> Decimal:
+    """What the buyer paid for ``quantity`` units of a line (after discounts), to the fen."""
+    if quantity == line.quantity:
+        return ledger.line_net(line)
+    return ledger.to_fen(ledger.line_net(line) * quantity / line.quantity)
+
+
+def request_refund(order, quantities: dict, *, user, reason="") -> Refund:
+    """Record a refund request for ``{line: quantity}``; staff make it with ``make_refund``."""
+    if order.status not in statuses.PAID_STATUSES:
+        raise RefundError(_("Only a paid order can be refunded."))
+    available = {r.line.pk: r for r in refundable_lines(order)}
+    wanted = {line: qty for line, qty in quantities.items() if qty}
+    if not wanted:
+        raise RefundError(_("Choose at least one line and quantity to refund."))
+    for line, qty in wanted.items():
+        if line.order_id != order.pk:
+            raise RefundError(_("That line is not part of this order."))
+        if qty < 0 or qty > available[line.pk].quantity:
+            raise RefundError(
+                _("At most %(n)d of “%(title)s” can still be refunded.")
+                % {"n": available[line.pk].quantity, "title": line.title}
+            )
+    with transaction.atomic():
+        refund = Refund.objects.create(order=order, amount=0, reason=reason, requested_by=user)
+        parts = [
+            RefundLine(refund=refund, line=line, quantity=qty, amount=line_refund_amount(line, qty))
+            for line, qty in wanted.items()
+        ]
+        RefundLine.objects.bulk_create(parts)
+        amount = sum((p.amount for p in parts), Decimal("0.00"))
+        if all(available[line.pk].quantity == qty for line, qty in wanted.items()) and len(
+            wanted
+        ) == sum(1 for r in available.values() if r.quantity):
+            amount += order.shipping_incl_tax  # the whole rest of the order: shipping too
+        refund.amount = amount
+        refund.save(update_fields=["amount"])
+    return refund
+
+
+def make_refund(refund: Refund, *, user) -> Refund:
+    """Refund through Stripe, then reverse the ledger, return the stock and record it all."""
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if refund.status == Refund.Status.REFUNDED:
+            return refund
+        if refund.status != Refund.Status.REQUESTED:
+            raise RefundError(_("This refund request has already been decided."))
+        order = Order.objects.select_for_update().get(pk=refund.order_id)
+        source = order.sources.filter(reference__startswith="pi_").first()
+        if source is None:
+            raise RefundError(_("This order has no Stripe payment to refund."))
+        for part in refund.lines.select_related("line"):
+            left = next(r for r in refundable_lines(order) if r.line.pk == part.line_id)
+            if part.quantity > left.quantity:
+                raise RefundError(_("Part of this request has already been refunded."))
+        stripe_refund = client.create_refund(
+            intent_id=source.reference,
+            amount=refund.amount,
+            reference=refund.reference,
+            order_number=order.number,
+        )
+        _apply_refund(order, source, refund, stripe_refund.id, user)
+    _queue_email(order, "ORDER_REFUNDED", refund_id=refund.pk)
+    return refund
+
+
+def _apply_refund(order, source, refund, stripe_refund_id, user):
+    refund.status = Refund.Status.REFUNDED
+    refund.stripe_refund_id = stripe_refund_id
+    refund.decided_by = user
+    refund.decided = timezone.now()
+    refund.save()
+    Source.objects.filter(pk=source.pk).update(amount_refunded=F("amount_refunded") + refund.amount)
+    event = PaymentEvent.objects.create(
+        order=order,
+        amount=refund.amount,
+        reference=stripe_refund_id,
+        event_type=_event_type("refunded", "已退款"),
+    )
+    for part in refund.lines.select_related("line", "line__stockrecord"):
+        line = part.line
+        PaymentEventQuantity.objects.create(event=event, line=line, quantity=part.quantity)
+        ledger.reverse_line_shares(line, part.amount, refund.reference)
+        _return_stock(line, part.quantity)
+    remaining = [r for r in refundable_lines(order) if r.quantity]
+    for item in refundable_lines(order):
+        if not item.quantity and item.line.status != statuses.REFUNDED:
+            Line.objects.filter(pk=item.line.pk).update(status=statuses.REFUNDED)
+    if not remaining and order.status != statuses.REFUNDED:
+        order.set_status(statuses.REFUNDED)
+    order.notes.create(
+        user=user,
+        note_type="System",
+        message=_("Refunded ¥%(amount)s (%(reference)s).")
+        % {"amount": refund.amount, "reference": stripe_refund_id},
+    )
+
+
+def _return_stock(line, quantity):
+    """Unshipped units go back by cancelling their allocation; shipped ones back into stock."""
+    if not line.stockrecord_id:
+        return
+    unshipped = min(quantity, line.num_allocated or 0)
+    if unshipped and not line.allocation_cancelled:
+        line.cancel_allocation(unshipped)
+    if quantity - unshipped:
+        StockRecord.objects.filter(pk=line.stockrecord_id).update(
+            num_in_stock=F("num_in_stock") + (quantity - unshipped)
+        )
+
+
+def refund_unwanted_payment(order_pk: int, record_pk: int) -> Refund | None:
+    """Refund in full a payment the order cannot take (cancelled order, or paid twice)."""
+    record = PaymentIntentRecord.objects.get(pk=record_pk)
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_pk)
+        existing = Refund.objects.filter(order=order, stripe_refund_id__startswith="re_").filter(
+            reason=f"auto:{record.intent_id}"
+        )
+        if existing.exists():
+            return existing.first()
+        refund = Refund.objects.create(
+            order=order,
+            amount=record.amount,
+            reason=f"auto:{record.intent_id}",
+            automatic=True,
+        )
+        stripe_refund = client.create_refund(
+            intent_id=record.intent_id,
+            amount=record.amount,
+            reference=refund.reference,
+            order_number=order.number,
+        )
+        refund.status = Refund.Status.REFUNDED
+        refund.stripe_refund_id = stripe_refund.id
+        refund.decided = timezone.now()
+        refund.save()
+        PaymentEvent.objects.create(
+            order=order,
+            amount=refund.amount,
+            reference=stripe_refund.id,
+            event_type=_event_type("refunded", "已退款"),
+        )
+        order.notes.create(
+            note_type="System",
+            message=_(
+                "A payment of ¥%(amount)s (%(intent)s) arrived after the order was closed; "
+                "it was refunded automatically (%(refund)s)."
+            )
+            % {"amount": refund.amount, "intent": record.intent_id, "refund": stripe_refund.id},
+        )
+    return refund
+
+
+# --- Emails ------------------------------------------------------------------------------------
+
+
+def _queue_email(order, code, **extra):
+    from .tasks import send_order_email
+
+    send_order_email.delay_on_commit(order.pk, code, extra)

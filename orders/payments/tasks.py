@@ -1,0 +1,71 @@
+"""Celery tasks for money: idempotent, queued after commit, acknowledged only when done."""
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import translation
+from oscar.core.loading import get_class, get_model
+
+from . import services
+
+Order = get_model("order", "Order")
+CommunicationEvent = get_model("order", "CommunicationEvent")
+CommunicationEventType = get_model("communication", "CommunicationEventType")
+Dispatcher = get_class("communication.utils", "Dispatcher")
+OrderDispatcher = get_class("order.utils", "OrderDispatcher")
+
+MONEY_TASK = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (Exception,),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "max_retries": 10,
+}
+
+EMAIL_NAMES = {
+    "ORDER_PLACED": "订单已提交",
+    "ORDER_PAID": "订单已付款",
+    "ORDER_SHIPPED": "订单已发货",
+    "ORDER_REFUNDED": "订单已退款",
+}
+
+
+@shared_task(**MONEY_TASK)
+def process_webhook_event(event_pk: int) -> str:
+    return services.process_event(event_pk)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def cancel_abandoned_orders() -> int:
+    """Celery beat, every minute: orders unpaid past their time are cancelled, stock released."""
+    return len(services.cancel_abandoned_orders())
+
+
+@shared_task(**MONEY_TASK)
+def send_order_email(order_pk: int, code: str, extra: dict | None = None) -> bool:
+    """Send one of the order emails (Oscar communications), in Chinese; once per order and code,
+    except refunds, which are once per refund."""
+    extra = extra or {}
+    order = Order.objects.get(pk=order_pk)
+    event_type, _created = CommunicationEventType.objects.get_or_create(
+        code=code, defaults={"name": EMAIL_NAMES.get(code, code), "category": "Order related"}
+    )
+    if (
+        "refund_id" not in extra
+        and CommunicationEvent.objects.filter(order=order, event_type=event_type).exists()
+    ):
+        return False
+    context = {"order": order, "lines": order.lines.all(), **_extra_context(order, extra)}
+    with translation.override("zh-hans"):
+        messages = Dispatcher().get_messages(code, context)
+        OrderDispatcher().dispatch_order_messages(order, messages, code)
+    return True
+
+
+def _extra_context(order, extra):
+    from .models import Refund
+
+    context = {"payment_timeout": settings.PAYMENT_TIMEOUT_MINUTES}
+    if "refund_id" in extra:
+        context["refund"] = Refund.objects.get(pk=extra["refund_id"])
+    return context

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("stripe/webhook/", views.stripe_webhook, name="stripe-webhook"),
+    path("<str:number>/", views.PayView.as_view(), name="pay"),
+    path("<str:number>/confirm/", views.ConfirmView.as_view(), name="confirm"),
+    path("<str:number>/done/", views.DoneView.as_view(), name="done"),
+    path("<str:number>/status/", views.StatusView.as_view(), name="status"),
+]

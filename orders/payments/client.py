@@ -37,8 +37,9 @@ def from_fen(fen: int) -> Decimal:
 
 
 def _call(function, *args, **kwargs):
+    """Make one Stripe call; the answer comes back as a plain dict."""
     try:
-        return function(*args, **kwargs)
+        return function(*args, **kwargs).to_dict()
     except stripe.CardError as error:
         raise UnableToTakePayment(error.user_message or str(error)) from error
     except stripe.StripeError as error:
@@ -94,6 +95,6 @@ def construct_event(payload: bytes, signature: str | None):
             signature,
             settings.STRIPE_WEBHOOK_SECRET,
             tolerance=settings.STRIPE_WEBHOOK_TOLERANCE,
-        )
+        ).to_dict()
     except stripe.SignatureVerificationError as error:
         raise ValueError(str(error)) from error

@@ -13,7 +13,6 @@ accepts the publishable key, as Stripe's own API does. Nothing else of localstri
 """
 
 import argparse
-import json
 import logging
 import pickle
 import re
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from aiohttp import web
 from localstripe import resources, server
+from localstripe.errors import UserError
 from localstripe.webhooks import register_webhook
 
 CREATE_PAYMENT_METHOD_JS = """
@@ -75,13 +75,15 @@ def use_state_file(path):
 async def publishable_key_payment_methods(request, handler):
     """Let Stripe.js create a card payment method with the publishable key, as Stripe does."""
     if request.method == "POST" and PUBLIC_PATHS.match(request.path):
-        try:
-            data = json.loads(await request.read() or b"{}")
-        except ValueError:
-            data = {}
-        if isinstance(data, dict) and str(data.get("key", "")).startswith("pk_"):
-            headers = {**request.headers, "Authorization": "Bearer sk_publishable_stand_in"}
-            return await handler(request.clone(headers=headers))
+        data = await server.get_post_data(request, remove_auth=False) or {}
+        if str(data.get("key", "")).startswith("pk_"):
+            for field in ("key", "payment_user_agent", "referrer"):
+                data.pop(field, None)
+            try:
+                method = resources.PaymentMethod._api_create(**data)
+            except UserError as error:
+                return error.to_response()
+            return server.json_response(method._export())
     if request.path == "/js.stripe.com/v3/":
         response = await handler(request)
         return web.Response(

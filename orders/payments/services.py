@@ -70,15 +70,15 @@ def payable_intent(order) -> PaymentIntentRecord | None:
         with transaction.atomic():
             return PaymentIntentRecord.objects.create(
                 order=order,
-                intent_id=intent.id,
-                client_secret=intent.client_secret,
+                intent_id=intent["id"],
+                client_secret=intent["client_secret"],
                 attempt=attempt,
                 amount=order.total_incl_tax,
                 currency=order.currency,
-                status=intent.status,
+                status=intent["status"],
             )
     except IntegrityError:  # another request made this attempt's intent first
-        _cancel_quietly_id(intent.id)
+        _cancel_quietly_id(intent["id"])
         return order.intents.get(attempt=attempt)
 
 
@@ -94,8 +94,8 @@ def confirm_intent(record: PaymentIntentRecord, payment_method_id: str) -> dict:
     except PaymentError:
         PaymentIntentRecord.objects.filter(pk=record.pk).update(status=FAILED)
         raise
-    PaymentIntentRecord.objects.filter(pk=record.pk).update(status=intent.status)
-    return {"status": intent.status, "client_secret": record.client_secret}
+    PaymentIntentRecord.objects.filter(pk=record.pk).update(status=intent["status"])
+    return {"status": intent["status"], "client_secret": record.client_secret}
 
 
 def _cancel_quietly(record):
@@ -116,11 +116,11 @@ def _cancel_quietly_id(intent_id):
 
 def store_event(event) -> WebhookEvent | None:
     """Store a verified event once; None when this event id was seen before."""
-    obj = event.data.object
+    obj = (event.get("data") or {}).get("object") or {}
     try:
         with transaction.atomic():
             return WebhookEvent.objects.create(
-                event_id=event.id, type=event.type, object_id=getattr(obj, "id", "") or ""
+                event_id=event["id"], type=event["type"], object_id=obj.get("id") or ""
             )
     except IntegrityError:
         return None
@@ -142,19 +142,21 @@ def process_event(event_pk: int) -> str:
 def sync_intent(intent_id: str) -> str:
     """Bring the order in line with its PaymentIntent as Stripe reports it now."""
     intent = client.retrieve_payment_intent(intent_id)
-    record = PaymentIntentRecord.objects.filter(intent_id=intent.id).first()
+    record = PaymentIntentRecord.objects.filter(intent_id=intent["id"]).first()
     if record is None:
         return "unknown intent"
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=record.order_id)
         record = PaymentIntentRecord.objects.select_for_update().get(pk=record.pk)
-        if intent.status != "succeeded":
+        if intent["status"] != "succeeded":
             if record.status == "succeeded":
                 return "already succeeded"  # a late payment_failed never un-pays an order
-            failed = intent.status == "requires_payment_method" and intent.last_payment_error
-            record.status = FAILED if failed else intent.status
+            failed = intent["status"] == "requires_payment_method" and intent.get(
+                "last_payment_error"
+            )
+            record.status = FAILED if failed else intent["status"]
             record.save(update_fields=["status", "updated"])
-            return "payment failed" if failed else f"intent {intent.status}"
+            return "payment failed" if failed else f"intent {intent['status']}"
         record.status = "succeeded"
         record.save(update_fields=["status", "updated"])
         paid_by = order.sources.filter(reference__startswith="pi_").first()
@@ -163,7 +165,7 @@ def sync_intent(intent_id: str) -> str:
             order.set_status(statuses.PAID)
             _queue_email(order, "ORDER_PAID")
             return "paid"
-        if paid_by is not None and paid_by.reference == intent.id:
+        if paid_by is not None and paid_by.reference == intent["id"]:
             return "already paid"
     # Money arrived for an order that no longer takes it: cancelled after its time ran out, or
     # paid twice through two intents. Give it back, and record that we did.
@@ -175,20 +177,20 @@ def _record_payment(order, intent, record):
     source_type, _created = SourceType.objects.get_or_create(
         code="stripe", defaults={"name": "Stripe"}
     )
-    amount = client.from_fen(intent.amount)
+    amount = client.from_fen(intent["amount"])
     Source.objects.create(
         order=order,
         source_type=source_type,
         currency=order.currency,
         amount_allocated=amount,
         amount_debited=amount,
-        reference=intent.id,
+        reference=intent["id"],
         label=_payment_label(intent),
     )
     event = PaymentEvent.objects.create(
         order=order,
         amount=amount,
-        reference=intent.id,
+        reference=intent["id"],
         event_type=_event_type("paid", "已支付"),
     )
     PaymentEventQuantity.objects.bulk_create(
@@ -198,12 +200,12 @@ def _record_payment(order, intent, record):
 
 
 def _payment_label(intent) -> str:
-    charge = intent.latest_charge
-    details = getattr(charge, "payment_method_details", None) if charge else None
-    card = getattr(details, "card", None) if details else None
-    if card is not None:
-        return f"{card.brand} •••• {card.last4}"
-    return ", ".join(intent.payment_method_types or [])[:128]
+    charge = intent.get("latest_charge")  # an id, or the charge itself when expanded
+    details = (charge.get("payment_method_details") or {}) if hasattr(charge, "get") else {}
+    card = details.get("card")
+    if card:
+        return f"{card.get('brand', 'card')} •••• {card.get('last4', '')}"
+    return ", ".join(intent.get("payment_method_types") or ["Stripe"])[:128]
 
 
 def _event_type(code, name):
@@ -235,17 +237,15 @@ def cancel_abandoned_orders(now=None) -> list[str]:
 
 
 def cancel_if_unpaid(order_pk: int) -> bool:
-    for record in PaymentIntentRecord.objects.filter(order_id=order_pk).exclude(
-        status__in=("canceled", "succeeded")
-    ):
+    for record in PaymentIntentRecord.objects.filter(order_id=order_pk).exclude(status="canceled"):
         try:
             intent = client.retrieve_payment_intent(record.intent_id)
         except PaymentError:
             return False  # Stripe unreachable: try again at the next sweep
-        if intent.status in ("succeeded", "processing"):
+        if intent["status"] in ("succeeded", "processing"):
             sync_intent(record.intent_id)
             return False
-        if intent.status != "canceled":
+        if intent["status"] != "canceled":
             try:
                 client.cancel_payment_intent(record.intent_id)
             except PaymentError:
@@ -351,7 +351,7 @@ def make_refund(refund: Refund, *, user) -> Refund:
             reference=refund.reference,
             order_number=order.number,
         )
-        _apply_refund(order, source, refund, stripe_refund.id, user)
+        _apply_refund(order, source, refund, stripe_refund["id"], user)
     _queue_email(order, "ORDER_REFUNDED", refund_id=refund.pk)
     return refund
 
@@ -424,13 +424,13 @@ def refund_unwanted_payment(order_pk: int, record_pk: int) -> Refund | None:
             order_number=order.number,
         )
         refund.status = Refund.Status.REFUNDED
-        refund.stripe_refund_id = stripe_refund.id
+        refund.stripe_refund_id = stripe_refund["id"]
         refund.decided = timezone.now()
         refund.save()
         PaymentEvent.objects.create(
             order=order,
             amount=refund.amount,
-            reference=stripe_refund.id,
+            reference=stripe_refund["id"],
             event_type=_event_type("refunded", "已退款"),
         )
         order.notes.create(
@@ -439,7 +439,7 @@ def refund_unwanted_payment(order_pk: int, record_pk: int) -> Refund | None:
                 "A payment of ¥%(amount)s (%(intent)s) arrived after the order was closed; "
                 "it was refunded automatically (%(refund)s)."
             )
-            % {"amount": refund.amount, "intent": record.intent_id, "refund": stripe_refund.id},
+            % {"amount": refund.amount, "intent": record.intent_id, "refund": stripe_refund["id"]},
         )
     return refund
 

@@ -1,0 +1,98 @@
+"""Never oversell: concurrent buyers on PostgreSQL, and double submission of one checkout."""
+
+import threading
+import uuid
+
+import pytest
+from django.db import connection, connections
+from django.urls import reverse
+from oscar.core.loading import get_class, get_model
+
+from tests.conftest import require_service
+from tests.factories import UserFactory, make_product
+
+from .test_checkout import ADDRESS
+
+Basket = get_model("basket", "Basket")
+Order = get_model("order", "Order")
+OrderCreator = get_class("order.utils", "OrderCreator")
+UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
+OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
+
+
+def _place(product, quantity, user, barrier, results):
+    from oscar.apps.partner.strategy import Default
+    from oscar.apps.shipping.methods import Free
+
+    try:
+        basket = Basket.objects.create(owner=user)
+        basket.strategy = Default()
+        basket.add_product(product, quantity)
+        shipping = Free()
+        charge = shipping.calculate(basket)
+        total = OrderTotalCalculator().calculate(basket, charge)
+        barrier.wait(timeout=30)
+        try:
+            OrderCreator().place_order(
+                basket=basket,
+                total=total,
+                shipping_method=shipping,
+                shipping_charge=charge,
+                user=user,
+            )
+            results.append("ok")
+        except UnableToPlaceOrder as error:
+            results.append(str(error))
+    except Exception as error:  # noqa: BLE001 (reported by the test)
+        results.append(f"error: {error!r}")
+    finally:
+        connections.close_all()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_fifty_buyers_for_the_last_twenty_units_get_exactly_twenty_orders(cooperative):
+    require_service(connection.vendor == "postgresql", "needs PostgreSQL (set DATABASE_URL)")
+    carrots = make_product(cooperative, title="察右中旗胡萝卜", num_in_stock=20)
+    buyers = [UserFactory() for _ in range(50)]
+    barrier = threading.Barrier(50)
+    results = []
+    threads = [
+        threading.Thread(target=_place, args=(carrots, 1, user, barrier, results))
+        for user in buyers
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    errors = [r for r in results if r.startswith("error")]
+    assert not errors, errors[:3]
+    assert results.count("ok") == 20
+    sold_out = [r for r in results if r != "ok"]
+    assert len(sold_out) == 30 and all("察右中旗胡萝卜" in r and "售罄" in r for r in sold_out)
+    stock = carrots.stockrecords.get()
+    assert stock.num_allocated == 20 <= stock.num_in_stock
+    assert Order.objects.count() == 20
+
+
+@pytest.mark.django_db
+def test_a_double_submitted_checkout_places_one_order(client, cooperative, stripe_server):
+    carrots = make_product(cooperative, title="察右中旗胡萝卜", price="29.90", num_in_stock=10)
+    client.post(reverse("basket:add", kwargs={"pk": carrots.pk}), {"quantity": 1})
+    client.post(reverse("checkout:index"), {"username": "g@example.com", "options": "anonymous"})
+    client.post(reverse("checkout:shipping-address"), ADDRESS)
+    client.get(reverse("checkout:shipping-method"), follow=True)
+    preview = client.get(reverse("checkout:preview"))
+    token = str(preview.context["submission_token"])
+    assert f'value="{token}"' in preview.content.decode()
+
+    form = {"action": "place_order", "submission_token": token}
+    first = client.post(reverse("checkout:preview"), form)
+    second = client.post(reverse("checkout:preview"), form)  # the double click / retry
+    order = Order.objects.get()
+    pay = reverse("payments:pay", kwargs={"number": order.number})
+    assert first.status_code == second.status_code == 302
+    assert first.url == second.url == pay
+    assert order.submission_token == uuid.UUID(token)
+    assert carrots.stockrecords.get().num_allocated == 1

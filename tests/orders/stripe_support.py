@@ -78,3 +78,18 @@ def confirm(client, order, number=TEST_CARD):
         data=json.dumps({"payment_method": card_payment_method(number)}),
         content_type="application/json",
     )
+
+
+def pay(order):
+    """Pay an order end to end as its buyer would: card on the payment page, then the webhook.
+
+    Run on-commit callbacks (the webhook's Celery task) with django_capture_on_commit_callbacks
+    in tests that are not transactional."""
+    from django.test import Client
+
+    buyer = Client()
+    buyer.force_login(order.user)
+    assert confirm(buyer, order).status_code == 200
+    intent = order.intents.order_by("-attempt").first()
+    [event] = events_for(intent.intent_id, "payment_intent.succeeded")
+    assert deliver(buyer, event).status_code == 200

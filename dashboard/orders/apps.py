@@ -1,0 +1,42 @@
+"""Oscar's orders dashboard, forked: a cooperative manager sees only their cooperative's lines of
+an order and can ask for a refund of them; only staff refund (through Stripe)."""
+
+import oscar.apps.dashboard.orders.apps as apps
+from django.urls import path
+from oscar.core.loading import get_class
+
+
+class OrdersDashboardConfig(apps.OrdersDashboardConfig):
+    name = "dashboard.orders"
+
+    def configure_permissions(self):
+        super().configure_permissions()
+        DashboardPermission = get_class("dashboard.permissions", "DashboardPermission")
+        self.permissions_map["order-refund-request"] = (
+            DashboardPermission.get("order", "change_order"),
+            DashboardPermission.partner_dashboard_access,
+        )
+        # order-refund-decide: staff only (the default permission)
+
+    def ready(self):
+        super().ready()
+        self.refund_request_view = get_class("dashboard.orders.views", "RefundRequestView")
+        self.refund_decide_view = get_class("dashboard.orders.views", "RefundDecisionView")
+
+    def get_urls(self):
+        urls = super().get_urls()
+        urls += self.post_process_urls(
+            [
+                path(
+                    "<str:number>/refunds/",
+                    self.refund_request_view.as_view(),
+                    name="order-refund-request",
+                ),
+                path(
+                    "<str:number>/refunds/<int:pk>/",
+                    self.refund_decide_view.as_view(),
+                    name="order-refund-decide",
+                ),
+            ]
+        )
+        return urls

@@ -1,0 +1,158 @@
+"""Orders dashboard views: lines scoped to the user's cooperative, refunds requested and made."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from oscar.apps.dashboard.orders import views
+from oscar.apps.payment.exceptions import PaymentError
+from oscar.core.loading import get_model
+
+from orders import statuses
+from orders.payments import services
+from orders.payments.models import Refund
+
+Line = get_model("order", "Line")
+Partner = get_model("partner", "Partner")
+
+OrderListView = views.OrderListView
+OrderStatsView = views.OrderStatsView
+ShippingAddressUpdateView = views.ShippingAddressUpdateView
+queryset_orders_for_user = views.queryset_orders_for_user
+get_order_for_user_or_404 = views.get_order_for_user_or_404
+
+# Statuses that only money moving can set: 已付款 comes from Stripe's webhook, 已退款 from a refund.
+MONEY_STATUSES = (statuses.PAID, statuses.REFUNDED)
+
+
+def lines_for_user(order, user):
+    """Staff see every line; a partner user only the lines their partners sell."""
+    lines = order.lines.select_related("partner", "stockrecord")
+    if user.is_staff:
+        return lines
+    return lines.filter(partner__in=Partner.objects.filter(users=user))
+
+
+def refunds_for_user(order, user):
+    refunds = order.refunds.prefetch_related("lines__line").select_related("requested_by")
+    if user.is_staff:
+        return refunds
+    return refunds.filter(lines__line__in=lines_for_user(order, user)).distinct()
+
+
+class OrderDetailView(views.OrderDetailView):
+    @property
+    def order_actions(self):
+        if self.request.user.is_staff:
+            return views.OrderDetailView.order_actions
+        return ("save_note",)
+
+    @property
+    def line_actions(self):
+        return views.OrderDetailView.line_actions if self.request.user.is_staff else ()
+
+    def get_order_lines(self):
+        return lines_for_user(self.object, self.request.user)
+
+    def get_order_status_form(self):
+        form = super().get_order_status_form()
+        field = form.fields["new_status"]
+        field.choices = [c for c in field.choices if c[0] not in MONEY_STATUSES]
+        return form
+
+    def change_order_status(self, request, order):
+        if request.POST.get("new_status") in MONEY_STATUSES:
+            return self.reload_page(
+                error=_("Paid comes from Stripe and refunded from a refund; set neither by hand.")
+            )
+        return super().change_order_status(request, order)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        visible = {line.pk for line in ctx["lines"]}
+        ctx["refundable"] = [
+            item for item in services.refundable_lines(self.object) if item.line.pk in visible
+        ]
+        ctx["refunds"] = refunds_for_user(self.object, user)
+        ctx["can_refund"] = user.is_staff
+        ctx["lines_total"] = sum(line.line_price_incl_tax for line in ctx["lines"])
+        return ctx
+
+
+class LineDetailView(views.LineDetailView):
+    def get_object(self, queryset=None):
+        order = get_order_for_user_or_404(self.request.user, self.kwargs["number"])
+        try:
+            return lines_for_user(order, self.request.user).get(pk=self.kwargs["line_id"])
+        except Line.DoesNotExist as error:
+            raise Http404 from error
+
+
+class RefundRequestView(View):
+    """POST ``refund_qty_<line id>`` (and a reason): a manager's request, or a staff refund."""
+
+    def post(self, request, number):
+        order = get_order_for_user_or_404(request.user, number)
+        back = reverse("dashboard:order-detail", kwargs={"number": order.number}) + "#refunds"
+        lines = {line.pk: line for line in lines_for_user(order, request.user)}
+        quantities = {}
+        for key, value in request.POST.items():
+            if not key.startswith("refund_qty_") or value in ("", "0"):
+                continue
+            line = lines.get(_int(key.removeprefix("refund_qty_")))
+            quantity = _int(value)
+            if line is None or quantity is None or quantity < 0:
+                messages.error(request, _("Enter a whole number of units for each line."))
+                return HttpResponseRedirect(back)
+            quantities[line] = quantity
+        reason = request.POST.get("reason", "").strip()[:255]
+        try:
+            refund = services.request_refund(order, quantities, user=request.user, reason=reason)
+            if request.user.is_staff and request.POST.get("refund_now"):
+                services.make_refund(refund, user=request.user)
+                messages.success(request, _("Refunded ¥%(amount)s.") % {"amount": refund.amount})
+            else:
+                messages.success(
+                    request,
+                    _("Refund of ¥%(amount)s requested; staff will review it.")
+                    % {"amount": refund.amount},
+                )
+        except services.RefundError as error:
+            messages.error(request, str(error))
+        except PaymentError as error:
+            messages.error(request, _("Stripe refused the refund: %(error)s") % {"error": error})
+        return HttpResponseRedirect(back)
+
+
+class RefundDecisionView(View):
+    """Staff only (the dashboard's default permission): make or reject a requested refund."""
+
+    def post(self, request, number, pk):
+        order = get_order_for_user_or_404(request.user, number)
+        refund = get_object_or_404(Refund, pk=pk, order=order)
+        back = reverse("dashboard:order-detail", kwargs={"number": order.number}) + "#refunds"
+        if request.POST.get("decision") == "reject":
+            updated = Refund.objects.filter(pk=refund.pk, status=Refund.Status.REQUESTED).update(
+                status=Refund.Status.REJECTED, decided_by=request.user
+            )
+            if updated:
+                messages.info(request, _("Refund request rejected."))
+            return HttpResponseRedirect(back)
+        try:
+            services.make_refund(refund, user=request.user)
+            messages.success(request, _("Refunded ¥%(amount)s.") % {"amount": refund.amount})
+        except services.RefundError as error:
+            messages.error(request, str(error))
+        except PaymentError as error:
+            messages.error(request, _("Stripe refused the refund: %(error)s") % {"error": error})
+        return HttpResponseRedirect(back)
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

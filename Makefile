@@ -34,8 +34,7 @@ demo: migrate
 	$(DEMO_ENV) $(BIN)/python manage.py load_demo
 
 run: demo
-	@echo "Jingmeng Market: http://$(HOST):$(PORT)/  (dashboard: /dashboard/, Ctrl-C to stop)"
-	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) scripts/run-demo.sh
 
 test: install messages
 	@mkdir -p var

@@ -7,6 +7,7 @@ import shutil
 import pytest
 from django.contrib.auth.models import Group
 from oscar.apps.catalogue.categories import create_from_breadcrumbs
+from oscar.core.loading import get_model
 
 from cooperatives.services import add_cooperative_manager
 
@@ -78,6 +79,22 @@ def official(db):
     user = UserFactory(email="official@example.com")
     user.groups.add(Group.objects.get_or_create(name="帮扶干部")[0])
     return user
+
+
+@pytest.fixture
+def china(db):
+    """China as the shipping country (a data migration makes it; transactional tests flush it)."""
+    Country = get_model("address", "Country")
+    return Country.objects.update_or_create(
+        iso_3166_1_a2="CN",
+        defaults={
+            "iso_3166_1_a3": "CHN",
+            "iso_3166_1_numeric": "156",
+            "printable_name": "中国",
+            "name": "中华人民共和国",
+            "is_shipping_country": True,
+        },
+    )[0]
 
 
 @pytest.fixture

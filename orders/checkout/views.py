@@ -8,7 +8,7 @@ lands on the order already placed.
 
 import uuid
 
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from oscar.apps.checkout import exceptions, views
@@ -75,7 +75,10 @@ class PaymentDetailsView(views.PaymentDetailsView):
             return super().handle_order_placement(order_number, user, basket, *args, **kwargs)
         except (IntegrityError, ValueError):
             # A copy of this submission placed the order first (same basket, so same number):
-            # send this one to it too, leaving the basket submitted.
+            # send this one to it too, leaving the basket submitted. Any other failure (one
+            # that broke the request's transaction) goes to Oscar's error handling.
+            if transaction.get_connection().needs_rollback:
+                raise
             order = Order.objects.filter(number=order_number).first()
             if order is None or (order.user_id and order.user_id != getattr(user, "pk", None)):
                 raise

@@ -47,7 +47,7 @@ def fill_card(page, number="4242424242424242"):
 
 
 def test_guest_pays_by_card_and_sees_the_order_paid(
-    chromium_path, webhooks_to_live_server, page, carrots
+    chromium_path, webhooks_to_live_server, page, carrots, china
 ):
     url = webhooks_to_live_server.url
     page.goto(f"{url}{carrots.get_absolute_url()}")

@@ -303,7 +303,7 @@ OSCAR_INITIAL_ORDER_STATUS = "待付款"
 OSCAR_INITIAL_LINE_STATUS = "待付款"
 OSCAR_ORDER_STATUS_PIPELINE = {
     "待付款": ("已付款", "已取消"),
-    "已付款": ("部分发货", "已发货", "已退款", "已取消"),
+    "已付款": ("部分发货", "已发货", "已退款"),  # a paid order is cancelled by refunding it
     "部分发货": ("已发货", "已退款"),
     "已发货": ("已完成", "已退款"),
     "已完成": ("已退款",),
@@ -312,7 +312,7 @@ OSCAR_ORDER_STATUS_PIPELINE = {
 }
 OSCAR_LINE_STATUS_PIPELINE = {
     "待付款": ("已付款", "已取消"),
-    "已付款": ("已发货", "已退款", "已取消"),
+    "已付款": ("已发货", "已退款"),
     "已发货": ("已完成", "已退款"),
     "已完成": ("已退款",),
     "已取消": (),

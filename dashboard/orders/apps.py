@@ -16,7 +16,9 @@ class OrdersDashboardConfig(apps.OrdersDashboardConfig):
             DashboardPermission.get("order", "change_order"),
             DashboardPermission.partner_dashboard_access,
         )
-        # order-refund-decide: staff only (the default permission)
+        # order-refund-decide: staff only (the default permission). So is editing the shipping
+        # address: it belongs to the whole order, not to one cooperative's lines.
+        self.permissions_map.pop("order-shipping-address", None)
 
     def ready(self):
         super().ready()

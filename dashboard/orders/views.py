@@ -1,9 +1,11 @@
 """Orders dashboard views: lines scoped to the user's cooperative, refunds requested and made."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from oscar.apps.dashboard.orders import views
@@ -17,7 +19,6 @@ from orders.payments.models import Refund
 Line = get_model("order", "Line")
 Partner = get_model("partner", "Partner")
 
-OrderListView = views.OrderListView
 OrderStatsView = views.OrderStatsView
 ShippingAddressUpdateView = views.ShippingAddressUpdateView
 queryset_orders_for_user = views.queryset_orders_for_user
@@ -25,6 +26,25 @@ get_order_for_user_or_404 = views.get_order_for_user_or_404
 
 # Statuses that only money moving can set: 已付款 comes from Stripe's webhook, 已退款 from a refund.
 MONEY_STATUSES = (statuses.PAID, statuses.REFUNDED)
+
+
+def refuse_status(user, new_status) -> str | None:
+    """Why ``user`` may not set ``new_status`` by hand, or None. 已付款 comes only from Stripe's
+    webhook and 已退款 from a refund; only staff change statuses at all."""
+    if not user.is_staff:
+        return _("Only staff change order statuses.")
+    if new_status in MONEY_STATUSES:
+        return _("Paid comes from Stripe and refunded from a refund; set neither by hand.")
+    return None
+
+
+class OrderListView(views.OrderListView):
+    def change_order_status(self, request, order):
+        refusal = refuse_status(request.user, request.POST.get("new_status", "").strip())
+        if refusal:
+            messages.error(request, refusal)
+            return None
+        return super().change_order_status(request, order)
 
 
 def lines_for_user(order, user):
@@ -63,10 +83,9 @@ class OrderDetailView(views.OrderDetailView):
         return form
 
     def change_order_status(self, request, order):
-        if request.POST.get("new_status") in MONEY_STATUSES:
-            return self.reload_page(
-                error=_("Paid comes from Stripe and refunded from a refund; set neither by hand.")
-            )
+        refusal = refuse_status(request.user, request.POST.get("new_status", "").strip())
+        if refusal:
+            return self.reload_page(error=refusal)
         return super().change_order_status(request, order)
 
     def get_context_data(self, **kwargs):
@@ -79,6 +98,9 @@ class OrderDetailView(views.OrderDetailView):
         ctx["refunds"] = refunds_for_user(self.object, user)
         ctx["can_refund"] = user.is_staff
         ctx["lines_total"] = sum(line.line_price_incl_tax for line in ctx["lines"])
+        ctx["visible_line_ids"] = visible
+        if not user.is_staff:  # system notes can speak of other cooperatives' lines
+            ctx["own_notes"] = self.object.notes.filter(user=user)
         return ctx
 
 
@@ -91,6 +113,7 @@ class LineDetailView(views.LineDetailView):
             raise Http404 from error
 
 
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class RefundRequestView(View):
     """POST ``refund_qty_<line id>`` (and a reason): a manager's request, or a staff refund."""
 
@@ -127,6 +150,7 @@ class RefundRequestView(View):
         return HttpResponseRedirect(back)
 
 
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class RefundDecisionView(View):
     """Staff only (the dashboard's default permission): make or reject a requested refund."""
 
@@ -142,7 +166,9 @@ class RefundDecisionView(View):
                 messages.info(request, _("Refund request rejected."))
             return HttpResponseRedirect(back)
         try:
-            services.make_refund(refund, user=request.user)
+            services.make_refund(
+                refund, user=request.user, retry=request.POST.get("decision") == "retry"
+            )
             messages.success(request, _("Refunded ¥%(amount)s.") % {"amount": refund.amount})
         except services.RefundError as error:
             messages.error(request, str(error))

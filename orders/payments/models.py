@@ -57,12 +57,14 @@ class Refund(models.Model):
 
     class Status(models.TextChoices):
         REQUESTED = "requested", _("Requested")
+        PROCESSING = "processing", _("Processing")
         REFUNDED = "refunded", _("Refunded")
         REJECTED = "rejected", _("Rejected")
         FAILED = "failed", _("Failed")
 
     order = models.ForeignKey("order.Order", on_delete=models.PROTECT, related_name="refunds")
     amount = models.DecimalField(max_digits=12, decimal_places=2)
+    shipping = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
     stripe_refund_id = models.CharField(max_length=255, blank=True)

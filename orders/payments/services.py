@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from oscar.apps.payment.exceptions import PaymentError
+from oscar.apps.payment.exceptions import PaymentError, UnableToTakePayment
 from oscar.core.loading import get_model
 
 from cooperatives import ledger
@@ -58,8 +58,10 @@ def payable_intent(order) -> PaymentIntentRecord | None:
     if latest and latest.status in ("processing", "succeeded"):
         return latest
     attempt = latest.attempt + 1 if latest else 1
-    if latest:
+    if latest and latest.status != "canceled":
         _cancel_quietly(latest)
+        if latest.status in ("processing", "succeeded"):
+            return latest  # it went through after all: wait for its webhook, take no more money
     intent = client.create_payment_intent(
         amount=order.total_incl_tax,
         currency=order.currency,
@@ -77,9 +79,11 @@ def payable_intent(order) -> PaymentIntentRecord | None:
                 currency=order.currency,
                 status=intent["status"],
             )
-    except IntegrityError:  # another request made this attempt's intent first
-        _cancel_quietly_id(intent["id"])
-        return order.intents.get(attempt=attempt)
+    except IntegrityError:  # another request saved this attempt's intent first
+        saved = order.intents.get(attempt=attempt)
+        if saved.intent_id != intent["id"]:  # (Stripe's idempotency usually makes them one)
+            _cancel_quietly_id(intent["id"])
+        return saved
 
 
 def confirm_intent(record: PaymentIntentRecord, payment_method_id: str) -> dict:
@@ -91,45 +95,86 @@ def confirm_intent(record: PaymentIntentRecord, payment_method_id: str) -> dict:
     """
     try:
         intent = client.attach_and_confirm(record.intent_id, payment_method_id)
-    except PaymentError:
+    except UnableToTakePayment:  # declined: this intent is spent, the next try gets a new one
         PaymentIntentRecord.objects.filter(pk=record.pk).update(status=FAILED)
+        raise
+    except PaymentError:
+        # A timeout or an outage may come after Stripe took the money: ask Stripe what happened.
+        refresh_intent(record)
         raise
     PaymentIntentRecord.objects.filter(pk=record.pk).update(status=intent["status"])
     return {"status": intent["status"], "client_secret": record.client_secret}
 
 
+def refresh_intent(record) -> str:
+    """Record the intent's status as Stripe reports it (the order is left to ``sync_intent``)."""
+    try:
+        intent = client.retrieve_payment_intent(record.intent_id)
+    except PaymentError:
+        return record.status
+    status = intent["status"]
+    if status == "requires_payment_method" and intent.get("last_payment_error"):
+        status = FAILED
+    if record.status != "succeeded":
+        PaymentIntentRecord.objects.filter(pk=record.pk).update(status=status)
+        record.status = status
+    return status
+
+
 def _cancel_quietly(record):
-    if record.status in OPEN_INTENT_STATES or record.status == FAILED:
-        _cancel_quietly_id(record.intent_id)
+    """Cancel an intent we are replacing; it is marked canceled only once Stripe says so."""
+    if _cancel_quietly_id(record.intent_id):
         PaymentIntentRecord.objects.filter(pk=record.pk).update(status="canceled")
+        record.status = "canceled"
+    else:
+        refresh_intent(record)
 
 
-def _cancel_quietly_id(intent_id):
+def _cancel_quietly_id(intent_id) -> bool:
     try:
         client.cancel_payment_intent(intent_id)
-    except PaymentError as error:  # already canceled, or never confirmable: nothing to undo
+        return True
+    except PaymentError as error:  # already canceled, succeeded, or Stripe unreachable
         logger.info("Could not cancel %s: %s", intent_id, error)
+        return False
 
 
 # --- Webhook events ----------------------------------------------------------------------------
 
 
-def store_event(event) -> WebhookEvent | None:
-    """Store a verified event once; None when this event id was seen before."""
+def store_event(event) -> tuple[WebhookEvent, bool]:
+    """Store a verified event once: (its row, whether it is new)."""
     obj = (event.get("data") or {}).get("object") or {}
     try:
         with transaction.atomic():
-            return WebhookEvent.objects.create(
+            row = WebhookEvent.objects.create(
                 event_id=event["id"], type=event["type"], object_id=obj.get("id") or ""
             )
+            return row, True
     except IntegrityError:
-        return None
+        return WebhookEvent.objects.get(event_id=event["id"]), False
+
+
+def unprocessed_events(older_than_seconds=120):
+    """Events stored but not processed a while after they came (a lost task): the beat sweep
+    queues them again."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    return WebhookEvent.objects.filter(processed__isnull=True, received__lt=cutoff)
 
 
 def process_event(event_pk: int) -> str:
     """Act on a stored event (the Celery task's body); safe to run any number of times."""
     event = WebhookEvent.objects.get(pk=event_pk)
-    if event.type.startswith("payment_intent."):
+    if event.processed is not None:
+        return event.outcome
+    if event.type.startswith("payment_intent.") and not event.object_id:
+        outcome = "ignored: no object"
+    elif (
+        event.type.startswith("payment_intent.")
+        and not PaymentIntentRecord.objects.filter(intent_id=event.object_id).exists()
+    ):
+        outcome = "ignored: not one of ours"
+    elif event.type.startswith("payment_intent."):
         outcome = sync_intent(event.object_id)
     elif event.type == "charge.refunded":
         outcome = "refund recorded by the store" if event.object_id else "ignored"
@@ -231,8 +276,11 @@ def cancel_abandoned_orders(now=None) -> list[str]:
         status=statuses.PENDING_PAYMENT, date_placed__lt=cutoff
     ).values_list("pk", flat=True)
     for order_pk in list(candidates[:500]):
-        if cancel_if_unpaid(order_pk):
-            cancelled.append(Order.objects.values_list("number", flat=True).get(pk=order_pk))
+        try:
+            if cancel_if_unpaid(order_pk):
+                cancelled.append(Order.objects.values_list("number", flat=True).get(pk=order_pk))
+        except Exception:  # one bad order must not hold up the others' stock
+            logger.exception("Could not cancel abandoned order pk=%s", order_pk)
     return cancelled
 
 
@@ -257,7 +305,8 @@ def cancel_if_unpaid(order_pk: int) -> bool:
             return False
         order.set_status(statuses.CANCELLED)
         for line in order.lines.all():
-            line.cancel_allocation(line.num_allocated or 0)
+            if line.stockrecord_id:
+                line.cancel_allocation(line.num_allocated or 0)
         order.notes.create(
             message=_("Cancelled: not paid within %(minutes)d minutes; stock released.")
             % {"minutes": settings.PAYMENT_TIMEOUT_MINUTES},
@@ -267,96 +316,142 @@ def cancel_if_unpaid(order_pk: int) -> bool:
 
 
 # --- Refunds -----------------------------------------------------------------------------------
+#
+# A refund is a row first (committed, so its idempotency key ``refund-<pk>`` survives anything),
+# then one Stripe call made outside any transaction by whoever moves it from REQUESTED to
+# PROCESSING, then a short transaction that records it: payment event, ledger reversal, stock,
+# statuses. Views that make refunds are not wrapped in the request's transaction.
+
+# Refunds that hold units of a line (asked for, being made, or made).
+HOLDING = (Refund.Status.REQUESTED, Refund.Status.PROCESSING, Refund.Status.REFUNDED)
 
 
 @dataclass(frozen=True)
 class RefundableLine:
     line: object
     refunded_quantity: int
+    refunded_amount: Decimal
 
     @property
     def quantity(self):
         return self.line.quantity - self.refunded_quantity
 
 
-def refundable_lines(order) -> list[RefundableLine]:
-    done = dict(
-        RefundLine.objects.filter(line__order=order, refund__status=Refund.Status.REFUNDED)
+def refundable_lines(order, statuses_=HOLDING) -> list[RefundableLine]:
+    done = {
+        row["line"]: row
+        for row in RefundLine.objects.filter(line__order=order, refund__status__in=statuses_)
         .values("line")
-        .annotate(total=Sum("quantity"))
-        .values_list("line", "total")
-    )
-    return [RefundableLine(line, done.get(line.pk, 0)) for line in order.lines.order_by("pk")]
+        .annotate(units=Sum("quantity"), amount=Sum("amount"))
+    }
+    return [
+        RefundableLine(
+            line,
+            done.get(line.pk, {}).get("units") or 0,
+            done.get(line.pk, {}).get("amount") or Decimal("0.00"),
+        )
+        for line in order.lines.order_by("pk")
+    ]
 
 
-def line_refund_amount(line, quantity: int) -> Decimal:
-    """What the buyer paid for ``quantity`` units of a line (after discounts), to the fen."""
-    if quantity == line.quantity:
-        return ledger.line_net(line)
-    return ledger.to_fen(ledger.line_net(line) * quantity / line.quantity)
+def line_refund_amount(item: RefundableLine, quantity: int) -> Decimal:
+    """What the buyer paid for ``quantity`` more units of a line (after discounts), to the fen;
+    the last units take whatever is left, so the parts add up to exactly what was paid."""
+    net = ledger.line_net(item.line)
+    if quantity == item.quantity:
+        return net - item.refunded_amount
+    return ledger.to_fen(net * quantity / item.line.quantity)
 
 
 def request_refund(order, quantities: dict, *, user, reason="") -> Refund:
     """Record a refund request for ``{line: quantity}``; staff make it with ``make_refund``."""
-    if order.status not in statuses.PAID_STATUSES:
-        raise RefundError(_("Only a paid order can be refunded."))
-    available = {r.line.pk: r for r in refundable_lines(order)}
-    wanted = {line: qty for line, qty in quantities.items() if qty}
-    if not wanted:
-        raise RefundError(_("Choose at least one line and quantity to refund."))
-    for line, qty in wanted.items():
-        if line.order_id != order.pk:
-            raise RefundError(_("That line is not part of this order."))
-        if qty < 0 or qty > available[line.pk].quantity:
-            raise RefundError(
-                _("At most %(n)d of “%(title)s” can still be refunded.")
-                % {"n": available[line.pk].quantity, "title": line.title}
-            )
     with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status not in statuses.PAID_STATUSES:
+            raise RefundError(_("Only a paid order can be refunded."))
+        available = {r.line.pk: r for r in refundable_lines(order)}
+        wanted = {line: qty for line, qty in quantities.items() if qty}
+        if not wanted:
+            raise RefundError(_("Choose at least one line and quantity to refund."))
+        for line, qty in wanted.items():
+            if line.order_id != order.pk:
+                raise RefundError(_("That line is not part of this order."))
+            if qty < 0 or qty > available[line.pk].quantity:
+                raise RefundError(
+                    _("At most %(n)d of “%(title)s” can still be refunded.")
+                    % {"n": available[line.pk].quantity, "title": line.title}
+                )
         refund = Refund.objects.create(order=order, amount=0, reason=reason, requested_by=user)
         parts = [
-            RefundLine(refund=refund, line=line, quantity=qty, amount=line_refund_amount(line, qty))
+            RefundLine(
+                refund=refund,
+                line=line,
+                quantity=qty,
+                amount=line_refund_amount(available[line.pk], qty),
+            )
             for line, qty in wanted.items()
         ]
         RefundLine.objects.bulk_create(parts)
-        amount = sum((p.amount for p in parts), Decimal("0.00"))
-        if all(available[line.pk].quantity == qty for line, qty in wanted.items()) and len(
-            wanted
-        ) == sum(1 for r in available.values() if r.quantity):
-            amount += order.shipping_incl_tax  # the whole rest of the order: shipping too
-        refund.amount = amount
+        refund.amount = sum((p.amount for p in parts), Decimal("0.00"))
         refund.save(update_fields=["amount"])
     return refund
 
 
-def make_refund(refund: Refund, *, user) -> Refund:
-    """Refund through Stripe, then reverse the ledger, return the stock and record it all."""
+def make_refund(refund: Refund, *, user, retry=False) -> Refund:
+    """Refund through Stripe, then reverse the ledger, return the stock and record it all.
+
+    ``retry`` makes again a refund left PROCESSING (a crash between Stripe and our commit): the
+    same idempotency key makes Stripe answer with the refund it already made."""
     with transaction.atomic():
         refund = Refund.objects.select_for_update().get(pk=refund.pk)
         if refund.status == Refund.Status.REFUNDED:
             return refund
-        if refund.status != Refund.Status.REQUESTED:
+        if refund.status == Refund.Status.PROCESSING and not retry:
+            raise RefundError(_("This refund is being made; reload the page in a moment."))
+        if refund.status not in (Refund.Status.REQUESTED, Refund.Status.PROCESSING):
             raise RefundError(_("This refund request has already been decided."))
         order = Order.objects.select_for_update().get(pk=refund.order_id)
         source = order.sources.filter(reference__startswith="pi_").first()
         if source is None:
             raise RefundError(_("This order has no Stripe payment to refund."))
-        for part in refund.lines.select_related("line"):
-            left = next(r for r in refundable_lines(order) if r.line.pk == part.line_id)
-            if part.quantity > left.quantity:
-                raise RefundError(_("Part of this request has already been refunded."))
+        if order.status not in statuses.PAID_STATUSES:
+            raise RefundError(_("Only a paid order can be refunded."))
+        if refund.status == Refund.Status.REQUESTED:
+            # Shipping goes back with whatever empties the order: decided now, not when asked.
+            others = refundable_lines(order, (Refund.Status.PROCESSING, Refund.Status.REFUNDED))
+            mine = dict(refund.lines.values_list("line_id", "quantity"))
+            if all(r.quantity - mine.get(r.line.pk, 0) == 0 for r in others) and not (
+                Refund.objects.filter(order=order, shipping__gt=0).exclude(pk=refund.pk).exists()
+            ):
+                refund.shipping = order.shipping_incl_tax
+                refund.amount += refund.shipping
+            refund.status = Refund.Status.PROCESSING
+            refund.decided_by = user
+            refund.save()
+    try:
         stripe_refund = client.create_refund(
             intent_id=source.reference,
             amount=refund.amount,
             reference=refund.reference,
             order_number=order.number,
         )
+    except PaymentError:
+        Refund.objects.filter(pk=refund.pk, status=Refund.Status.PROCESSING).update(
+            status=Refund.Status.FAILED, decided=timezone.now()
+        )
+        raise
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if refund.status == Refund.Status.REFUNDED:
+            return refund
+        order = Order.objects.select_for_update().get(pk=refund.order_id)
         _apply_refund(order, source, refund, stripe_refund["id"], user)
-    _queue_email(order, "ORDER_REFUNDED", refund_id=refund.pk)
+        _queue_email(order, "ORDER_REFUNDED", refund_id=refund.pk)
     return refund
 
 
 def _apply_refund(order, source, refund, stripe_refund_id, user):
+    ledger.post_sale_shares(order)  # idempotent: a refund never overtakes the shares' posting
     refund.status = Refund.Status.REFUNDED
     refund.stripe_refund_id = stripe_refund_id
     refund.decided_by = user
@@ -374,11 +469,11 @@ def _apply_refund(order, source, refund, stripe_refund_id, user):
         PaymentEventQuantity.objects.create(event=event, line=line, quantity=part.quantity)
         ledger.reverse_line_shares(line, part.amount, refund.reference)
         _return_stock(line, part.quantity)
-    remaining = [r for r in refundable_lines(order) if r.quantity]
-    for item in refundable_lines(order):
+    done = refundable_lines(order, (Refund.Status.REFUNDED,))
+    for item in done:
         if not item.quantity and item.line.status != statuses.REFUNDED:
             Line.objects.filter(pk=item.line.pk).update(status=statuses.REFUNDED)
-    if not remaining and order.status != statuses.REFUNDED:
+    if all(not item.quantity for item in done) and order.status != statuses.REFUNDED:
         order.set_status(statuses.REFUNDED)
     order.notes.create(
         user=user,
@@ -402,27 +497,30 @@ def _return_stock(line, quantity):
 
 
 def refund_unwanted_payment(order_pk: int, record_pk: int) -> Refund | None:
-    """Refund in full a payment the order cannot take (cancelled order, or paid twice)."""
+    """Refund in full a payment the order cannot take (cancelled order, or paid twice).
+
+    The refund row is committed before Stripe is called, under a key made from the intent
+    (``auto-<intent>``), so a retry after any failure refunds once."""
     record = PaymentIntentRecord.objects.get(pk=record_pk)
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_pk)
-        existing = Refund.objects.filter(order=order, stripe_refund_id__startswith="re_").filter(
-            reason=f"auto:{record.intent_id}"
-        )
-        if existing.exists():
-            return existing.first()
-        refund = Refund.objects.create(
+        refund, _created = Refund.objects.get_or_create(
             order=order,
-            amount=record.amount,
             reason=f"auto:{record.intent_id}",
-            automatic=True,
+            defaults={"amount": record.amount, "automatic": True},
         )
-        stripe_refund = client.create_refund(
-            intent_id=record.intent_id,
-            amount=record.amount,
-            reference=refund.reference,
-            order_number=order.number,
-        )
+    if refund.status == Refund.Status.REFUNDED:
+        return refund
+    stripe_refund = client.create_refund(
+        intent_id=record.intent_id,
+        amount=record.amount,
+        reference=f"auto-{record.intent_id}",
+        order_number=order.number,
+    )
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if refund.status == Refund.Status.REFUNDED:
+            return refund
         refund.status = Refund.Status.REFUNDED
         refund.stripe_refund_id = stripe_refund["id"]
         refund.decided = timezone.now()
@@ -441,6 +539,7 @@ def refund_unwanted_payment(order_pk: int, record_pk: int) -> Refund | None:
             )
             % {"amount": refund.amount, "intent": record.intent_id, "refund": stripe_refund["id"]},
         )
+        _queue_email(order, "ORDER_REFUNDED", refund_id=refund.pk)
     return refund
 
 

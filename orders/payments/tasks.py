@@ -37,7 +37,10 @@ def process_webhook_event(event_pk: int) -> str:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def cancel_abandoned_orders() -> int:
-    """Celery beat, every minute: orders unpaid past their time are cancelled, stock released."""
+    """Celery beat, every minute: orders unpaid past their time are cancelled, stock released;
+    webhook events whose task was lost are queued again."""
+    for event_pk in services.unprocessed_events().values_list("pk", flat=True)[:500]:
+        process_webhook_event.delay(event_pk)
     return len(services.cancel_abandoned_orders())
 
 

@@ -53,7 +53,7 @@ def payment_state(order) -> str:
     latest = order.intents.order_by("-attempt").first()
     if latest is None:
         return "pending"
-    if latest.status in ("processing", "succeeded", "requires_capture"):
+    if latest.status in ("processing", "succeeded", "requires_capture", "requires_action"):
         return "processing"
     if latest.status == services.FAILED:
         return "failed"
@@ -134,11 +134,15 @@ def _done_url(order):
     return reverse("payments:done", kwargs={"number": order.number})
 
 
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class DoneView(View):
     """After paying: the order's state, told honestly, polled until the webhook has arrived."""
 
     def get(self, request, number):
         order = order_for_buyer(request, number)
+        latest = order.intents.order_by("-attempt").first()
+        if order.status == statuses.PENDING_PAYMENT and latest is not None:
+            services.refresh_intent(latest)  # e.g. after 3-D Secure or an Alipay return
         return render(
             request,
             "oscar/checkout/thank_you.html",
@@ -164,7 +168,7 @@ def stripe_webhook(request):
     except ValueError as error:
         logger.warning("Stripe webhook refused: %s", error)
         return HttpResponseBadRequest("invalid signature")
-    stored = services.store_event(event)
-    if stored is not None:
+    stored, new = services.store_event(event)
+    if new or stored.processed is None:  # a redelivery of an event whose task was lost: again
         process_webhook_event.delay_on_commit(stored.pk)
-    return JsonResponse({"received": True, "duplicate": stored is None})
+    return JsonResponse({"received": True, "duplicate": not new})

@@ -137,3 +137,47 @@ def test_a_bad_refund_quantity_changes_nothing(client, staff, shared_order):
     assert not Refund.objects.exists()
     shared_order.refresh_from_db()
     assert shared_order.status == statuses.PAID
+
+
+def test_nobody_changes_statuses_in_bulk_from_the_order_list(client, manager, staff, shared_order):
+    url = reverse("dashboard:order-list")
+    for user, status in ((manager, statuses.CANCELLED), (staff, statuses.REFUNDED)):
+        client.logout()
+        login(client, user)
+        client.post(
+            url,
+            {
+                "action": "change_order_statuses",
+                "selected_order": [shared_order.pk],
+                "new_status": status,
+            },
+        )
+        shared_order.refresh_from_db()
+        assert shared_order.status == statuses.PAID
+
+
+def test_a_paid_order_is_not_cancelled_by_hand(client, staff, shared_order):
+    login(client, staff)
+    url = reverse("dashboard:order-detail", kwargs={"number": shared_order.number})
+    assert f'value="{statuses.CANCELLED}"' not in client.get(url).content.decode()
+    client.post(url, {"order_action": "change_order_status", "new_status": statuses.CANCELLED})
+    shared_order.refresh_from_db()
+    assert shared_order.status == statuses.PAID
+
+
+def test_a_manager_sees_neither_other_lines_notes_nor_the_address_editor(
+    client, manager, staff, shared_order
+):
+    theirs = lines(shared_order)["别家的雪菊茶"]
+    login(client, staff)
+    url = reverse("dashboard:order-refund-request", kwargs={"number": shared_order.number})
+    client.post(url, {f"refund_qty_{theirs.pk}": "1", "refund_now": "1"})
+    client.logout()
+    login(client, manager)
+    detail = client.get(
+        reverse("dashboard:order-detail", kwargs={"number": shared_order.number})
+    ).content.decode()
+    assert "别家的雪菊茶" not in detail
+    assert "¥68.00" not in detail  # the other cooperative's refund
+    address = reverse("dashboard:order-shipping-address", kwargs={"number": shared_order.number})
+    assert client.get(address).status_code in (302, 403)

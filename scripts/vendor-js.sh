@@ -10,3 +10,8 @@ mkdir -p static/vendor/chartjs
 cp "$tmp/package/dist/chart.umd.min.js" static/vendor/chartjs/
 cp "$tmp"/package/LICENSE* static/vendor/chartjs/
 echo "vendored chart.js 4.6.1"
+( cd "$tmp" && npm pack --silent hls.js@1.6.15 >/dev/null && tar xzf hls.js-1.6.15.tgz --transform 's/^package/hls/' )
+mkdir -p static/vendor/hls
+cp "$tmp/hls/dist/hls.min.js" static/vendor/hls/
+cp "$tmp"/hls/LICENSE* static/vendor/hls/
+echo "vendored hls.js 1.6.15"

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "shop",
     "cooperatives.apps.CooperativesConfig",
     "orders.payments.apps.PaymentsConfig",
+    "livestream.apps.LivestreamConfig",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oscar.apps.basket.middleware.BasketMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
+    "livestream.middleware.LiveAttributionMiddleware",
 ]
 
 ROOT_URLCONF = "shop.urls"
@@ -182,6 +184,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.payments.tasks.cancel_abandoned_orders",
         "schedule": 60.0,
     },
+    "send-live-reminders": {
+        "task": "livestream.tasks.send_live_reminders",
+        "schedule": 60.0,
+    },
 }
 
 # --- Payments (Stripe; localstripe in the demo and the tests) ----------------------------------
@@ -202,6 +208,21 @@ STRIPE_JS_URL = (
     else f"{STRIPE_API_BASE}/js.stripe.com/v3/"  # localstripe serves its own Stripe.js
 )
 PAYMENT_TIMEOUT_MINUTES = env.int("PAYMENT_TIMEOUT_MINUTES", default=30)
+
+# --- Livestreams ----------------------------------------------------------------------------------
+
+# Stream and replay addresses must be https on one of these hosts (".example.com": any subdomain).
+LIVESTREAM_ALLOWED_HOSTS = env.list(
+    "LIVESTREAM_ALLOWED_HOSTS",
+    default=[
+        ".aliyuncs.com",
+        ".alicdn.com",
+        ".myqcloud.com",
+        ".volccdn.com",
+        "live.jingmeng.example",
+    ],
+)
+LIVESTREAM_STATS_POLL_SECONDS = env.int("LIVESTREAM_STATS_POLL_SECONDS", default=5)
 
 # --- Internationalisation: Chinese first ------------------------------------------------------
 

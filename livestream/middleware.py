@@ -1,0 +1,19 @@
+"""Remember the live session a shopper arrived from (``?live=<id>`` on any page)."""
+
+from .models import LiveSession
+from .services import SESSION_KEY
+
+
+class LiveAttributionMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        value = request.GET.get("live", "")
+        if value.isdigit() and hasattr(request, "session"):
+            exists = LiveSession.objects.filter(pk=int(value)).exclude(
+                status=LiveSession.Status.CANCELLED
+            )
+            if exists.exists():
+                request.session[SESSION_KEY] = int(value)
+        return self.get_response(request)

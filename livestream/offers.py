@@ -1,0 +1,148 @@
+"""Live prices as Oscar offers.
+
+Each session with live prices owns one site offer (``services.sync_offer``) whose range is the
+session's products, whose window is the session's live window, and whose condition and benefit are
+these proxy classes. The benefit prices each unit at its live price while the flash quota and the
+customer's limit allow, and remembers how many units it priced (``claims``). When the order is
+placed, Oscar calls ``apply_deferred`` inside the placement transaction: the units are claimed
+there with conditional updates, so concurrent buyers never get more live-price units than the
+quota; if a claim fails the whole order rolls back with a clear message.
+"""
+
+from decimal import Decimal
+
+from django.db.models import F
+from django.utils.translation import gettext as _
+from oscar.apps.offer import benefits, conditions
+from oscar.apps.offer.results import BasketDiscount
+from oscar.core.loading import get_class
+
+UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
+
+
+class LiveDiscount(BasketDiscount):
+    def __init__(self, amount, claims):
+        super().__init__(amount)
+        self.claims = claims  # {SessionProduct pk: units priced at the live price}
+
+
+def customer_key(user=None, email=None) -> str | None:
+    if user is not None and getattr(user, "is_authenticated", False):
+        return f"user:{user.pk}"
+    if email:
+        return f"email:{email.strip().lower()}"
+    return None
+
+
+def _session_of(offer):
+    from .models import LiveSession
+
+    return LiveSession.objects.filter(offer=offer).first()
+
+
+class LiveCondition(conditions.CountCondition):
+    """Basket holds a product of the session, and the session is live now."""
+
+    class Meta:
+        app_label = "livestream"
+        proxy = True
+
+    @property
+    def name(self):
+        return _("Live session price")
+
+    @property
+    def description(self):
+        return self.name
+
+    def is_satisfied(self, offer, basket):
+        session = _session_of(offer)
+        return bool(session and session.is_live_at()) and super().is_satisfied(offer, basket)
+
+
+class LivePriceBenefit(benefits.Benefit):
+    class Meta:
+        app_label = "livestream"
+        proxy = True
+
+    @property
+    def name(self):
+        return _("Live price")
+
+    @property
+    def description(self):
+        return self.name
+
+    def apply(self, basket, condition, offer, **kwargs):
+        from .models import CustomerQuota
+
+        session = _session_of(offer)
+        if session is None or not session.is_live_at():
+            return LiveDiscount(Decimal("0.00"), {})
+        items = {i.product_id: i for i in session.items.filter(live_price__isnull=False)}
+        customer = customer_key(basket.owner)
+        already = {}
+        if customer:
+            already = dict(
+                CustomerQuota.objects.filter(
+                    item__in=items.values(), customer=customer
+                ).values_list("item_id", "units")
+            )
+        claims = {}
+        total = Decimal("0.00")
+        for line in basket.all_lines():
+            item = items.get(line.product_id)
+            if item is None or not line.stockrecord_id:
+                continue
+            price = line.unit_effective_price
+            if price is None or item.live_price >= price:
+                continue
+            units = line.quantity_without_offer_discount(offer)
+            if item.quota is not None:
+                units = min(units, item.units_left - claims.get(item.pk, 0))
+            if item.per_customer_limit is not None:
+                units = min(
+                    units,
+                    item.per_customer_limit - already.get(item.pk, 0) - claims.get(item.pk, 0),
+                )
+            if units <= 0:
+                continue
+            discount = (price - item.live_price) * units
+            benefits.apply_discount(line, discount, units, offer)
+            claims[item.pk] = claims.get(item.pk, 0) + units
+            total += discount
+        return LiveDiscount(total, claims)
+
+    def apply_deferred(self, basket, order, application):
+        from .models import CustomerQuota, QuotaClaim, SessionProduct
+
+        claims = getattr(application["result"], "claims", {})
+        customer = customer_key(order.user, order.guest_email) or f"order:{order.number}"
+        for item_pk, units in sorted(claims.items()):
+            item = SessionProduct.objects.select_related("product").get(pk=item_pk)
+            # Every claim is counted; the count is bounded where there is a quota or a limit.
+            within_quota = SessionProduct.objects.filter(pk=item.pk)
+            if item.quota is not None:
+                within_quota = within_quota.filter(quota_used__lte=F("quota") - units)
+            if not within_quota.update(quota_used=F("quota_used") + units):
+                raise UnableToPlaceOrder(
+                    _(
+                        "The live price of “%(title)s” has sold out. Nothing was ordered; "
+                        "your basket now shows the normal price."
+                    )
+                    % {"title": item.product.get_title()}
+                )
+            row, _created = CustomerQuota.objects.get_or_create(item=item, customer=customer)
+            within_limit = CustomerQuota.objects.filter(pk=row.pk)
+            if item.per_customer_limit is not None:
+                within_limit = within_limit.filter(units__lte=item.per_customer_limit - units)
+            if not within_limit.update(units=F("units") + units):
+                raise UnableToPlaceOrder(
+                    _(
+                        "At most %(limit)d of “%(title)s” per customer at the live price. "
+                        "Nothing was ordered."
+                    )
+                    % {"limit": item.per_customer_limit, "title": item.product.get_title()}
+                )
+            QuotaClaim.objects.create(order=order, item=item, customer=customer, units=units)
+        return _("Live price")

@@ -1,0 +1,145 @@
+"""Reads for livestreams: the public lists, a session's products with prices, its stats.
+
+Stats are computed from the orders whose lines are attributed to the session, never from counters,
+so they always agree with the order data.
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from oscar.core.loading import get_model
+
+from orders.statuses import PAID_STATUSES
+
+from .models import BasketAdd, LiveSession, SessionProduct
+
+Line = get_model("order", "Line")
+StockRecord = get_model("partner", "StockRecord")
+
+
+def public_sessions():
+    return LiveSession.objects.exclude(status=LiveSession.Status.CANCELLED).select_related(
+        "cooperative", "cooperative__county"
+    )
+
+
+def session_lists(now=None):
+    now = now or timezone.now()
+    sessions = public_sessions()
+    return {
+        "live": list(sessions.filter(status=LiveSession.Status.LIVE).order_by("actual_start")),
+        "upcoming": list(
+            sessions.filter(status=LiveSession.Status.SCHEDULED, scheduled_end__gte=now).order_by(
+                "scheduled_start"
+            )
+        ),
+        "past": list(sessions.filter(status=LiveSession.Status.ENDED).order_by("-actual_end")[:24]),
+    }
+
+
+def items_with_prices(session):
+    """The session's products in order, each with its normal price and the stock left."""
+    items = list(
+        session.items.select_related("product")
+        .prefetch_related("product__images")
+        .order_by("position", "pk")
+    )
+    records = {
+        r.product_id: r
+        for r in StockRecord.objects.filter(product__in=[i.product_id for i in items])
+    }
+    for item in items:
+        record = records.get(item.product_id)
+        item.normal_price = record.price if record else None
+        item.stock_left = (
+            max((record.num_in_stock or 0) - (record.num_allocated or 0), 0) if record else 0
+        )
+        item.has_live_price = bool(
+            item.live_price is not None
+            and item.normal_price is not None
+            and item.live_price < item.normal_price
+        )
+    return items
+
+
+def sessions_featuring(product, now=None):
+    now = now or timezone.now()
+    return list(
+        public_sessions()
+        .filter(items__product=product)
+        .filter(
+            Q(status=LiveSession.Status.LIVE)
+            | Q(status=LiveSession.Status.SCHEDULED, scheduled_end__gte=now)
+        )
+        .order_by("scheduled_start")[:3]
+    )
+
+
+def chapters(session):
+    """The replay's chapters: each product with the moment it was presented."""
+    return list(session.pins.select_related("item__product", "session").order_by("pinned_at"))
+
+
+def session_stats(session) -> dict:
+    lines = Line.objects.filter(live__session=session)
+    paid = lines.filter(order__status__in=PAID_STATUSES)
+    totals = paid.aggregate(units=Sum("quantity"), gmv=Sum("line_price_incl_tax"))
+    paid_orders = paid.values("order_id").distinct().count()
+    baskets = BasketAdd.objects.filter(session=session).values("basket_id").distinct().count()
+    per_product = {
+        row["product_id"]: row
+        for row in paid.values("product_id")
+        .annotate(
+            units=Sum("quantity"),
+            gmv=Sum("line_price_incl_tax"),
+            orders=Count("order_id", distinct=True),
+        )
+        .order_by()
+    }
+    products = []
+    for item in session.items.select_related("product").order_by("position", "pk"):
+        row = per_product.get(item.product_id, {})
+        products.append(
+            {
+                "product_id": item.product_id,
+                "title": item.product.get_title(),
+                "paid_orders": row.get("orders", 0),
+                "units": row.get("units") or 0,
+                "gmv": str(row.get("gmv") or Decimal("0.00")),
+                "quota": item.quota,
+                "quota_used": item.quota_used,
+            }
+        )
+    timeline = defaultdict(lambda: Decimal("0.00"))
+    for placed, amount in paid.values_list("order__date_placed", "line_price_incl_tax"):
+        local = timezone.localtime(placed)
+        bucket = local.replace(minute=local.minute - local.minute % 10, second=0, microsecond=0)
+        timeline[bucket.strftime("%H:%M")] += amount
+    return {
+        "session": session.pk,
+        "status": session.status,
+        "orders": lines.values("order_id").distinct().count(),
+        "paid_orders": paid_orders,
+        "units": totals["units"] or 0,
+        "gmv": str(totals["gmv"] or Decimal("0.00")),
+        "unique_buyers": paid.values("order__user_id", "order__guest_email").distinct().count(),
+        "baskets": baskets,
+        "conversion": round(paid_orders / baskets, 4) if baskets else None,
+        "products": products,
+        "timeline": [{"time": k, "gmv": str(v)} for k, v in sorted(timeline.items())],
+        "computed": timezone.now().isoformat(),
+    }
+
+
+def item_state(session):
+    """What the live page polls: the pinned product and the units left at the live price."""
+    pinned = session.pinned()
+    return {
+        "status": session.status,
+        "pinned": pinned.pk if pinned else None,
+        "items": {
+            str(item.pk): item.units_left for item in SessionProduct.objects.filter(session=session)
+        },
+    }

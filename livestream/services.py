@@ -1,0 +1,277 @@
+"""Writes for livestreams: sessions, their products, going live, pins, offers, attribution."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from oscar.core.loading import get_model
+
+from .models import (
+    BasketAdd,
+    BasketAttribution,
+    CustomerQuota,
+    Host,
+    LineAttribution,
+    LiveSession,
+    Pin,
+    QuotaClaim,
+    SessionProduct,
+)
+
+ConditionalOffer = get_model("offer", "ConditionalOffer")
+Condition = get_model("offer", "Condition")
+Benefit = get_model("offer", "Benefit")
+Range = get_model("offer", "Range")
+Product = get_model("catalogue", "Product")
+Cooperative = get_model("cooperatives", "Cooperative")
+
+SESSION_KEY = "live_session"  # the session a shopper arrived from (page or ?live=<id>)
+
+
+# --- Who may do what ---------------------------------------------------------------------------
+
+
+def cooperatives_for_host(user):
+    if user.is_staff:
+        return Cooperative.objects.all()
+    return Cooperative.objects.filter(live_hosts__user=user)
+
+
+def is_host(user) -> bool:
+    return user.is_authenticated and (user.is_staff or Host.objects.filter(user=user).exists())
+
+
+def sessions_for_host(user):
+    """Sessions a user may manage: staff all, a host their own. Views filter through this."""
+    sessions = LiveSession.objects.select_related("cooperative", "host")
+    if user.is_staff:
+        return sessions
+    return sessions.filter(host=user)
+
+
+def products_for_session(session):
+    """What a session may sell: its cooperative's products."""
+    return Product.objects.filter(cooperative=session.cooperative, is_public=True).order_by("title")
+
+
+# --- Sessions and their products ---------------------------------------------------------------
+
+
+def save_session(session: LiveSession, *, user) -> LiveSession:
+    if not cooperatives_for_host(user).filter(pk=session.cooperative_id).exists():
+        raise PermissionDenied(_("You may not sell for this cooperative."))
+    if session.pk is None:
+        session.host = user if not session.host_id else session.host
+    session.full_clean()
+    with transaction.atomic():
+        session.save()
+        sync_offer(session)
+    return session
+
+
+def add_item(session, product, *, live_price=None, quota=None, per_customer_limit=None):
+    if not products_for_session(session).filter(pk=product.pk).exists():
+        raise ValidationError(_("Only this cooperative's products can be sold on its session."))
+    with transaction.atomic():
+        last = session.items.aggregate(m=Max("position"))["m"]
+        item, _created = SessionProduct.objects.get_or_create(
+            session=session, product=product, defaults={"position": (last or 0) + 1}
+        )
+        update_item(item, live_price=live_price, quota=quota, per_customer_limit=per_customer_limit)
+    return item
+
+
+def update_item(item, *, live_price, quota, per_customer_limit):
+    price = item.product.stockrecords.values_list("price", flat=True).first()
+    if live_price is not None and (live_price <= 0 or (price is not None and live_price >= price)):
+        raise ValidationError(
+            _("The live price must be above 0 and below the normal price (¥%(price)s).")
+            % {"price": price}
+        )
+    if quota is not None and quota < item.quota_used:
+        raise ValidationError(
+            _("%(n)d units have already been sold at the live price; the quota cannot be lower.")
+            % {"n": item.quota_used}
+        )
+    with transaction.atomic():
+        item.live_price = live_price
+        item.quota = quota
+        item.per_customer_limit = per_customer_limit
+        item.save()
+        sync_offer(item.session)
+    return item
+
+
+def remove_item(item):
+    if QuotaClaim.objects.filter(item=item).exists() or item.pins.exists():
+        raise ValidationError(_("This product has been presented or sold on the session."))
+    with transaction.atomic():
+        session = item.session
+        item.delete()
+        sync_offer(session)
+
+
+def move_item(item, step: int):
+    """Swap an item with its neighbour (step -1: up, +1: down)."""
+    items = list(item.session.items.order_by("position", "pk"))
+    index = items.index(item)
+    other = index + step
+    if not 0 <= other < len(items):
+        return
+    items[index], items[other] = items[other], items[index]
+    with transaction.atomic():
+        for position, each in enumerate(items, start=1):
+            SessionProduct.objects.filter(pk=each.pk).update(position=position)
+
+
+# --- Going live, pins, ending ------------------------------------------------------------------
+
+
+def go_live(session, now=None):
+    now = now or timezone.now()
+    if session.status != LiveSession.Status.SCHEDULED:
+        raise ValidationError(_("Only an upcoming session can go live."))
+    with transaction.atomic():
+        session.status = LiveSession.Status.LIVE
+        session.actual_start = now
+        if session.scheduled_end <= now:
+            session.scheduled_end = now + (session.scheduled_end - session.scheduled_start)
+        session.save()
+        sync_offer(session)
+    from .tasks import send_live_reminders
+
+    send_live_reminders.delay_on_commit(session.pk)
+    return session
+
+
+def end_session(session, now=None):
+    now = now or timezone.now()
+    if session.status != LiveSession.Status.LIVE:
+        raise ValidationError(_("Only a live session can end."))
+    with transaction.atomic():
+        session.status = LiveSession.Status.ENDED
+        session.actual_end = now
+        session.save()
+        Pin.objects.filter(session=session, unpinned_at__isnull=True).update(unpinned_at=now)
+        sync_offer(session)
+    return session
+
+
+def cancel_session(session):
+    if session.status != LiveSession.Status.SCHEDULED:
+        raise ValidationError(_("Only an upcoming session can be cancelled."))
+    with transaction.atomic():
+        session.status = LiveSession.Status.CANCELLED
+        session.save()
+        sync_offer(session)
+
+
+def pin(item, now=None):
+    """Put a product on screen; the one before it is unpinned (the history stays)."""
+    now = now or timezone.now()
+    session = item.session
+    if session.status != LiveSession.Status.LIVE:
+        raise ValidationError(_("Pin products while the session is live."))
+    with transaction.atomic():
+        LiveSession.objects.select_for_update().get(pk=session.pk)
+        current = Pin.objects.filter(session=session, unpinned_at__isnull=True).first()
+        if current and current.item_id == item.pk:
+            return current
+        Pin.objects.filter(session=session, unpinned_at__isnull=True).update(unpinned_at=now)
+        return Pin.objects.create(session=session, item=item, pinned_at=now)
+
+
+# --- The session's Oscar offer -----------------------------------------------------------------
+
+
+def sync_offer(session):
+    """Make the session's offer match it: its live-priced products, open only while live."""
+    items = list(session.items.filter(live_price__isnull=False).select_related("product"))
+    offer = session.offer
+    if offer is None:
+        if not items:
+            return None
+        product_range = Range.objects.create(
+            name=f"直播 #{session.pk} {session.title}"[:128], includes_all_products=False
+        )
+        condition = Condition.objects.create(
+            range=product_range,
+            type=Condition.COUNT,
+            value=1,
+            proxy_class="livestream.offers.LiveCondition",
+        )
+        benefit = Benefit.objects.create(
+            range=product_range, proxy_class="livestream.offers.LivePriceBenefit"
+        )
+        offer = ConditionalOffer.objects.create(
+            name=f"直播价 #{session.pk} {session.title}"[:128],
+            offer_type=ConditionalOffer.SITE,
+            condition=condition,
+            benefit=benefit,
+            max_basket_applications=1,
+            priority=100,
+            status=ConditionalOffer.SUSPENDED,
+        )
+        LiveSession.objects.filter(pk=session.pk).update(offer=offer)
+        session.offer = offer
+    product_range = offer.condition.range
+    product_range.included_products.set([item.product for item in items])
+    start, end = session.window
+    offer.start_datetime = start
+    offer.end_datetime = end
+    live = session.status == LiveSession.Status.LIVE and bool(items)
+    offer.status = ConditionalOffer.OPEN if live else ConditionalOffer.SUSPENDED
+    offer.save()
+    return offer
+
+
+# --- Attribution and quota release -------------------------------------------------------------
+
+
+def attribute_basket_line(request, product):
+    """After an add-to-basket: if the shopper came from a session selling this product, the
+    basket line belongs to it (and counts as an add in its funnel)."""
+    session_id = request.session.get(SESSION_KEY)
+    if not session_id or not getattr(request, "basket", None) or not request.basket.id:
+        return None
+    session = LiveSession.objects.filter(pk=session_id, items__product=product).first()
+    if session is None:
+        return None
+    line = request.basket.lines.filter(product=product).order_by("-pk").first()
+    if line is None:
+        return None
+    BasketAttribution.objects.update_or_create(line=line, defaults={"session": session})
+    BasketAdd.objects.create(session=session, product=product, basket=request.basket)
+    return session
+
+
+def attribute_order(order):
+    """Copy the basket lines' sessions onto the order's lines (Oscar's order_placed)."""
+    sessions = dict(
+        BasketAttribution.objects.filter(line__basket_id=order.basket_id).values_list(
+            "line__product_id", "session_id"
+        )
+    )
+    if not sessions:
+        return []
+    return LineAttribution.objects.bulk_create(
+        LineAttribution(line=line, session_id=sessions[line.product_id])
+        for line in order.lines.all()
+        if line.product_id in sessions
+    )
+
+
+def release_claims(order):
+    """A cancelled order gives its live-price units back to the quota (once)."""
+    with transaction.atomic():
+        claims = list(QuotaClaim.objects.select_for_update().filter(order=order, released=False))
+        for claim in claims:
+            SessionProduct.objects.filter(pk=claim.item_id).update(
+                quota_used=F("quota_used") - claim.units
+            )
+            CustomerQuota.objects.filter(item_id=claim.item_id, customer=claim.customer).update(
+                units=F("units") - claim.units
+            )
+        QuotaClaim.objects.filter(pk__in=[c.pk for c in claims]).update(released=True)
+    return len(claims)

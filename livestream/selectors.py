@@ -82,6 +82,10 @@ def chapters(session):
     return list(session.pins.select_related("item__product", "session").order_by("pinned_at"))
 
 
+def _money(value) -> str:
+    return str(Decimal(value or 0).quantize(Decimal("0.01")))
+
+
 def session_stats(session) -> dict:
     lines = Line.objects.filter(live__session=session)
     paid = lines.filter(order__status__in=PAID_STATUSES)
@@ -107,7 +111,7 @@ def session_stats(session) -> dict:
                 "title": item.product.get_title(),
                 "paid_orders": row.get("orders", 0),
                 "units": row.get("units") or 0,
-                "gmv": str(row.get("gmv") or Decimal("0.00")),
+                "gmv": _money(row.get("gmv")),
                 "quota": item.quota,
                 "quota_used": item.quota_used,
             }
@@ -123,12 +127,12 @@ def session_stats(session) -> dict:
         "orders": lines.values("order_id").distinct().count(),
         "paid_orders": paid_orders,
         "units": totals["units"] or 0,
-        "gmv": str(totals["gmv"] or Decimal("0.00")),
+        "gmv": _money(totals["gmv"]),
         "unique_buyers": paid.values("order__user_id", "order__guest_email").distinct().count(),
         "baskets": baskets,
         "conversion": round(paid_orders / baskets, 4) if baskets else None,
         "products": products,
-        "timeline": [{"time": k, "gmv": str(v)} for k, v in sorted(timeline.items())],
+        "timeline": [{"time": k, "gmv": _money(v)} for k, v in sorted(timeline.items())],
         "computed": timezone.now().isoformat(),
     }
 

@@ -96,9 +96,11 @@ def make_product(seller=None, *, price="29.90", num_in_stock=100, categories=(),
     return product
 
 
-def make_order(items, *, user=None, status=None):
-    """An order for ``items`` [(product, quantity), ...] placed through Oscar's OrderCreator."""
+def make_order(items, *, user=None, status=None, **order_fields):
+    """An order for ``items`` [(product, quantity), ...] placed through Oscar's OrderCreator,
+    with the site's offers applied as checkout applies them."""
     from oscar.apps.partner.strategy import Default
+    from oscar.core.loading import get_class
     from oscar.test.factories import create_order
 
     Basket = get_model("basket", "Basket")
@@ -106,7 +108,8 @@ def make_order(items, *, user=None, status=None):
     basket.strategy = Default()
     for product, quantity in items:
         basket.add_product(product, quantity)
-    order = create_order(basket=basket, user=user)
+    get_class("offer.applicator", "Applicator")().apply(basket, user)
+    order = create_order(basket=basket, user=user, **order_fields)
     if status is not None:
         order.set_status(status)
     return order

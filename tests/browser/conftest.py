@@ -15,3 +15,7 @@ def _sync_orm_beside_playwright():
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     else:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+from tests.browser.test_payment_journey import webhooks_to_live_server  # noqa: E402, F401
+from tests.livestream.conftest import carrots, host_user  # noqa: E402, F401

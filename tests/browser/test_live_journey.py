@@ -1,0 +1,71 @@
+"""Real browser: a viewer opens a live session, sees the pinned product at its live price, buys it
+now, pays (localstripe), and the host's stats page shows the order and its GMV."""
+
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from livestream import services
+from orders import statuses
+from tests.livestream.conftest import new_session
+
+from .test_payment_journey import fill_card, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_viewer_buys_the_pinned_product_and_the_host_sees_it(
+    chromium_path,
+    webhooks_to_live_server,
+    browser,
+    host_user,
+    cooperative,
+    carrots,
+    consumer,
+    china,
+):
+    url = webhooks_to_live_server.url
+    session = new_session(host_user, cooperative)
+    item = services.add_item(
+        session, carrots, live_price=Decimal("19.90"), quota=30, per_customer_limit=2
+    )
+    services.go_live(session)
+    services.pin(item)
+
+    viewer = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = viewer.new_page()
+    sign_in(page, webhooks_to_live_server, consumer)
+    page.goto(f"{url}/live/{session.pk}/")
+    pinned = page.locator("#pinned-product")
+    expect(pinned).to_contain_text(carrots.title)
+    expect(pinned.locator(".live-price")).to_have_text("¥19.90")
+    expect(pinned.locator(".normal-price")).to_have_text("¥29.90")
+    expect(pinned.locator(".units-left")).to_have_text("30")
+    page.locator("#buy-pinned").click()
+
+    page.fill("#id_first_name", "张伟")
+    page.fill("#id_phone_number", "13700137000")
+    page.fill("#id_line4", "北京市")
+    page.fill("#id_line3", "通州区")
+    page.fill("#id_line1", "梨园镇云景东路 1 号")
+    page.locator("#new_shipping_address button[type=submit]").click()
+    expect(page.locator("#basket_totals, .basket_summary, body").first).to_contain_text("¥19.90")
+    page.locator("#place-order").click()
+    expect(page.locator("#amount-due")).to_have_text("¥19.90")
+    fill_card(page)
+    page.locator("#pay-button").click()
+    expect(page.locator("#payment-state")).to_contain_text("已付款", timeout=20000)
+    order = consumer.orders.get()
+    assert order.status == statuses.PAID and order.lines.get().live.session == session
+
+    host = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    host_page = host.new_page()
+    sign_in(host_page, webhooks_to_live_server, host_user)
+    host_page.goto(f"{url}/live/{session.pk}/stats")
+    expect(host_page.locator('[data-stat="paid_orders"]')).to_have_text("1")
+    expect(host_page.locator('[data-stat="units"]')).to_have_text("1")
+    expect(host_page.locator('[data-stat="gmv"]')).to_have_text("19.90")
+    expect(host_page.locator("#product-stats")).to_contain_text(carrots.title)
+    viewer.close()
+    host.close()

@@ -256,3 +256,50 @@ OFFICIALS = [
 ]
 
 DEMO_ORDERS = 150  # paid orders spread over the last six months
+
+
+HOST_EMAIL = "host@jingmeng.example"
+
+# Live sessions (直播带货) on the seeds' produce. Streams are on an allowed host but not served in
+# the demo (no internet): the player shows its fallback link.
+LIVE_SESSIONS = [
+    {
+        "title": "察右中旗草原胡萝卜专场（回放）",
+        "description": "合作社理事长带大家走进胡萝卜地，现场讲种植、分拣和冷链。",
+        "cooperative": "carrot",
+        "state": "ended",
+        "starts_in_minutes": -3 * 24 * 60,
+        "minutes": 90,
+        "stream_url": "https://live.jingmeng.example/demo/carrot-0919.m3u8",
+        "replay_url": "https://live.jingmeng.example/demo/carrot-0919-replay.m3u8",
+        "items": [
+            ("察右中旗草原胡萝卜", "19.90", 25000, 3),
+            ("察右中旗胡萝卜（家庭装）", "39.90", 5000, 2),
+            ("察右中旗贝贝南瓜", None, None, None),
+        ],
+    },
+    {
+        "title": "阴山燕麦·冷榨胡麻油直播间",
+        "description": "燕麦米、胡麻油产地直发，直播间专享价，限量抢购。",
+        "cooperative": "oats",
+        "state": "live",
+        "starts_in_minutes": -20,
+        "minutes": 120,
+        "stream_url": "https://live.jingmeng.example/demo/oats-live.m3u8",
+        "items": [
+            ("阴山燕麦米", "39.90", 200, 5),
+            ("冷榨胡麻油", "148.00", 50, 2),
+            ("察右中旗莜面", None, None, None),
+        ],
+    },
+    {
+        "title": "胡萝卜5斤装上车！一个半小时两万五千单的老朋友又来了",
+        "description": "还是那个味道：五斤一箱，脆甜多汁。开播提醒已开放预约。",
+        "cooperative": "carrot",
+        "state": "scheduled",
+        "starts_in_minutes": 24 * 60,
+        "minutes": 90,
+        "stream_url": "https://live.jingmeng.example/demo/carrot-next.m3u8",
+        "items": [("察右中旗草原胡萝卜", "19.90", 25000, 3)],
+    },
+]

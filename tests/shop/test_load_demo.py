@@ -137,3 +137,28 @@ def test_demo_households_officials_and_paid_orders(django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=True):
         _load()  # again: no new orders, no new ledger entries
     assert BenefitEntry.objects.aggregate(total=Sum("amount"))["total"] == totals
+
+
+def test_demo_live_sessions_past_live_and_upcoming(client):
+    from decimal import Decimal
+
+    from django.urls import reverse
+
+    from livestream.models import Host, LiveSession
+    from tests.factories import make_order
+
+    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO())  # idempotent
+    assert LiveSession.objects.count() == 3
+    past = LiveSession.objects.get(status="ended")
+    live = LiveSession.objects.get(status="live")
+    upcoming = LiveSession.objects.get(status="scheduled")
+    assert past.replay_url and past.pins.count() == 3
+    assert live.is_live_at() and live.pinned() is not None
+    assert upcoming.scheduled_start > live.scheduled_start
+    host = Host.objects.get(user__email="host@jingmeng.example")
+    assert {live.cooperative, past.cooperative} <= set(host.cooperatives.all())
+    oats = live.items.get(product__title="阴山燕麦米").product
+    assert make_order([(oats, 1)]).total_incl_tax == Decimal("39.90")  # the live price, now
+    page = client.get(reverse("livestream:list")).content.decode()
+    assert all(s.title in page for s in (past, live, upcoming))

@@ -64,11 +64,12 @@ class Command(BaseCommand):
             households = self.households(cooperatives)
             self.officials(counties)
             orders = self.orders()
+            sessions = self.live_sessions(cooperatives)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(counties)} counties, {len(cooperatives)} cooperatives, "
                 f"{Product.objects.count()} products ({created} new), {households} households, "
-                f"{orders} paid orders."
+                f"{orders} paid orders, {sessions} live sessions."
             )
         )
         if not images.cjk_font_path():
@@ -255,6 +256,64 @@ class Command(BaseCommand):
             )
             if kind == OfficialScope.Kind.COUNTIES:
                 scope.counties.set([counties[name] for name in value])
+
+    def live_sessions(self, cooperatives):
+        """A past session with its replay chapters, one live now, one upcoming (idempotent; the
+        live one's window is moved to now on every run, so the demo always has a show on)."""
+        from livestream import services as live
+        from livestream.models import Host, LiveSession
+
+        host_user = User.objects.get(email=data.HOST_EMAIL)
+        host, _created = Host.objects.get_or_create(user=host_user)
+        host.cooperatives.add(*(cooperatives[key][0] for key in ("carrot", "oats")))
+        now = timezone.now()
+        for spec in data.LIVE_SESSIONS:
+            cooperative = cooperatives[spec["cooperative"]][0]
+            start = now + timedelta(minutes=spec["starts_in_minutes"])
+            end = start + timedelta(minutes=spec["minutes"])
+            session = LiveSession.objects.filter(title=spec["title"]).first()
+            if session is None:
+                session = live.save_session(
+                    LiveSession(
+                        title=spec["title"],
+                        description=spec["description"],
+                        cooperative=cooperative,
+                        host=host_user,
+                        scheduled_start=start,
+                        scheduled_end=end,
+                        stream_url=spec["stream_url"],
+                        replay_url=spec.get("replay_url", ""),
+                    ),
+                    user=host_user,
+                )
+                for title, price, quota, limit in spec["items"]:
+                    product = Product.objects.get(title=title)
+                    live.add_item(
+                        session,
+                        product,
+                        live_price=Decimal(price) if price else None,
+                        quota=quota,
+                        per_customer_limit=limit,
+                    )
+                if spec["state"] in ("live", "ended"):
+                    live.go_live(session, now=start)
+                    for n, item in enumerate(session.items.all()):
+                        live.pin(item, now=start + timedelta(minutes=5 + 20 * n))
+                if spec["state"] == "ended":
+                    live.end_session(session, now=end)
+            elif spec["state"] == "live":
+                LiveSession.objects.filter(pk=session.pk).update(
+                    scheduled_start=start, scheduled_end=end, actual_start=start
+                )
+                session.refresh_from_db()
+                live.sync_offer(session)
+            elif spec["state"] == "scheduled" and session.status == LiveSession.Status.SCHEDULED:
+                LiveSession.objects.filter(pk=session.pk).update(
+                    scheduled_start=start, scheduled_end=end
+                )
+                session.refresh_from_db()
+                live.sync_offer(session)
+        return LiveSession.objects.count()
 
     def orders(self):
         """Paid demo orders over the last six months, so /impact/ has something to show."""

@@ -2,7 +2,8 @@
 
 from django import template
 
-from ..selectors import sessions_featuring
+from ..models import LiveSession
+from ..selectors import public_sessions, sessions_featuring
 
 register = template.Library()
 
@@ -10,3 +11,8 @@ register = template.Library()
 @register.inclusion_tag("livestream/partials/product_sessions.html")
 def live_sessions_for(product):
     return {"sessions": sessions_featuring(product)}
+
+
+@register.inclusion_tag("livestream/partials/live_now_banner.html")
+def live_now_banner():
+    return {"sessions": list(public_sessions().filter(status=LiveSession.Status.LIVE)[:3])}

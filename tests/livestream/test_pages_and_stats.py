@@ -113,3 +113,9 @@ def test_the_host_sees_stats_and_their_json(client, host_user, live):
     assert page.status_code == 200 and 'id="live-stats"' in page.content.decode()
     data = client.get(reverse("livestream:stats-json", kwargs={"pk": live.pk})).json()
     assert data["orders"] == 0 and data["gmv"] == "0.00"
+
+
+def test_the_home_page_and_menu_lead_to_the_live_room(client, live):
+    page = client.get("/").content.decode()
+    assert reverse("livestream:list") in page
+    assert reverse("livestream:detail", kwargs={"pk": live.pk}) in page and live.title in page

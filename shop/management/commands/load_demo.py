@@ -297,7 +297,10 @@ class Command(BaseCommand):
                     )
                 if spec["state"] in ("live", "ended"):
                     live.go_live(session, now=start)
-                    for n, item in enumerate(session.items.all()):
+                    shown = (
+                        session.items.all() if spec["state"] == "ended" else session.items.all()[:1]
+                    )
+                    for n, item in enumerate(shown):
                         live.pin(item, now=start + timedelta(minutes=5 + 20 * n))
                 if spec["state"] == "ended":
                     live.end_session(session, now=end)

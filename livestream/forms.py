@@ -26,8 +26,12 @@ class SessionForm(forms.ModelForm):
         ]
         field_classes = {"stream_url": HttpsURLField, "replay_url": HttpsURLField}
         widgets = {
-            "scheduled_start": forms.DateTimeInput(attrs={"type": "datetime-local"}),
-            "scheduled_end": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            "scheduled_start": forms.DateTimeInput(
+                format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"}
+            ),
+            "scheduled_end": forms.DateTimeInput(
+                format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"}
+            ),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 

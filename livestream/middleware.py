@@ -10,7 +10,7 @@ class LiveAttributionMiddleware:
 
     def __call__(self, request):
         value = request.GET.get("live", "")
-        if value.isdigit() and hasattr(request, "session"):
+        if value.isascii() and value.isdigit() and hasattr(request, "session"):
             exists = LiveSession.objects.filter(pk=int(value)).exclude(
                 status=LiveSession.Status.CANCELLED
             )

@@ -20,6 +20,16 @@ def validate_stream_url(value: str):
     parsed = urlparse(value)
     if parsed.scheme != "https" or not parsed.hostname:
         raise ValidationError(_("The address must start with https://."), code="scheme")
+    # Browsers and Python disagree about "\\", "@" (user info) and ports: allow none of them, so
+    # the host checked here is the host a browser will fetch from.
+    try:
+        port = parsed.port
+    except ValueError:
+        port = "bad"
+    if "\\" in value or "@" in parsed.netloc or port is not None:
+        raise ValidationError(
+            _("The address may not contain a user name, a port or a backslash."), code="netloc"
+        )
     host = parsed.hostname.lower()
     allowed = [h.lower() for h in settings.LIVESTREAM_ALLOWED_HOSTS]
     if not any(host == a.lstrip(".") or (a.startswith(".") and host.endswith(a)) for a in allowed):

@@ -94,6 +94,8 @@ class LivePriceBenefit(benefits.Benefit):
             item = items.get(line.product_id)
             if item is None or not line.stockrecord_id:
                 continue
+            if item.per_customer_limit is not None and customer is None:
+                continue  # limited live prices are for signed-in buyers (a limit needs a who)
             price = line.unit_effective_price
             if price is None or item.live_price >= price:
                 continue
@@ -117,7 +119,12 @@ class LivePriceBenefit(benefits.Benefit):
         from .models import CustomerQuota, QuotaClaim, SessionProduct
 
         claims = getattr(application["result"], "claims", {})
-        customer = customer_key(order.user, order.guest_email) or f"order:{order.number}"
+        customer = customer_key(order.user) or f"order:{order.number}"
+        session = _session_of(application["offer"])
+        if claims and (session is None or not session.is_live_at()):
+            raise UnableToPlaceOrder(
+                _("The live session has ended, and its prices with it. Nothing was ordered.")
+            )
         for item_pk, units in sorted(claims.items()):
             item = SessionProduct.objects.select_related("product").get(pk=item_pk)
             # Every claim is counted; the count is bounded where there is a quota or a limit.

@@ -4,7 +4,7 @@ from django.dispatch import receiver
 from oscar.apps.basket.signals import basket_addition
 from oscar.apps.order.signals import order_placed, order_status_changed
 
-from orders.statuses import CANCELLED
+from orders.statuses import CANCELLED, REFUNDED
 
 from . import services
 
@@ -21,5 +21,5 @@ def attribute_order(sender, order, **kwargs):
 
 @receiver(order_status_changed, dispatch_uid="livestream.release_quota_of_cancelled_orders")
 def release_quota(sender, order, old_status, new_status, **kwargs):
-    if new_status == CANCELLED:
+    if new_status in (CANCELLED, REFUNDED):
         services.release_claims(order)

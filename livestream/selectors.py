@@ -61,6 +61,8 @@ def items_with_prices(session):
             and item.normal_price is not None
             and item.live_price < item.normal_price
         )
+        # What the room advertises: the live price only while it can really be had.
+        item.live_now = bool(item.has_live_price and session.is_live_at() and item.units_left != 0)
     return items
 
 

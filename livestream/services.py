@@ -1,5 +1,7 @@
 """Writes for livestreams: sessions, their products, going live, pins, offers, attribution."""
 
+from datetime import timedelta
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Max
@@ -43,11 +45,12 @@ def is_host(user) -> bool:
 
 
 def sessions_for_host(user):
-    """Sessions a user may manage: staff all, a host their own. Views filter through this."""
+    """Sessions a user may manage: staff all, a host their own for the cooperatives they may
+    still sell for. Every host view and action filters through this."""
     sessions = LiveSession.objects.select_related("cooperative", "host")
     if user.is_staff:
         return sessions
-    return sessions.filter(host=user)
+    return sessions.filter(host=user, cooperative__in=cooperatives_for_host(user))
 
 
 def products_for_session(session):
@@ -63,6 +66,13 @@ def save_session(session: LiveSession, *, user) -> LiveSession:
         raise PermissionDenied(_("You may not sell for this cooperative."))
     if session.pk is None:
         session.host = user if not session.host_id else session.host
+    elif (
+        session.items.exists()
+        and LiveSession.objects.filter(pk=session.pk)
+        .exclude(cooperative_id=session.cooperative_id)
+        .exists()
+    ):
+        raise ValidationError(_("Remove the products before changing the cooperative."))
     session.full_clean()
     with transaction.atomic():
         session.save()
@@ -73,10 +83,12 @@ def save_session(session: LiveSession, *, user) -> LiveSession:
 def add_item(session, product, *, live_price=None, quota=None, per_customer_limit=None):
     if not products_for_session(session).filter(pk=product.pk).exists():
         raise ValidationError(_("Only this cooperative's products can be sold on its session."))
+    if session.items.filter(product=product).exists():
+        raise ValidationError(_("This product is already on the session."))
     with transaction.atomic():
         last = session.items.aggregate(m=Max("position"))["m"]
-        item, _created = SessionProduct.objects.get_or_create(
-            session=session, product=product, defaults={"position": (last or 0) + 1}
+        item = SessionProduct.objects.create(
+            session=session, product=product, position=(last or 0) + 1
         )
         update_item(item, live_price=live_price, quota=quota, per_customer_limit=per_customer_limit)
     return item
@@ -89,16 +101,22 @@ def update_item(item, *, live_price, quota, per_customer_limit):
             _("The live price must be above 0 and below the normal price (¥%(price)s).")
             % {"price": price}
         )
-    if quota is not None and quota < item.quota_used:
-        raise ValidationError(
-            _("%(n)d units have already been sold at the live price; the quota cannot be lower.")
-            % {"n": item.quota_used}
-        )
     with transaction.atomic():
-        item.live_price = live_price
-        item.quota = quota
-        item.per_customer_limit = per_customer_limit
-        item.save()
+        # Only the host's fields are written: orders move quota_used concurrently.
+        used = (
+            SessionProduct.objects.select_for_update()
+            .values_list("quota_used", flat=True)
+            .get(pk=item.pk)
+        )
+        if quota is not None and quota < used:
+            raise ValidationError(
+                _("%(n)d units were already sold at the live price; the quota cannot be lower.")
+                % {"n": used}
+            )
+        SessionProduct.objects.filter(pk=item.pk).update(
+            live_price=live_price, quota=quota, per_customer_limit=per_customer_limit
+        )
+        item.refresh_from_db()
         sync_offer(item.session)
     return item
 
@@ -137,7 +155,7 @@ def go_live(session, now=None):
         session.actual_start = now
         if session.scheduled_end <= now:
             session.scheduled_end = now + (session.scheduled_end - session.scheduled_start)
-        session.save()
+        session.save(update_fields=["status", "actual_start", "scheduled_end"])
         sync_offer(session)
     from .tasks import send_live_reminders
 
@@ -152,7 +170,7 @@ def end_session(session, now=None):
     with transaction.atomic():
         session.status = LiveSession.Status.ENDED
         session.actual_end = now
-        session.save()
+        session.save(update_fields=["status", "actual_end"])
         Pin.objects.filter(session=session, unpinned_at__isnull=True).update(unpinned_at=now)
         sync_offer(session)
     return session
@@ -163,7 +181,7 @@ def cancel_session(session):
         raise ValidationError(_("Only an upcoming session can be cancelled."))
     with transaction.atomic():
         session.status = LiveSession.Status.CANCELLED
-        session.save()
+        session.save(update_fields=["status"])
         sync_offer(session)
 
 
@@ -188,6 +206,8 @@ def pin(item, now=None):
 def sync_offer(session):
     """Make the session's offer match it: its live-priced products, open only while live."""
     items = list(session.items.filter(live_price__isnull=False).select_related("product"))
+    # The offer link is only ever written here; read it afresh (the caller's copy may be stale).
+    session.offer_id = LiveSession.objects.values_list("offer_id", flat=True).get(pk=session.pk)
     offer = session.offer
     if offer is None:
         if not items:
@@ -236,7 +256,7 @@ def attribute_basket_line(request, product):
     if not session_id or not getattr(request, "basket", None) or not request.basket.id:
         return None
     session = LiveSession.objects.filter(pk=session_id, items__product=product).first()
-    if session is None:
+    if session is None or not attributable(session):
         return None
     line = request.basket.lines.filter(product=product).order_by("-pk").first()
     if line is None:
@@ -244,6 +264,30 @@ def attribute_basket_line(request, product):
     BasketAttribution.objects.update_or_create(line=line, defaults={"session": session})
     BasketAdd.objects.create(session=session, product=product, basket=request.basket)
     return session
+
+
+def attributable(session, now=None) -> bool:
+    """Adds count for a session while it is upcoming or live, and for two hours after it ends."""
+    now = now or timezone.now()
+    if session.status in (LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE):
+        return True
+    return bool(
+        session.status == LiveSession.Status.ENDED
+        and session.actual_end
+        and now - session.actual_end <= timedelta(hours=2)
+    )
+
+
+def end_overdue_sessions(now=None) -> int:
+    """Sessions left live an hour past their end are ended (the live price already stopped)."""
+    now = now or timezone.now()
+    ended = 0
+    for session in LiveSession.objects.filter(
+        status=LiveSession.Status.LIVE, scheduled_end__lt=now - timedelta(hours=1)
+    ):
+        end_session(session, now=session.scheduled_end)
+        ended += 1
+    return ended
 
 
 def attribute_order(order):

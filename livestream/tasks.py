@@ -32,10 +32,21 @@ def send_live_reminders(session_id: int | None = None) -> int:
             sent=timezone.now()
         ):
             continue
-        with translation.override("zh-hans"):
-            messages = dispatcher.get_messages(
-                "LIVE_REMINDER", {"session": reminder.session, "user": reminder.user}
-            )
-            dispatcher.dispatch_user_messages(reminder.user, messages)
+        try:
+            with translation.override("zh-hans"):
+                messages = dispatcher.get_messages(
+                    "LIVE_REMINDER", {"session": reminder.session, "user": reminder.user}
+                )
+                dispatcher.dispatch_user_messages(reminder.user, messages)
+        except Exception:
+            Reminder.objects.filter(pk=reminder.pk).update(sent=None)  # the retry sends it
+            raise
         sent += 1
     return sent
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def end_overdue_sessions() -> int:
+    from .services import end_overdue_sessions as end
+
+    return end()

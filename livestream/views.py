@@ -197,7 +197,10 @@ class HostSessionView(HostMixin, View):
                 raise ValidationError(_("Choose one of this cooperative's products."))
             services.add_item(session, form.cleaned_data["product"])
         elif action in ("pin", "up", "down", "remove", "save"):
-            item = get_object_or_404(SessionProduct, session=session, pk=request.POST.get("item"))
+            item_pk = request.POST.get("item", "")
+            if not (item_pk.isascii() and item_pk.isdigit()):
+                raise ValidationError(_("Unknown action."))
+            item = get_object_or_404(SessionProduct, session=session, pk=int(item_pk))
             if action == "pin":
                 services.pin(item)
             elif action in ("up", "down"):

@@ -47,7 +47,9 @@ def test_a_host_creates_a_session_for_their_cooperative(client, host_user, coope
     [
         ("http://live.jingmeng.example/a.m3u8", "https://"),
         ("https://evil.example.com/a.m3u8", "evil.example.com"),
-        ("javascript:alert(1)", "URL"),  # Django's own: 输入一个有效的 URL
+        ("javascript:alert(1)", "URL"),
+        ("https://evil.example.com\\@live.jingmeng.example/a.m3u8", "反斜杠"),
+        ("https://live.jingmeng.example:8443/a.m3u8", "端口"),  # Django's own: 输入一个有效的 URL
     ],
 )
 def test_a_bad_stream_address_is_refused_with_a_clear_message(
@@ -167,3 +169,44 @@ def test_reminders_go_out_once_when_the_session_goes_live(
     assert session.title in mail.outbox[0].subject and mail.outbox[0].to == [consumer.email]
     assert send_live_reminders() == 0
     assert len(mail.outbox) == 1
+
+
+def test_saving_an_item_keeps_the_units_sold_meanwhile(live, carrots, consumer):
+    from tests.factories import make_order
+
+    item = live.items.get()  # the host's page was loaded here
+    make_order([(carrots, 2)], user=consumer)  # an order claims 2 units meanwhile
+    services.update_item(item, live_price=Decimal("19.90"), quota=40, per_customer_limit=2)
+    item.refresh_from_db()
+    assert item.quota_used == 2 and item.quota == 40
+
+
+def test_adding_a_product_twice_keeps_its_live_price(host_user, cooperative, carrots):
+    from django.core.exceptions import ValidationError
+
+    session = new_session(host_user, cooperative)
+    services.add_item(session, carrots, live_price=Decimal("19.90"), quota=30)
+    with pytest.raises(ValidationError):
+        services.add_item(session, carrots)
+    item = session.items.get()
+    assert item.live_price == Decimal("19.90") and item.quota == 30
+
+
+def test_a_host_whose_cooperative_was_taken_away_loses_its_sessions(
+    client, host_user, cooperative, carrots
+):
+    session = new_session(host_user, cooperative)
+    host_user.live_host.cooperatives.remove(cooperative)
+    login(client, host_user)
+    url = reverse("livestream:host-session", kwargs={"pk": session.pk})
+    assert client.get(url).status_code == 404
+    client.post(url, {"action": "go_live"})
+    session.refresh_from_db()
+    assert session.status == LiveSession.Status.SCHEDULED
+
+
+def test_odd_input_is_refused_without_an_error_page(client, host_user, live):
+    assert client.get("/?live=²").status_code == 200
+    login(client, host_user)
+    url = reverse("livestream:host-session", kwargs={"pk": live.pk})
+    assert client.post(url, {"action": "pin", "item": "abc"}).status_code == 302

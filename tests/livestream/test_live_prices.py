@@ -110,21 +110,28 @@ def test_the_quota_runs_out(host_user, cooperative, carrots):
     assert session.items.get().quota_used == 3
 
 
-def test_attributed_basket_lines_follow_into_the_order(client, live, carrots, stripe_server):
+def test_attributed_basket_lines_follow_into_the_order(
+    client, live, carrots, consumer, stripe_server
+):
     from django.urls import reverse
 
-    client.get(reverse("livestream:detail", kwargs={"pk": live.pk}))
-    client.post(reverse("basket:add", kwargs={"pk": carrots.pk}), {"quantity": 1})
     from tests.orders.test_checkout import ADDRESS
 
-    client.post(reverse("checkout:index"), {"username": "g@example.com", "options": "anonymous"})
+    client.force_login(consumer)
+    client.get(reverse("livestream:detail", kwargs={"pk": live.pk}))
+    client.post(reverse("basket:add", kwargs={"pk": carrots.pk}), {"quantity": 1})
     client.post(reverse("checkout:shipping-address"), ADDRESS)
     client.get(reverse("checkout:shipping-method"), follow=True)
     client.post(reverse("checkout:preview"), {"action": "place_order"})
     attribution = LineAttribution.objects.get()
     assert attribution.session == live and attribution.line.product == carrots
     assert attribution.line.order.total_incl_tax == Decimal("19.90")
-    assert QuotaClaim.objects.get().customer == "email:g@example.com"
+    assert QuotaClaim.objects.get().customer == f"user:{consumer.pk}"
+
+
+def test_a_limited_live_price_is_for_signed_in_buyers(live, carrots):
+    """A per-customer limit needs to know the customer: guests pay the normal price for it."""
+    assert total(priced([(carrots, 1)])) == Decimal("29.90")
 
 
 def test_a_live_link_attributes_adds_from_the_product_page(client, live, carrots, oats):
@@ -136,3 +143,31 @@ def test_a_live_link_attributes_adds_from_the_product_page(client, live, carrots
     client.post(reverse("basket:add", kwargs={"pk": carrots.pk}), {"quantity": 1})
     client.post(reverse("basket:add", kwargs={"pk": oats.pk}), {"quantity": 1})  # not on show
     assert [a.line.product for a in BasketAttribution.objects.all()] == [carrots]
+
+
+def test_a_refunded_order_gives_its_units_back(live, carrots, consumer):
+    order = make_order([(carrots, 2)], user=consumer)
+    order.set_status(statuses.PAID)
+    order.set_status(statuses.REFUNDED)
+    assert live.items.get().quota_used == 0
+
+
+def test_adds_long_after_the_show_are_not_attributed(client, live, carrots):
+    from django.urls import reverse
+
+    from livestream.models import BasketAttribution
+
+    client.get(reverse("livestream:detail", kwargs={"pk": live.pk}))
+    services.end_session(live, now=timezone.now() - timedelta(hours=3))
+    client.post(reverse("basket:add", kwargs={"pk": carrots.pk}), {"quantity": 1})
+    assert not BasketAttribution.objects.exists()
+
+
+def test_the_room_stops_advertising_the_live_price_after_its_window(client, live, carrots):
+    from django.urls import reverse
+
+    _start, end = live.window
+    url = reverse("livestream:detail", kwargs={"pk": live.pk})
+    assert "live-price" in client.get(url).content.decode()
+    with time_machine.travel(end + timedelta(minutes=5), tick=False):
+        assert "live-price" not in client.get(url).content.decode()

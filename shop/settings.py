@@ -184,9 +184,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.payments.tasks.cancel_abandoned_orders",
         "schedule": 60.0,
     },
+    "complete-shipped-orders": {
+        "task": "orders.tasks.complete_shipped_orders",
+        "schedule": 60.0 * 60,
+    },
     "send-live-reminders": {
         "task": "livestream.tasks.send_live_reminders",
         "schedule": 60.0,
+    },
+    "end-overdue-live-sessions": {
+        "task": "livestream.tasks.end_overdue_sessions",
+        "schedule": 60.0 * 10,
     },
 }
 
@@ -208,6 +216,7 @@ STRIPE_JS_URL = (
     else f"{STRIPE_API_BASE}/js.stripe.com/v3/"  # localstripe serves its own Stripe.js
 )
 PAYMENT_TIMEOUT_MINUTES = env.int("PAYMENT_TIMEOUT_MINUTES", default=30)
+AUTO_COMPLETE_DAYS = env.int("AUTO_COMPLETE_DAYS", default=10)  # shipped → completed
 
 # --- Livestreams ----------------------------------------------------------------------------------
 

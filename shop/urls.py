@@ -17,6 +17,7 @@ urlpatterns = [
     path("impact/", include("cooperatives.impact_urls")),
     path("payments/", include("orders.payments.urls")),
     path("live/", include("livestream.urls")),
+    path("track/", include("orders.urls")),
     # Search is served from the database like the catalogue (Haystack's SimpleEngine is not
     # used); this shadows Oscar's /search/ so its templates' {% url 'search:search' %} land here.
     path("search/", CatalogueView.as_view(), name="product-search"),

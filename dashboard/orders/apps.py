@@ -12,6 +12,10 @@ class OrdersDashboardConfig(apps.OrdersDashboardConfig):
     def configure_permissions(self):
         super().configure_permissions()
         DashboardPermission = get_class("dashboard.permissions", "DashboardPermission")
+        self.permissions_map["order-ship"] = (
+            DashboardPermission.get("order", "change_order"),
+            DashboardPermission.partner_dashboard_access,
+        )
         self.permissions_map["order-refund-request"] = (
             DashboardPermission.get("order", "change_order"),
             DashboardPermission.partner_dashboard_access,
@@ -24,11 +28,13 @@ class OrdersDashboardConfig(apps.OrdersDashboardConfig):
         super().ready()
         self.refund_request_view = get_class("dashboard.orders.views", "RefundRequestView")
         self.refund_decide_view = get_class("dashboard.orders.views", "RefundDecisionView")
+        self.ship_view = get_class("dashboard.orders.views", "ShipView")
 
     def get_urls(self):
         urls = super().get_urls()
         urls += self.post_process_urls(
             [
+                path("<str:number>/ship/", self.ship_view.as_view(), name="order-ship"),
                 path(
                     "<str:number>/refunds/",
                     self.refund_request_view.as_view(),

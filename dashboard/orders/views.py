@@ -1,6 +1,7 @@
 """Orders dashboard views: lines scoped to the user's cooperative, refunds requested and made."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -12,7 +13,7 @@ from oscar.apps.dashboard.orders import views
 from oscar.apps.payment.exceptions import PaymentError
 from oscar.core.loading import get_model
 
-from orders import statuses
+from orders import fulfilment, statuses
 from orders.payments import services
 from orders.payments.models import Refund
 
@@ -99,6 +100,15 @@ class OrderDetailView(views.OrderDetailView):
         ctx["can_refund"] = user.is_staff
         ctx["lines_total"] = sum(line.line_price_incl_tax for line in ctx["lines"])
         ctx["visible_line_ids"] = visible
+        ctx["to_ship"] = [
+            line
+            for line in fulfilment.unshipped_lines(self.object).filter(pk__in=visible)
+            if self.object.status in (statuses.PAID, statuses.PARTLY_SHIPPED)
+        ]
+        ctx["carriers"] = fulfilment.CARRIER_CHOICES
+        ctx["parcels"] = (
+            self.object.parcels.filter(lines__in=ctx["lines"]).distinct().prefetch_related("lines")
+        )
         if not user.is_staff:  # system notes can speak of other cooperatives' lines
             ctx["own_notes"] = self.object.notes.filter(user=user)
         return ctx
@@ -182,3 +192,40 @@ def _int(value):
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
+class ShipView(View):
+    """POST ``line`` (several), ``carrier``, ``tracking_number``: one parcel of the user's lines."""
+
+    def post(self, request, number):
+        order = get_order_for_user_or_404(request.user, number)
+        back = reverse("dashboard:order-detail", kwargs={"number": order.number}) + "#shipping"
+        ids = [int(v) for v in request.POST.getlist("line") if v.isascii() and v.isdigit()]
+        lines = list(lines_for_user(order, request.user).filter(pk__in=ids))
+        if len(lines) != len(ids):
+            messages.error(request, _("Some of those lines cannot be shipped by you (now)."))
+            return HttpResponseRedirect(back)
+        partner_ids = (
+            None
+            if request.user.is_staff
+            else list(Partner.objects.filter(users=request.user).values_list("pk", flat=True))
+        )
+        try:
+            parcel = fulfilment.ship_lines(
+                order,
+                lines,
+                carrier=request.POST.get("carrier", ""),
+                tracking_number=request.POST.get("tracking_number", ""),
+                user=request.user,
+                partner_ids=partner_ids,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("Shipped with %(carrier)s, tracking number %(number)s.")
+                % {"carrier": parcel.carrier_label, "number": parcel.tracking_number},
+            )
+        return HttpResponseRedirect(back)

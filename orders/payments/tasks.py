@@ -47,14 +47,15 @@ def cancel_abandoned_orders() -> int:
 @shared_task(**MONEY_TASK)
 def send_order_email(order_pk: int, code: str, extra: dict | None = None) -> bool:
     """Send one of the order emails (Oscar communications), in Chinese; once per order and code,
-    except refunds, which are once per refund."""
+    except refunds and parcels, which have one each."""
     extra = extra or {}
     order = Order.objects.get(pk=order_pk)
     event_type, _created = CommunicationEventType.objects.get_or_create(
         code=code, defaults={"name": EMAIL_NAMES.get(code, code), "category": "Order related"}
     )
+    once_per_order = not ({"refund_id", "parcel_id"} & set(extra))
     if (
-        "refund_id" not in extra
+        once_per_order
         and CommunicationEvent.objects.filter(order=order, event_type=event_type).exists()
     ):
         return False
@@ -71,4 +72,6 @@ def _extra_context(order, extra):
     context = {"payment_timeout": settings.PAYMENT_TIMEOUT_MINUTES}
     if "refund_id" in extra:
         context["refund"] = Refund.objects.get(pk=extra["refund_id"])
+    if "parcel_id" in extra:
+        context["parcel"] = order.parcels.get(pk=extra["parcel_id"])
     return context

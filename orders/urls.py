@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "tracking"
+
+urlpatterns = [
+    path("", views.LookupView.as_view(), name="lookup"),
+    path("<str:number>/", views.TrackView.as_view(), name="order"),
+    path("<str:number>/received/", views.ConfirmReceiptView.as_view(), name="received"),
+]

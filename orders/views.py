@@ -1,0 +1,86 @@
+"""Consumer order tracking: the timeline, confirming receipt, and a guest's order look-up."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from oscar.core.loading import get_model
+
+from orders.address.chinese import normalise_mainland_mobile
+from orders.payments.views import allow_payment, order_for_buyer
+
+from . import fulfilment, statuses
+from .selectors import order_timeline
+
+Order = get_model("order", "Order")
+
+
+class LookupForm(forms.Form):
+    number = forms.CharField(label=gettext_lazy("Order number"), max_length=128)
+    contact = forms.CharField(
+        label=gettext_lazy("Email or mobile number used for the order"), max_length=254
+    )
+
+    def clean(self):
+        data = super().clean()
+        number, contact = data.get("number", "").strip(), data.get("contact", "").strip()
+        order = Order.objects.filter(number=number).select_related("shipping_address").first()
+        if order is None or not _matches(order, contact):
+            # One message for both: the form must not tell which orders exist.
+            raise forms.ValidationError(_("No order matches that number and contact."))
+        data["order"] = order
+        return data
+
+
+def _matches(order, contact: str) -> bool:
+    email = (order.guest_email or (order.user.email if order.user_id else "")).lower()
+    if "@" in contact:
+        return bool(email) and contact.lower() == email
+    try:
+        phone = normalise_mainland_mobile(contact)
+    except ValidationError:
+        return False
+    address = order.shipping_address
+    return bool(phone and address and str(address.phone_number).endswith(phone[-11:]))
+
+
+class LookupView(View):
+    template_name = "orders/lookup.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": LookupForm()})
+
+    def post(self, request):
+        form = LookupForm(request.POST)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form})
+        order = form.cleaned_data["order"]
+        allow_payment(request, order)
+        return redirect("tracking:order", number=order.number)
+
+
+class TrackView(View):
+    def get(self, request, number):
+        order = order_for_buyer(request, number)
+        return render(
+            request,
+            "orders/track.html",
+            {
+                "order": order,
+                "timeline": order_timeline(order),
+                "can_confirm": order.status == statuses.SHIPPED,
+            },
+        )
+
+
+class ConfirmReceiptView(View):
+    def post(self, request, number):
+        order = order_for_buyer(request, number)
+        if not fulfilment.complete_order(order, by_buyer=True):
+            raise Http404
+        messages.success(request, _("Thank you! The order is complete."))
+        return redirect("tracking:order", number=order.number)

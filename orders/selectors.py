@@ -41,3 +41,24 @@ def order_timeline(order) -> list[dict]:
             }
         )
     return sorted(events, key=lambda e: e["when"])
+
+
+def lines_to_ship(partner_ids=None, *, date_from=None, date_to=None, shipped=False):
+    """Paid order lines for the workspace: waiting to ship (or already shipped), newest order
+    last, limited to ``partner_ids`` (a manager's cooperatives) and a local date range."""
+    from oscar.core.loading import get_model
+
+    Line = get_model("order", "Line")
+    lines = Line.objects.filter(
+        order__status__in=(statuses.PAID, statuses.PARTLY_SHIPPED, statuses.SHIPPED)
+    ).exclude(status=statuses.REFUNDED)
+    lines = lines.filter(parcels__isnull=not shipped)
+    if partner_ids is not None:
+        lines = lines.filter(partner_id__in=partner_ids)
+    if date_from:
+        lines = lines.filter(order__date_placed__date__gte=date_from)
+    if date_to:
+        lines = lines.filter(order__date_placed__date__lte=date_to)
+    return lines.select_related("order", "order__shipping_address", "partner", "product").order_by(
+        "order__date_placed", "order_id", "pk"
+    )

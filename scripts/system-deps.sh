@@ -3,12 +3,14 @@
 #   chromium           headless browser for the real-browser tests (Playwright drives it)
 #   fonts-wqy-microhei CJK font for the generated product pictures (and, later, PDFs)
 #   gettext            msgfmt, to compile translations (compiled .mo files are committed too)
+#   poppler-utils      pdftotext, with which the tests read the packing-list PDFs back
 # Installs what is missing when run as root on Debian/Ubuntu; otherwise says what to install.
 set -u
 need=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

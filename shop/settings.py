@@ -358,6 +358,8 @@ OSCAR_DASHBOARD_NAVIGATION = [
         "icon": "fas fa-seedling",
         "children": [
             {"label": _("Cooperatives"), "url_name": "dashboard:cooperative-list"},
+            {"label": _("Orders to ship"), "url_name": "dashboard:fulfilment"},
+            {"label": _("Packing list"), "url_name": "dashboard:packing-list"},
             {"label": _("Member households"), "url_name": "dashboard:household-list"},
             {"label": _("Import households"), "url_name": "dashboard:household-import"},
         ],

@@ -18,6 +18,8 @@ class CooperativesDashboardConfig(OscarDashboardConfig):
         # Managers see their own cooperatives' member households; importing is for staff.
         self.permissions_map = {
             "household-list": (["is_staff"], DashboardPermission.partner_dashboard_access),
+            "fulfilment": (["is_staff"], DashboardPermission.partner_dashboard_access),
+            "packing-list": (["is_staff"], DashboardPermission.partner_dashboard_access),
         }
 
     def ready(self):
@@ -29,6 +31,8 @@ class CooperativesDashboardConfig(OscarDashboardConfig):
         self.household_import_view = get_class(
             "dashboard.cooperatives.views", "HouseholdImportView"
         )
+        self.fulfilment_view = get_class("dashboard.cooperatives.fulfilment", "FulfilmentView")
+        self.packing_list_view = get_class("dashboard.cooperatives.fulfilment", "PackingListView")
         self.household_import_job_view = get_class(
             "dashboard.cooperatives.views", "HouseholdImportJobView"
         )
@@ -39,6 +43,8 @@ class CooperativesDashboardConfig(OscarDashboardConfig):
             path("create/", self.create_view.as_view(), name="cooperative-create"),
             path("<int:pk>/", self.update_view.as_view(), name="cooperative-update"),
             path("households/", self.household_list_view.as_view(), name="household-list"),
+            path("fulfilment/", self.fulfilment_view.as_view(), name="fulfilment"),
+            path("fulfilment/packing/", self.packing_list_view.as_view(), name="packing-list"),
             path(
                 "households/import/",
                 self.household_import_view.as_view(),

@@ -1,0 +1,95 @@
+"""The cooperative workspace: only the manager's lines, exported for the courier, and a packing
+list whose PDF carries the Chinese addresses (read back with pdftotext)."""
+
+import io
+import shutil
+import subprocess
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+from oscar.core.loading import get_model
+
+from orders import statuses
+from tests.conftest import require_service
+from tests.factories import PASSWORD, make_order, make_product
+
+pytestmark = pytest.mark.django_db
+
+ShippingAddress = get_model("order", "ShippingAddress")
+
+
+@pytest.fixture
+def paid_orders(cooperative, other_cooperative, consumer, china):
+    ours = make_product(cooperative, title="察右中旗草原胡萝卜", price="29.90")
+    theirs = make_product(other_cooperative, title="武川雪菊茶", price="68.00")
+    orders = []
+    for name, district, detail in (
+        ("李华", "房山区", "良乡镇拱辰大街 1 号"),
+        ("王芳", "通州区", "梨园镇云景东路 8 号"),
+    ):
+        order = make_order([(ours, 2), (theirs, 1)], user=consumer)
+        address = ShippingAddress.objects.create(
+            first_name=name,
+            phone_number="+8613912345678",
+            state="北京市",
+            line4="北京市",
+            line3=district,
+            line1=detail,
+            country=china,
+        )
+        order.set_status(statuses.PAID)
+        type(order).objects.filter(pk=order.pk).update(shipping_address=address)
+        orders.append(order)
+    return orders
+
+
+def login(client, user):
+    assert client.login(username=user.email, password=PASSWORD)
+
+
+def test_the_manager_sees_and_exports_only_their_lines(client, manager, paid_orders):
+    login(client, manager)
+    url = reverse("dashboard:fulfilment")
+    html = client.get(url).content.decode()
+    assert "察右中旗草原胡萝卜" in html and "武川雪菊茶" not in html
+    csv_text = client.get(url + "?export=csv").content.decode("utf-8-sig")
+    assert csv_text.count("察右中旗草原胡萝卜") == 2 and "武川雪菊茶" not in csv_text
+    assert "良乡镇拱辰大街 1 号" in csv_text
+    book = load_workbook(io.BytesIO(client.get(url + "?export=xlsx").content))
+    rows = list(book.active.values)
+    assert rows[0][0] == "订单号" and len(rows) == 3
+    assert {r[2] for r in rows[1:]} == {"察右中旗草原胡萝卜"}
+
+
+def test_the_packing_list_pdf_has_the_chinese_addresses(client, manager, paid_orders):
+    require_service(
+        bool(shutil.which("pdftotext")), "pdftotext missing (apt install poppler-utils)"
+    )
+    login(client, manager)
+    html = client.get(reverse("dashboard:packing-list")).content.decode()
+    assert "良乡镇拱辰大街 1 号" in html and "武川雪菊茶" not in html
+    response = client.get(reverse("dashboard:packing-list") + "?format=pdf")
+    assert response["Content-Type"] == "application/pdf"
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=response.content, capture_output=True, check=True
+    ).stdout.decode()
+    for expected in (
+        "拣货单",
+        "察右中旗草原胡萝卜",
+        "李华",
+        "房山区",
+        "良乡镇拱辰大街",
+        "王芳",
+        "通州区",
+        "地址标签",
+    ):
+        assert expected in text, expected
+    assert "武川雪菊茶" not in text
+
+
+def test_a_shopper_has_no_workspace(client, consumer):
+    login(client, consumer)
+    for name in ("dashboard:fulfilment", "dashboard:packing-list"):
+        response = client.get(reverse(name))
+        assert response.status_code in (302, 403)

@@ -457,3 +457,51 @@ class BenefitRollup(models.Model):
 
     def __str__(self):
         return f"{self.household} {self.cooperative} {self.month:%Y-%m} {self.amount}"
+
+
+class CooperativePhoto(models.Model):
+    """A photo on the cooperative's page (fields, packing shed, members at work)."""
+
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to="cooperatives/photos/")
+    caption = models.CharField(_("caption"), max_length=120, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created", "pk"]
+        verbose_name = _("cooperative photo")
+
+
+class CertificationRequest(models.Model):
+    """A manager's change to a product's poverty-alleviation certification, for staff to review.
+
+    Managers never edit the certification number or its expiry themselves: they upload the
+    certificate with the new values, and staff approve (which writes them to the product) or
+    reject it."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Waiting for review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    product = models.ForeignKey(
+        "catalogue.Product", on_delete=models.CASCADE, related_name="certification_requests"
+    )
+    number = models.CharField(_("certification number"), max_length=64)
+    valid_until = models.DateField(_("valid until"))
+    document = models.FileField(
+        _("certificate (PDF or image)"), upload_to="cooperatives/certificates/"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    decided = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("certification request")

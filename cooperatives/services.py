@@ -97,3 +97,65 @@ def run_household_import(import_id: int) -> str:
         finished=timezone.now(),
     )
     return "done" if result.ok else "failed"
+
+
+# --- A cooperative's own profile (managers) and certification reviews (staff) -------------------
+
+
+def update_profile(cooperative, *, fields: dict, logo=None, photo=None, caption="", user=None):
+    """Story, contact and pictures, as a manager may change them. Pictures are re-encoded."""
+    from .models import CooperativePhoto
+    from .uploads import reencode_image
+
+    logo_file = reencode_image(logo) if logo else None
+    photo_file = reencode_image(photo) if photo else None
+    with transaction.atomic():
+        for name in ("tagline", "story", "village", "contact_phone"):
+            if name in fields:
+                setattr(cooperative, name, fields[name])
+        if logo_file:
+            cooperative.logo.save(logo_file.name, logo_file, save=False)
+        cooperative.save()
+        if photo_file:
+            CooperativePhoto.objects.create(
+                cooperative=cooperative, image=photo_file, caption=caption[:120]
+            )
+    return cooperative
+
+
+def request_certification(product, *, number, valid_until, document, user):
+    from .models import CertificationRequest
+    from .uploads import check_document
+
+    checked = check_document(document)
+    return CertificationRequest.objects.create(
+        product=product,
+        number=number.strip(),
+        valid_until=valid_until,
+        document=checked,
+        requested_by=user,
+    )
+
+
+def decide_certification(request_, *, approve: bool, user):
+    """Staff: approving writes the number and expiry to the product; rejecting leaves it."""
+    from .models import CertificationRequest
+
+    with transaction.atomic():
+        request_ = CertificationRequest.objects.select_for_update().get(pk=request_.pk)
+        if request_.status != CertificationRequest.Status.REQUESTED:
+            return request_
+        request_.status = (
+            CertificationRequest.Status.APPROVED
+            if approve
+            else CertificationRequest.Status.REJECTED
+        )
+        request_.decided_by = user
+        request_.decided = timezone.now()
+        request_.save()
+        if approve:
+            product = request_.product
+            product.certification_number = request_.number
+            product.certification_valid_until = request_.valid_until
+            product.save(update_fields=["certification_number", "certification_valid_until"])
+    return request_

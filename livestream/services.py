@@ -188,11 +188,10 @@ def cancel_session(session):
 def pin(item, now=None):
     """Put a product on screen; the one before it is unpinned (the history stays)."""
     now = now or timezone.now()
-    session = item.session
-    if session.status != LiveSession.Status.LIVE:
-        raise ValidationError(_("Pin products while the session is live."))
     with transaction.atomic():
-        LiveSession.objects.select_for_update().get(pk=session.pk)
+        session = LiveSession.objects.select_for_update().get(pk=item.session_id)
+        if session.status != LiveSession.Status.LIVE:
+            raise ValidationError(_("Pin products while the session is live."))
         current = Pin.objects.filter(session=session, unpinned_at__isnull=True).first()
         if current and current.item_id == item.pk:
             return current

@@ -267,6 +267,8 @@ PRIVATE_STORAGE_ROOT = Path(env("PRIVATE_STORAGE_ROOT", default=str(VAR_DIR / "p
 HOUSEHOLD_IMPORT_SYNC_MAX_BYTES = env.int("HOUSEHOLD_IMPORT_SYNC_MAX_BYTES", default=256 * 1024)
 IMPACT_CACHE_SECONDS = env.int("IMPACT_CACHE_SECONDS", default=300)  # officials' report figures
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+UPLOAD_IMAGE_MAX_BYTES = env.int("UPLOAD_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
+UPLOAD_DOCUMENT_MAX_BYTES = env.int("UPLOAD_DOCUMENT_MAX_BYTES", default=8 * 1024 * 1024)
 
 # --- Email ------------------------------------------------------------------------------------
 
@@ -360,6 +362,8 @@ OSCAR_DASHBOARD_NAVIGATION = [
             {"label": _("Cooperatives"), "url_name": "dashboard:cooperative-list"},
             {"label": _("Orders to ship"), "url_name": "dashboard:fulfilment"},
             {"label": _("Packing list"), "url_name": "dashboard:packing-list"},
+            {"label": _("Cooperative profile"), "url_name": "dashboard:cooperative-profile"},
+            {"label": _("Certification reviews"), "url_name": "dashboard:certification-review"},
             {"label": _("Member households"), "url_name": "dashboard:household-list"},
             {"label": _("Import households"), "url_name": "dashboard:household-import"},
         ],

@@ -20,6 +20,7 @@ class CooperativesDashboardConfig(OscarDashboardConfig):
             "household-list": (["is_staff"], DashboardPermission.partner_dashboard_access),
             "fulfilment": (["is_staff"], DashboardPermission.partner_dashboard_access),
             "packing-list": (["is_staff"], DashboardPermission.partner_dashboard_access),
+            "cooperative-profile": (["is_staff"], DashboardPermission.partner_dashboard_access),
         }
 
     def ready(self):
@@ -32,6 +33,10 @@ class CooperativesDashboardConfig(OscarDashboardConfig):
             "dashboard.cooperatives.views", "HouseholdImportView"
         )
         self.fulfilment_view = get_class("dashboard.cooperatives.fulfilment", "FulfilmentView")
+        self.profile_view = get_class("dashboard.cooperatives.profile", "ProfileView")
+        self.certification_review_view = get_class(
+            "dashboard.cooperatives.profile", "CertificationReviewView"
+        )
         self.packing_list_view = get_class("dashboard.cooperatives.fulfilment", "PackingListView")
         self.household_import_job_view = get_class(
             "dashboard.cooperatives.views", "HouseholdImportJobView"
@@ -44,6 +49,12 @@ class CooperativesDashboardConfig(OscarDashboardConfig):
             path("<int:pk>/", self.update_view.as_view(), name="cooperative-update"),
             path("households/", self.household_list_view.as_view(), name="household-list"),
             path("fulfilment/", self.fulfilment_view.as_view(), name="fulfilment"),
+            path("profile/", self.profile_view.as_view(), name="cooperative-profile"),
+            path(
+                "certifications/",
+                self.certification_review_view.as_view(),
+                name="certification-review",
+            ),
             path("fulfilment/packing/", self.packing_list_view.as_view(), name="packing-list"),
             path(
                 "households/import/",

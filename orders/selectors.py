@@ -62,3 +62,54 @@ def lines_to_ship(partner_ids=None, *, date_from=None, date_to=None, shipped=Fal
     return lines.select_related("order", "order__shipping_address", "partner", "product").order_by(
         "order__date_placed", "order_id", "pk"
     )
+
+
+def cooperative_sales(partner_ids, *, today=None, days=30) -> dict:
+    """A cooperative's sales from its paid order lines (by order date, Asia/Shanghai):
+    today, this month, a daily series, top products this month."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.db.models import Count, Sum
+    from django.db.models.functions import TruncDate
+    from django.utils import timezone
+    from oscar.core.loading import get_model
+
+    Line = get_model("order", "Line")
+    today = today or timezone.localdate()
+    paid = Line.objects.filter(
+        partner_id__in=partner_ids, order__status__in=statuses.PAID_STATUSES
+    ).exclude(status=statuses.REFUNDED)
+
+    def summary(lines):
+        data = lines.aggregate(
+            orders=Count("order_id", distinct=True), revenue=Sum("line_price_incl_tax")
+        )
+        return {"orders": data["orders"], "revenue": data["revenue"] or Decimal("0.00")}
+
+    month_start = today.replace(day=1)
+    start = today - timedelta(days=days - 1)
+    by_day = dict(
+        paid.filter(order__date_placed__date__gte=start)
+        .annotate(day=TruncDate("order__date_placed"))
+        .values("day")
+        .annotate(revenue=Sum("line_price_incl_tax"))
+        .values_list("day", "revenue")
+    )
+    series = [
+        {"day": (start + timedelta(days=n)).isoformat(),
+         "revenue": str(by_day.get(start + timedelta(days=n)) or Decimal("0.00"))}
+        for n in range(days)
+    ]  # fmt: skip
+    month = paid.filter(order__date_placed__date__gte=month_start)
+    top = list(
+        month.values("product_id", "title")
+        .annotate(units=Sum("quantity"), revenue=Sum("line_price_incl_tax"))
+        .order_by("-revenue")[:5]
+    )
+    return {
+        "today": summary(paid.filter(order__date_placed__date=today)),
+        "month": summary(month),
+        "series": series,
+        "top": top,
+    }

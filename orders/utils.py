@@ -23,12 +23,16 @@ OrderDispatcher = utils.OrderDispatcher
 def allocate(stockrecord_id: int, quantity: int) -> bool:
     """Allocate ``quantity`` units if (and only if) that many are free; True when it did."""
     free = Coalesce(F("num_in_stock"), 0) - Coalesce(F("num_allocated"), 0)
-    return bool(
+    allocated = bool(
         StockRecord.objects.filter(pk=stockrecord_id)
         .alias(free=free)
         .filter(free__gte=quantity)
         .update(num_allocated=Coalesce(F("num_allocated"), 0) + quantity)
     )
+    if allocated:
+        # As Oscar's own allocate does: post_save, so that its low-stock alerts are raised.
+        StockRecord.objects.get(pk=stockrecord_id).post_save_signal()
+    return allocated
 
 
 class OrderCreator(utils.OrderCreator):

@@ -360,6 +360,7 @@ OSCAR_DASHBOARD_NAVIGATION = [
         "icon": "fas fa-seedling",
         "children": [
             {"label": _("Cooperatives"), "url_name": "dashboard:cooperative-list"},
+            {"label": _("Sales"), "url_name": "dashboard:cooperative-sales"},
             {"label": _("Orders to ship"), "url_name": "dashboard:fulfilment"},
             {"label": _("Packing list"), "url_name": "dashboard:packing-list"},
             {"label": _("Cooperative profile"), "url_name": "dashboard:cooperative-profile"},

@@ -21,6 +21,7 @@ class CooperativesDashboardConfig(OscarDashboardConfig):
             "fulfilment": (["is_staff"], DashboardPermission.partner_dashboard_access),
             "packing-list": (["is_staff"], DashboardPermission.partner_dashboard_access),
             "cooperative-profile": (["is_staff"], DashboardPermission.partner_dashboard_access),
+            "cooperative-sales": (["is_staff"], DashboardPermission.partner_dashboard_access),
         }
 
     def ready(self):
@@ -34,6 +35,7 @@ class CooperativesDashboardConfig(OscarDashboardConfig):
         )
         self.fulfilment_view = get_class("dashboard.cooperatives.fulfilment", "FulfilmentView")
         self.profile_view = get_class("dashboard.cooperatives.profile", "ProfileView")
+        self.sales_view = get_class("dashboard.cooperatives.sales", "SalesView")
         self.certification_review_view = get_class(
             "dashboard.cooperatives.profile", "CertificationReviewView"
         )
@@ -50,6 +52,7 @@ class CooperativesDashboardConfig(OscarDashboardConfig):
             path("households/", self.household_list_view.as_view(), name="household-list"),
             path("fulfilment/", self.fulfilment_view.as_view(), name="fulfilment"),
             path("profile/", self.profile_view.as_view(), name="cooperative-profile"),
+            path("sales/", self.sales_view.as_view(), name="cooperative-sales"),
             path(
                 "certifications/",
                 self.certification_review_view.as_view(),

@@ -472,6 +472,12 @@ class CooperativePhoto(models.Model):
         verbose_name = _("cooperative photo")
 
 
+def private_storage():
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=settings.PRIVATE_STORAGE_ROOT, base_url=None)
+
+
 class CertificationRequest(models.Model):
     """A manager's change to a product's poverty-alleviation certification, for staff to review.
 
@@ -489,8 +495,11 @@ class CertificationRequest(models.Model):
     )
     number = models.CharField(_("certification number"), max_length=64)
     valid_until = models.DateField(_("valid until"))
+    # Kept outside MEDIA_ROOT, served only to staff (as a download) by the review page.
     document = models.FileField(
-        _("certificate (PDF or image)"), upload_to="cooperatives/certificates/"
+        _("certificate (PDF or image)"),
+        upload_to="certificates/",
+        storage=private_storage,
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
     requested_by = models.ForeignKey(

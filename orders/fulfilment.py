@@ -7,7 +7,9 @@ of its (unrefunded) lines wait, 已发货 when all have gone. Completion (已完
 allocation: ``num_in_stock`` goes down by what was sold and the allocation is released.
 """
 
+import logging
 import re
+import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
@@ -26,17 +28,18 @@ ShippingEvent = get_model("order", "ShippingEvent")
 ShippingEventType = get_model("order", "ShippingEventType")
 ShippingEventQuantity = get_model("order", "ShippingEventQuantity")
 Parcel = get_model("order", "Parcel")
+logger = logging.getLogger(__name__)
 
 # Carriers and the shape of their tracking numbers, where one is published and stable.
 CARRIERS = {
-    "SF": (gettext_lazy("SF Express 顺丰"), re.compile(r"^SF\d{12,13}$")),
-    "JD": (gettext_lazy("JD Logistics 京东物流"), re.compile(r"^JD[A-Z0-9]{13,15}$")),
-    "EMS": (gettext_lazy("EMS"), re.compile(r"^(\d{13}|[A-Z]{2}\d{9}CN)$")),
-    "ZTO": (gettext_lazy("ZTO 中通"), re.compile(r"^\d{12}(\d{2})?$")),
-    "YTO": (gettext_lazy("YTO 圆通"), re.compile(r"^YT\d{13}$")),
-    "YUNDA": (gettext_lazy("Yunda 韵达"), re.compile(r"^\d{13}(\d{2})?$")),
-    "STO": (gettext_lazy("STO 申通"), re.compile(r"^\d{12,13}$")),
-    "OTHER": (gettext_lazy("Other"), re.compile(r"^[A-Za-z0-9-]{6,40}$")),
+    "SF": (gettext_lazy("SF Express 顺丰"), re.compile(r"^SF\d{12,13}$", re.ASCII)),
+    "JD": (gettext_lazy("JD Logistics 京东物流"), re.compile(r"^JD[A-Z0-9]{13,15}$", re.ASCII)),
+    "EMS": (gettext_lazy("EMS"), re.compile(r"^(\d{13}|[A-Z]{2}\d{9}CN)$", re.ASCII)),
+    "ZTO": (gettext_lazy("ZTO 中通"), re.compile(r"^\d{12}(\d{2})?$", re.ASCII)),
+    "YTO": (gettext_lazy("YTO 圆通"), re.compile(r"^YT\d{13}$", re.ASCII)),
+    "YUNDA": (gettext_lazy("Yunda 韵达"), re.compile(r"^\d{13}(\d{2})?$", re.ASCII)),
+    "STO": (gettext_lazy("STO 申通"), re.compile(r"^\d{12,13}$", re.ASCII)),
+    "OTHER": (gettext_lazy("Other"), re.compile(r"^[A-Za-z0-9-]{6,40}$", re.ASCII)),
 }
 CARRIER_CHOICES = [(code, label) for code, (label, _pattern) in CARRIERS.items()]
 
@@ -45,7 +48,8 @@ def normalise_tracking(carrier: str, number: str) -> str:
     """Upper-case, spaces removed, checked against the carrier's format; ValidationError if not."""
     if carrier not in CARRIERS:
         raise ValidationError(_("Choose a carrier."))
-    cleaned = re.sub(r"\s+", "", number or "").upper()
+    # Full-width digits and letters (common from Chinese input methods) become ASCII first.
+    cleaned = re.sub(r"\s+", "", unicodedata.normalize("NFKC", number or "")).upper()
     label, pattern = CARRIERS[carrier]
     if not pattern.match(cleaned):
         raise ValidationError(
@@ -95,8 +99,11 @@ def ship_lines(order, lines, *, carrier, tracking_number, user, partner_ids=None
             event_type=shipped_event_type(),
             notes=f"{label} {number}",
         )
+        refunded = refunded_units([line.pk for line in allowed])
         for line in allowed:
-            ShippingEventQuantity.objects.create(event=event, line=line, quantity=line.quantity)
+            ShippingEventQuantity.objects.create(
+                event=event, line=line, quantity=line.quantity - refunded.get(line.pk, 0)
+            )
             Line.objects.filter(pk=line.pk).update(status=statuses.SHIPPED)
         parcel = Parcel.objects.create(
             order=order,
@@ -117,6 +124,47 @@ def ship_lines(order, lines, *, carrier, tracking_number, user, partner_ids=None
     return parcel
 
 
+def refunded_units(line_ids) -> dict:
+    """{line id: units refunded} (refunds made), so a partly refunded line ships the rest."""
+    from django.db.models import Sum
+
+    from orders.payments.models import Refund, RefundLine
+
+    return dict(
+        RefundLine.objects.filter(line_id__in=line_ids, refund__status=Refund.Status.REFUNDED)
+        .values("line_id")
+        .annotate(units=Sum("quantity"))
+        .values_list("line_id", "units")
+    )
+
+
+def sync_shipping_status(order):
+    """After a refund: an order whose every remaining line has gone is 已发货 (call it locked)."""
+    if (
+        order.status in (statuses.PAID, statuses.PARTLY_SHIPPED)
+        and order.parcels.exists()
+        and not unshipped_lines(order).exists()
+    ):
+        order.set_status(statuses.SHIPPED)
+
+
+def _consume(line):
+    """Take what went out from stock and release its allocation, never below zero (a manager
+    may already have lowered the stock by hand)."""
+    from django.db.models import F
+    from django.db.models.functions import Greatest
+    from oscar.core.loading import get_model as model
+
+    quantity = line.num_allocated or 0
+    if not quantity or line.allocation_cancelled:
+        return
+    Line.objects.filter(pk=line.pk).update(num_allocated=0)
+    model("partner", "StockRecord").objects.filter(pk=line.stockrecord_id).update(
+        num_in_stock=Greatest(F("num_in_stock") - quantity, 0),
+        num_allocated=Greatest(F("num_allocated") - quantity, 0),
+    )
+
+
 def complete_order(order, *, by_buyer=False) -> bool:
     """已发货 → 已完成, consuming the stock allocation of every line that went out."""
     with transaction.atomic():
@@ -126,8 +174,7 @@ def complete_order(order, *, by_buyer=False) -> bool:
         for line in order.lines.select_related("stockrecord"):
             if line.status == statuses.REFUNDED or not line.stockrecord_id:
                 continue
-            if line.num_allocated and not line.allocation_cancelled:
-                line.consume_allocation(line.num_allocated)
+            _consume(line)
         order.set_status(statuses.COMPLETED)
         order.notes.create(
             note_type="System",
@@ -143,8 +190,14 @@ def complete_shipped_orders(now=None) -> int:
     """Celery beat: orders shipped more than ``AUTO_COMPLETE_DAYS`` ago are completed."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.AUTO_COMPLETE_DAYS)
     done = 0
-    for order in Order.objects.filter(status=statuses.SHIPPED).exclude(
-        parcels__shipped_at__gt=cutoff
-    ):
-        done += complete_order(order)
+    orders = (
+        Order.objects.filter(status=statuses.SHIPPED, parcels__isnull=False)
+        .exclude(parcels__shipped_at__gt=cutoff)
+        .distinct()
+    )
+    for order in orders:
+        try:
+            done += complete_order(order)
+        except Exception:  # one bad order must not hold up the others
+            logger.exception("Could not complete order %s", order.number)
     return done

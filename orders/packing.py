@@ -62,7 +62,7 @@ def packing_list_pdf(cooperative_name: str, day, lines) -> bytes:
     )
     grouped = group_by_order(lines)
     story = [
-        Paragraph(f"{cooperative_name} · 拣货单 · {day:%Y-%m-%d}", title),
+        Paragraph(f"{escape(cooperative_name)} · 拣货单 · {day:%Y-%m-%d}", title),
         Paragraph(f"共 {len(grouped)} 个订单，生成于 {timezone.localtime():%Y-%m-%d %H:%M}", body),
         Spacer(1, 4 * mm),
     ]

@@ -1,7 +1,10 @@
 """Consumer order tracking: the timeline, confirming receipt, and a guest's order look-up."""
 
+import hmac
+
 from django import forms
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -18,6 +21,10 @@ from .selectors import order_timeline
 
 Order = get_model("order", "Order")
 
+# Look-ups per client address in ten minutes: enough for typos, too few to walk order numbers.
+LOOKUP_ATTEMPTS = 10
+LOOKUP_WINDOW_SECONDS = 600
+
 
 class LookupForm(forms.Form):
     number = forms.CharField(label=gettext_lazy("Order number"), max_length=128)
@@ -25,10 +32,21 @@ class LookupForm(forms.Form):
         label=gettext_lazy("Email or mobile number used for the order"), max_length=254
     )
 
+    def __init__(self, *args, client_key="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.client_key = client_key
+
     def clean(self):
         data = super().clean()
+        attempts_key = f"order-lookup:{self.client_key}"
+        attempts = cache.get(attempts_key, 0)
+        if attempts >= LOOKUP_ATTEMPTS:
+            raise forms.ValidationError(_("Too many attempts; please try again in ten minutes."))
+        cache.set(attempts_key, attempts + 1, LOOKUP_WINDOW_SECONDS)
         number, contact = data.get("number", "").strip(), data.get("contact", "").strip()
-        order = Order.objects.filter(number=number).select_related("shipping_address").first()
+        order = (
+            Order.objects.filter(number=number).select_related("shipping_address", "user").first()
+        )
         if order is None or not _matches(order, contact):
             # One message for both: the form must not tell which orders exist.
             raise forms.ValidationError(_("No order matches that number and contact."))
@@ -39,7 +57,7 @@ class LookupForm(forms.Form):
 def _matches(order, contact: str) -> bool:
     email = (order.guest_email or (order.user.email if order.user_id else "")).lower()
     if "@" in contact:
-        return bool(email) and contact.lower() == email
+        return bool(email) and hmac.compare_digest(contact.lower(), email)
     try:
         phone = normalise_mainland_mobile(contact)
     except ValidationError:
@@ -55,7 +73,7 @@ class LookupView(View):
         return render(request, self.template_name, {"form": LookupForm()})
 
     def post(self, request):
-        form = LookupForm(request.POST)
+        form = LookupForm(request.POST, client_key=request.META.get("REMOTE_ADDR", ""))
         if not form.is_valid():
             return render(request, self.template_name, {"form": form})
         order = form.cleaned_data["order"]

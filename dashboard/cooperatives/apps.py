@@ -39,6 +39,9 @@ class CooperativesDashboardConfig(OscarDashboardConfig):
         self.certification_review_view = get_class(
             "dashboard.cooperatives.profile", "CertificationReviewView"
         )
+        self.certification_document_view = get_class(
+            "dashboard.cooperatives.profile", "CertificationDocumentView"
+        )
         self.packing_list_view = get_class("dashboard.cooperatives.fulfilment", "PackingListView")
         self.household_import_job_view = get_class(
             "dashboard.cooperatives.views", "HouseholdImportJobView"
@@ -57,6 +60,11 @@ class CooperativesDashboardConfig(OscarDashboardConfig):
                 "certifications/",
                 self.certification_review_view.as_view(),
                 name="certification-review",
+            ),
+            path(
+                "certifications/<int:pk>/document/",
+                self.certification_document_view.as_view(),
+                name="certification-document",
             ),
             path("fulfilment/packing/", self.packing_list_view.as_view(), name="packing-list"),
             path(

@@ -13,9 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from cooperatives.models import Cooperative
 from orders import packing
+from orders.fulfilment import refunded_units
 from orders.selectors import lines_to_ship
 
 COLUMNS = ["订单号", "下单时间", "商品", "规格", "货号", "数量", "收货人", "手机号", "收货地址"]
@@ -65,20 +67,30 @@ def scoped_lines(request, **overrides):
     return form, lines, cooperatives
 
 
-def row(line):
+def safe(value):
+    """A cell no spreadsheet runs as a formula, without control characters openpyxl refuses."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def row(line, refunded=None):
     address = line.order.shipping_address
+    units = line.quantity - (refunded or {}).get(line.pk, 0)
     return [
-        line.order.number,
-        timezone.localtime(line.order.date_placed).strftime("%Y-%m-%d %H:%M"),
-        line.title,
-        line.product.specification if line.product_id else "",
-        line.partner_sku,
-        line.quantity,
-        address.first_name if address else "",
-        address.phone_number.as_national if address and address.phone_number else "",
-        " ".join(f for f in address.active_address_fields() if f != address.salutation)
-        if address
-        else "",
+        safe(v) if isinstance(v, str) else v
+        for v in [
+            line.order.number,
+            timezone.localtime(line.order.date_placed).strftime("%Y-%m-%d %H:%M"),
+            line.title,
+            line.product.specification if line.product_id else "",
+            line.partner_sku,
+            units,
+            address.first_name if address else "",
+            address.phone_number.as_national if address and address.phone_number else "",
+            " ".join(f for f in address.active_address_fields() if f != address.salutation)
+            if address
+            else "",
+        ]
     ]
 
 
@@ -91,7 +103,8 @@ class FulfilmentView(View):
             out.write("\ufeff")  # Excel opens UTF-8 with a BOM
             writer = csv.writer(out)
             writer.writerow(COLUMNS)
-            writer.writerows(row(line) for line in lines)
+            refunded = refunded_units([line.pk for line in lines])
+            writer.writerows(row(line, refunded) for line in lines)
             response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = 'attachment; filename="fahuo.csv"'
             return response
@@ -100,8 +113,9 @@ class FulfilmentView(View):
             sheet = book.active
             sheet.title = "待发货"
             sheet.append(COLUMNS)
+            refunded = refunded_units([line.pk for line in lines])
             for line in lines:
-                sheet.append(row(line))
+                sheet.append(row(line, refunded))
             out = io.BytesIO()
             book.save(out)
             response = HttpResponse(
@@ -138,6 +152,10 @@ class PackingListView(View):
         if cooperative is not None:
             lines = lines.filter(partner_id=cooperative.partner_id)
         lines = list(lines)
+        refunded = refunded_units([line.pk for line in lines])
+        for line in lines:
+            line.quantity -= refunded.get(line.pk, 0)  # what is left to pack (display only)
+        lines = [line for line in lines if line.quantity > 0]
         if request.GET.get("format") == "pdf":
             pdf = packing.packing_list_pdf(cooperative.name if cooperative else "", day, lines)
             response = HttpResponse(pdf, content_type="application/pdf")

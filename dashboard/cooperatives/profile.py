@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -55,7 +56,7 @@ def cooperative_for(request):
         return get_object_or_404(cooperatives, pk=int(pk))
     cooperative = cooperatives.order_by("name").first()
     if cooperative is None:
-        raise ValidationError(_("You manage no cooperative."))
+        raise Http404(_("You manage no cooperative."))
     return cooperative
 
 
@@ -117,6 +118,24 @@ class ProfileView(View):
                 messages.success(request, _("Profile saved."))
                 return redirect(request.get_full_path())
         return render(request, self.template_name, self.context(cooperative, form=form))
+
+
+class CertificationDocumentView(View):
+    """Staff only: the certificate, always as a download (never rendered by the browser)."""
+
+    def get(self, request, pk):
+        from django.http import FileResponse
+
+        item = get_object_or_404(CertificationRequest, pk=pk)
+        is_pdf = item.document.name.endswith(".pdf")
+        response = FileResponse(
+            item.document.open("rb"),
+            as_attachment=True,
+            filename=f"certificate-{item.pk}.{'pdf' if is_pdf else 'jpg'}",
+            content_type="application/pdf" if is_pdf else "image/jpeg",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 class CertificationReviewView(View):

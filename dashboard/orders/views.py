@@ -22,11 +22,29 @@ Partner = get_model("partner", "Partner")
 
 OrderStatsView = views.OrderStatsView
 ShippingAddressUpdateView = views.ShippingAddressUpdateView
-queryset_orders_for_user = views.queryset_orders_for_user
-get_order_for_user_or_404 = views.get_order_for_user_or_404
+# What a cooperative manager's dashboard shows: orders that were paid (and what became of them),
+# never carts left unpaid or cancelled before payment.
+MANAGER_STATUSES = (*statuses.PAID_STATUSES, statuses.REFUNDED)
 
-# Statuses that only money moving can set: 已付款 comes from Stripe's webhook, 已退款 from a refund.
-MONEY_STATUSES = (statuses.PAID, statuses.REFUNDED)
+
+def queryset_orders_for_user(user):
+    orders = views.queryset_orders_for_user(user)
+    return orders if user.is_staff else orders.filter(status__in=MANAGER_STATUSES)
+
+
+def get_order_for_user_or_404(user, number):
+    return get_object_or_404(queryset_orders_for_user(user), number=number)
+
+
+# Statuses only the store's own processes set: 已付款 comes from Stripe's webhook, 已退款 from a
+# refund, 部分发货/已发货 from shipping parcels, 已完成 from the buyer or the completion sweep.
+MONEY_STATUSES = (
+    statuses.PAID,
+    statuses.REFUNDED,
+    statuses.PARTLY_SHIPPED,
+    statuses.SHIPPED,
+    statuses.COMPLETED,
+)
 
 
 def refuse_status(user, new_status) -> str | None:
@@ -35,11 +53,17 @@ def refuse_status(user, new_status) -> str | None:
     if not user.is_staff:
         return _("Only staff change order statuses.")
     if new_status in MONEY_STATUSES:
-        return _("Paid comes from Stripe and refunded from a refund; set neither by hand.")
+        return _("This status follows payment, shipping and refunds; it is not set by hand.")
     return None
 
 
 class OrderListView(views.OrderListView):
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if not self.request.user.is_staff:
+            queryset = queryset.filter(status__in=MANAGER_STATUSES)
+        return queryset
+
     def change_order_status(self, request, order):
         refusal = refuse_status(request.user, request.POST.get("new_status", "").strip())
         if refusal:
@@ -64,6 +88,9 @@ def refunds_for_user(order, user):
 
 
 class OrderDetailView(views.OrderDetailView):
+    def get_object(self, queryset=None):
+        return get_order_for_user_or_404(self.request.user, self.kwargs["number"])
+
     @property
     def order_actions(self):
         if self.request.user.is_staff:

@@ -475,6 +475,10 @@ def _apply_refund(order, source, refund, stripe_refund_id, user):
             Line.objects.filter(pk=item.line.pk).update(status=statuses.REFUNDED)
     if all(not item.quantity for item in done) and order.status != statuses.REFUNDED:
         order.set_status(statuses.REFUNDED)
+    else:
+        from orders.fulfilment import sync_shipping_status
+
+        sync_shipping_status(order)
     order.notes.create(
         user=user,
         note_type="System",

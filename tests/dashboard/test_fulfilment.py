@@ -93,3 +93,14 @@ def test_a_shopper_has_no_workspace(client, consumer):
     for name in ("dashboard:fulfilment", "dashboard:packing-list"):
         response = client.get(reverse(name))
         assert response.status_code in (302, 403)
+
+
+def test_exports_do_not_carry_formulas(client, manager, paid_orders):
+    ShippingAddress.objects.filter(order__in=paid_orders).update(first_name='=HYPERLINK("x")\x1f')
+    login(client, manager)
+    url = reverse("dashboard:fulfilment")
+    csv_text = client.get(url + "?export=csv").content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in csv_text
+    book = load_workbook(io.BytesIO(client.get(url + "?export=xlsx").content))
+    cell = book.active.cell(row=2, column=7)
+    assert cell.data_type == "s" and cell.value.startswith("'=")

@@ -181,3 +181,21 @@ def test_a_manager_sees_neither_other_lines_notes_nor_the_address_editor(
     assert "¥68.00" not in detail  # the other cooperative's refund
     address = reverse("dashboard:order-shipping-address", kwargs={"number": shared_order.number})
     assert client.get(address).status_code in (302, 403)
+
+
+def test_a_manager_sees_no_unpaid_orders(client, manager, cooperative, consumer):
+    carrots = make_product(cooperative, title="待付款的胡萝卜")
+    unpaid = make_order([(carrots, 1)], user=consumer)
+    login(client, manager)
+    url = reverse("dashboard:order-detail", kwargs={"number": unpaid.number})
+    assert client.get(url).status_code == 404
+    assert "待付款的胡萝卜" not in client.get(reverse("dashboard:order-list")).content.decode()
+
+
+def test_nobody_completes_an_order_by_hand(client, staff, shared_order):
+    login(client, staff)
+    url = reverse("dashboard:order-detail", kwargs={"number": shared_order.number})
+    for status in (statuses.SHIPPED, statuses.COMPLETED):
+        client.post(url, {"order_action": "change_order_status", "new_status": status})
+    shared_order.refresh_from_db()
+    assert shared_order.status == statuses.PAID

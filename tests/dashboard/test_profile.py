@@ -91,7 +91,9 @@ def test_a_certification_change_waits_for_staff(client, manager, staff, cooperat
     carrots = make_product(cooperative, title="察右中旗草原胡萝卜")
     login(client, manager)
     pdf = SimpleUploadedFile(
-        "cert.pdf", b"%PDF-1.4\n%test certificate\n", content_type="application/pdf"
+        "cert.pdf",
+        b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n",
+        content_type="application/pdf",
     )
     client.post(
         reverse("dashboard:cooperative-profile"),
@@ -127,3 +129,53 @@ def test_a_manager_cannot_open_another_cooperatives_profile(client, manager, oth
     login(client, manager)
     url = reverse("dashboard:cooperative-profile") + f"?cooperative={other_cooperative.pk}"
     assert client.get(url).status_code == 404
+
+
+def test_a_certificate_is_private_and_only_downloaded_by_staff(client, manager, staff, cooperative):
+    carrots = make_product(cooperative, title="察右中旗草原胡萝卜")
+    login(client, manager)
+    disguised = SimpleUploadedFile(
+        "cert.html", b"%PDF-<html><script>alert(1)</script></html>\n%%EOF", content_type="text/html"
+    )
+    form = {
+        "action": "certification",
+        "product": carrots.pk,
+        "number": "X-1",
+        "valid_until": "2027-12-31",
+    }
+    response = client.post(
+        reverse("dashboard:cooperative-profile"), {**form, "document": disguised}
+    )
+    assert response.status_code == 200 and not CertificationRequest.objects.exists()
+    pdf = SimpleUploadedFile("cert.html", b"%PDF-1.4\ntrailer <<>>\n%%EOF\n")
+    client.post(reverse("dashboard:cooperative-profile"), {**form, "document": pdf})
+    request = CertificationRequest.objects.get()
+    assert request.document.name.endswith(".pdf") and "cert.html" not in request.document.name
+    from django.conf import settings
+
+    assert str(settings.MEDIA_ROOT) not in request.document.path
+    url = reverse("dashboard:certification-document", kwargs={"pk": request.pk})
+    assert client.get(url).status_code in (302, 403)
+    client.logout()
+    login(client, staff)
+    download = client.get(url)
+    assert download["Content-Disposition"].startswith("attachment")
+    assert download["Content-Type"] == "application/pdf"
+    assert download["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_decompression_bomb_is_refused(client, manager, cooperative):
+    out = io.BytesIO()
+    Image.new("1", (9000, 9000)).save(out, format="PNG")  # tiny file, 81 megapixels
+    login(client, manager)
+    response = client.post(
+        reverse("dashboard:cooperative-profile"),
+        {
+            "tagline": "",
+            "story": "",
+            "village": "",
+            "contact_phone": "",
+            "logo_upload": SimpleUploadedFile("bomb.png", out.getvalue(), content_type="image/png"),
+        },
+    )
+    assert response.status_code == 200 and "像素" in response.content.decode()

@@ -158,3 +158,48 @@ def test_a_guest_finds_an_order_by_number_and_phone_or_email(client, cooperative
     assert client.get(track).status_code == 200
     other = client.__class__()
     assert other.post(url, {"number": order.number, "contact": "GUEST@example.com"}).url == track
+
+
+def test_refunding_the_last_unshipped_line_makes_the_order_shipped(shared_order, staff):
+    from orders.payments import services
+
+    ours, theirs = lines(shared_order)["我家的胡萝卜"], lines(shared_order)["别家的雪菊茶"]
+    fulfilment.ship_lines(
+        shared_order, [ours], carrier="EMS", tracking_number="1234567890123", user=staff
+    )
+    services.make_refund(services.request_refund(shared_order, {theirs: 1}, user=staff), user=staff)
+    shared_order.refresh_from_db()
+    assert shared_order.status == statuses.SHIPPED
+    assert fulfilment.complete_shipped_orders(now=timezone.now() + timedelta(days=11)) == 1
+
+
+def test_completion_survives_stock_lowered_by_hand(shared_order, staff):
+    for line in shared_order.lines.all():
+        fulfilment.ship_lines(
+            shared_order, [line], carrier="EMS", tracking_number="1234567890123", user=staff
+        )
+    carrots = lines(shared_order)["我家的胡萝卜"].stockrecord
+    type(carrots).objects.filter(pk=carrots.pk).update(num_in_stock=1)
+    assert fulfilment.complete_order(shared_order, by_buyer=True)
+    carrots.refresh_from_db()
+    assert (carrots.num_in_stock, carrots.num_allocated) == (0, 0)
+
+
+def test_full_width_digits_are_accepted(shared_order, staff):
+    ours = lines(shared_order)["我家的胡萝卜"]
+    parcel = fulfilment.ship_lines(
+        shared_order,
+        [ours],
+        carrier="SF",
+        tracking_number="ＳＦ１２３４５６７８９０１２３",
+        user=staff,
+    )
+    assert parcel.tracking_number == "SF1234567890123"
+
+
+def test_guest_lookups_are_limited(client, cooperative):
+    url = reverse("tracking:lookup")
+    for n in range(10):
+        client.post(url, {"number": str(100000 + n), "contact": "13912345678"})
+    response = client.post(url, {"number": "100099", "contact": "13912345678"})
+    assert "稍后" in response.content.decode() or "十分钟" in response.content.decode()

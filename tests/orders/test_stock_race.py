@@ -96,3 +96,39 @@ def test_a_double_submitted_checkout_places_one_order(client, cooperative, strip
     assert first.url == second.url == pay
     assert order.submission_token == uuid.UUID(token)
     assert carrots.stockrecords.get().num_allocated == 1
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_more_allocated_than_in_stock(cooperative):
+    from django.db import IntegrityError, transaction
+    from oscar.core.loading import get_model
+
+    require_service(connection.vendor == "postgresql", "needs PostgreSQL (set DATABASE_URL)")
+    carrots = make_product(cooperative, title="察右中旗胡萝卜", num_in_stock=5)
+    StockRecord = get_model("partner", "StockRecord")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StockRecord.objects.filter(product=carrots).update(num_allocated=6)
+
+
+@pytest.mark.django_db
+def test_a_manager_cannot_lower_stock_below_what_orders_hold(cooperative, manager):
+    from dashboard.catalogue.forms import StockRecordForm
+    from tests.factories import make_order
+
+    carrots = make_product(cooperative, title="察右中旗胡萝卜", num_in_stock=5)
+    make_order([(carrots, 3)])
+    record = carrots.stockrecords.get()
+    data = {
+        "partner": record.partner_id,
+        "partner_sku": record.partner_sku,
+        "price_currency": "CNY",
+        "price": "29.90",
+        "num_in_stock": "2",
+        "low_stock_threshold": "",
+    }
+    form = StockRecordForm(carrots.get_product_class(), manager, data=data, instance=record)
+    assert not form.is_valid()
+    assert "3" in str(form.errors["num_in_stock"])
+    assert StockRecordForm(
+        carrots.get_product_class(), manager, data={**data, "num_in_stock": "3"}, instance=record
+    ).is_valid()

@@ -473,6 +473,7 @@ class CooperativePhoto(models.Model):
 
 
 def private_storage():
+    """Files kept outside MEDIA_ROOT, never served as media: household lists, certificates."""
     from django.core.files.storage import FileSystemStorage
 
     return FileSystemStorage(location=settings.PRIVATE_STORAGE_ROOT, base_url=None)

@@ -2,15 +2,13 @@
 
 import uuid
 
-from django.conf import settings
 from django.contrib.auth.models import Permission
-from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 from django.utils import timezone
 from oscar.core.loading import get_model
 
 from .imports import import_households
-from .models import Cooperative, HouseholdImport
+from .models import Cooperative, HouseholdImport, private_storage
 
 Product = get_model("catalogue", "Product")
 
@@ -58,10 +56,6 @@ def remove_cooperative_manager(cooperative: Cooperative, user) -> None:
     cooperative.partner.users.remove(user)
     if not user.partners.exists():
         user.user_permissions.remove(_dashboard_access())
-
-
-def private_storage():
-    return FileSystemStorage(location=settings.PRIVATE_STORAGE_ROOT)
 
 
 def queue_household_import(user, upload) -> HouseholdImport:

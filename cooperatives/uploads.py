@@ -15,13 +15,16 @@ MAX_PIXELS = 40_000_000  # checked from the header, before anything is decoded
 FORMATS = ("JPEG", "PNG", "WEBP")
 
 
-def reencode_image(upload, *, max_bytes=None):
-    max_bytes = max_bytes or settings.UPLOAD_IMAGE_MAX_BYTES
+def _check_size(upload, max_bytes, message):
     if upload.size > max_bytes:
         raise ValidationError(
-            _("The picture is too large (%(size)s MB; at most %(max)s MB).")
-            % {"size": round(upload.size / 2**20, 1), "max": round(max_bytes / 2**20, 1)}
+            message % {"size": round(upload.size / 2**20, 1), "max": round(max_bytes / 2**20, 1)}
         )
+
+
+def reencode_image(upload, *, max_bytes=None):
+    max_bytes = max_bytes or settings.UPLOAD_IMAGE_MAX_BYTES
+    _check_size(upload, max_bytes, _("The picture is too large (%(size)s MB; at most %(max)s MB)."))
     not_a_picture = _("That file is not a picture (JPEG, PNG or WebP).")
     try:
         upload.seek(0)
@@ -52,11 +55,7 @@ def reencode_image(upload, *, max_bytes=None):
 def check_document(upload, *, max_bytes=None):
     """A certificate: a PDF (checked by its header) or a picture (re-encoded)."""
     max_bytes = max_bytes or settings.UPLOAD_DOCUMENT_MAX_BYTES
-    if upload.size > max_bytes:
-        raise ValidationError(
-            _("The file is too large (%(size)s MB; at most %(max)s MB).")
-            % {"size": round(upload.size / 2**20, 1), "max": round(max_bytes / 2**20, 1)}
-        )
+    _check_size(upload, max_bytes, _("The file is too large (%(size)s MB; at most %(max)s MB)."))
     upload.seek(0)
     head = upload.read(1024)
     upload.seek(0)

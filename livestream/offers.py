@@ -35,9 +35,13 @@ def customer_key(user=None, email=None) -> str | None:
 
 
 def _session_of(offer):
+    """The offer's session, looked up once per offer object (condition and benefit both ask,
+    on every pricing of a basket)."""
     from .models import LiveSession
 
-    return LiveSession.objects.filter(offer=offer).first()
+    if not hasattr(offer, "_live_session"):
+        offer._live_session = LiveSession.objects.filter(offer=offer).first()
+    return offer._live_session
 
 
 class LiveCondition(conditions.CountCondition):

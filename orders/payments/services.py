@@ -177,7 +177,9 @@ def process_event(event_pk: int) -> str:
     elif event.type.startswith("payment_intent."):
         outcome = sync_intent(event.object_id)
     elif event.type == "charge.refunded":
-        outcome = "refund recorded by the store" if event.object_id else "ignored"
+        # Refunds are made (and recorded) by the store; one made in Stripe's own dashboard is
+        # only logged here for staff to see (see README).
+        outcome = "stored, not acted on: refunds are made from the store's dashboard"
     else:
         outcome = "ignored"
     WebhookEvent.objects.filter(pk=event.pk).update(processed=timezone.now(), outcome=outcome)

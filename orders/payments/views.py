@@ -44,6 +44,16 @@ def order_for_buyer(request, number):
     raise Http404
 
 
+# The buyer has done their part; Stripe (or its webhook) has not yet told us the outcome.
+PROCESSING_STATES = {
+    "processing",
+    "succeeded",
+    "requires_capture",
+    "requires_action",
+    "requires_confirmation",
+}
+
+
 def payment_state(order) -> str:
     """What the buyer should be told: paid / processing / failed / pending / closed."""
     if order.status in statuses.PAID_STATUSES:
@@ -53,11 +63,9 @@ def payment_state(order) -> str:
     latest = order.intents.order_by("-attempt").first()
     if latest is None:
         return "pending"
-    if latest.status in ("processing", "succeeded", "requires_capture", "requires_action"):
-        return "processing"
     if latest.status == services.FAILED:
         return "failed"
-    if latest.status == "requires_confirmation":
+    if latest.status in PROCESSING_STATES:
         return "processing"
     return "pending"
 

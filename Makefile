@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_ENV := DEBUG=true
 
-.PHONY: run test lint install system-deps messages migrate demo clean
+.PHONY: run test bench lint install system-deps messages migrate demo clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ run: demo
 test: install messages
 	@mkdir -p var
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Flash sale, checkout, pages, SQL counts and webhooks on PostgreSQL + gunicorn + Celery (README:
+# Performance). BENCH_ARGS passes options, e.g. BENCH_ARGS="--stock 3000 --duration 30".
+bench: install messages
+	$(BIN)/python bench/flash_sale.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,22 +1,32 @@
 """Livestream pages (thin): the public list and session page, buy now, reminders, host tools."""
 
+import time
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
-from oscar.core.loading import get_model
+from oscar.core.loading import get_class, get_model
+
+from orders.checkout import express
+from orders.checkout.views import TOKEN_FIELD, parse_token
+from orders.payments.views import allow_payment, pay_page
 
 from . import selectors, services
 from .forms import AddItemForm, ItemForm, SessionForm
 from .models import LiveSession, Reminder, SessionProduct
 
 Basket = get_model("basket", "Basket")
+Order = get_model("order", "Order")
+UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
 
 
 class LiveListView(TemplateView):
@@ -57,37 +67,84 @@ def state(request, pk):
     return JsonResponse(selectors.item_state(session))
 
 
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class BuyNowView(View):
-    """One product, straight to checkout. A signed-in buyer's other basket lines move to
-    "saved for later" so the order holds just this; a guest's stay in the basket."""
+    """One product, straight to payment. A signed-in buyer's other basket lines move to
+    "saved for later" so the order holds just this; a guest's stay in the basket.
+
+    A signed-in buyer with a saved address gets the order placed and the payment form in this one
+    request (``orders.checkout.express``); anyone else goes on to the normal checkout. The form's
+    ``submission_token`` (set by live.js) makes a double tap land on the same order.
+    """
 
     def post(self, request, pk, item_pk):
         session = get_object_or_404(selectors.public_sessions(), pk=pk)
         item = get_object_or_404(SessionProduct, pk=item_pk, session=session)
-        basket = request.basket
         if session.status in (LiveSession.Status.ENDED, LiveSession.Status.CANCELLED):
             messages.error(request, _("This session has ended."))
             return redirect("livestream:detail", pk=session.pk)
-        if not basket.id:
-            basket.save()
-        if request.user.is_authenticated:
-            others = basket.lines.exclude(product=item.product)
-            if others.exists():
-                saved, _created = Basket.saved.get_or_create(owner=request.user)
-                for line in others:
-                    saved.merge_line(line)
-                messages.info(request, _("Your other basket items were saved for later."))
-        availability = basket.strategy.fetch_for_product(item.product).availability
-        allowed, reason = availability.is_purchase_permitted(1)
-        if not allowed:
-            messages.error(request, reason)
+        token = parse_token(request.POST.get(TOKEN_FIELD))
+        address = express.saved_address(request.user)
+        if token and address:
+            placed = self._placed(request, token)
+            if placed is not None:  # a second tap of the same button
+                return placed
+        try:
+            return self._buy(request, session, item, address, token)
+        except (IntegrityError, ValueError):  # ValueError: Oscar's "order number already used"
+            # Two taps raced on the same basket: the other one is placing this order.
+            placed = self._placed(request, token, wait=True) if token and address else None
+            if placed is not None:
+                return placed
+            messages.error(request, _("Please tap once and wait a moment."))
             return redirect("livestream:detail", pk=session.pk)
-        basket.lines.filter(product=item.product).delete()
-        basket.reset_offer_applications()
-        basket.add_product(item.product, 1)
-        request.session[services.SESSION_KEY] = session.pk
-        services.attribute_basket_line(request, item.product)
-        return HttpResponseRedirect(reverse("checkout:index"))
+
+    def _placed(self, request, token, wait=False):
+        for _attempt in range(20 if wait else 1):
+            order = Order.objects.filter(submission_token=token, user=request.user).first()
+            if order is not None:
+                allow_payment(request, order)
+                return pay_page(request, order)
+            if wait:
+                time.sleep(0.1)
+        return None
+
+    def _buy(self, request, session, item, address, token):
+        with transaction.atomic():
+            basket = request.basket
+            if not basket.id:
+                basket.save()
+            elif address is not None:
+                # One tap at a time per basket: a second tap waits here, then finds its order.
+                Basket.objects.select_for_update().filter(pk=basket.pk).first()
+                if token and (placed := self._placed(request, token)) is not None:
+                    return placed
+            if request.user.is_authenticated:
+                others = basket.lines.exclude(product=item.product)
+                if others.exists():
+                    saved, _created = Basket.saved.get_or_create(owner=request.user)
+                    for line in others:
+                        saved.merge_line(line)
+                    messages.info(request, _("Your other basket items were saved for later."))
+            availability = basket.strategy.fetch_for_product(item.product).availability
+            allowed, reason = availability.is_purchase_permitted(1)
+            if not allowed:
+                messages.error(request, reason)
+                return redirect("livestream:detail", pk=session.pk)
+            basket.lines.filter(product=item.product).delete()
+            basket.reset_offer_applications()
+            basket.add_product(item.product, 1)
+            request.session[services.SESSION_KEY] = session.pk
+            services.attribute_basket_line(request, item.product)
+            if address is None:
+                return HttpResponseRedirect(reverse("checkout:index"))
+            try:
+                order = express.place_express_order(request, basket, address, token)
+            except UnableToPlaceOrder as error:
+                messages.error(request, str(error))
+                return redirect("livestream:detail", pk=session.pk)
+            allow_payment(request, order)
+        return pay_page(request, order)  # the PaymentIntent is made here, after commit
 
 
 class RemindView(LoginRequiredMixin, View):

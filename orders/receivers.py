@@ -1,11 +1,24 @@
-"""When an order becomes paid, its households' shares are posted to the benefit ledger."""
+"""When an order becomes paid, its households' shares are posted to the benefit ledger; Oscar's
+purchase counters are kept after the order's commit, by Celery."""
 
 from django.dispatch import receiver
-from oscar.apps.order.signals import order_status_changed
+from oscar.apps.analytics import receivers as oscar_analytics
+from oscar.apps.order.signals import order_placed, order_status_changed
 
 from cooperatives.tasks import post_order_benefits
 
 from .statuses import PAID
+from .tasks import record_order_analytics
+
+# Oscar counts purchases per product inside the order's transaction: one hot row per product,
+# held until commit, that every buyer of a flash sale waits for. Counted after commit instead.
+order_placed.disconnect(oscar_analytics.receive_order_placed)
+
+
+@receiver(order_placed, dispatch_uid="orders.record_analytics_after_commit")
+def record_analytics_after_commit(sender, order, user, **kwargs):
+    if not kwargs.get("raw", False):
+        record_order_analytics.delay_on_commit(order.pk)
 
 
 @receiver(order_status_changed, dispatch_uid="orders.post_benefits_when_paid")

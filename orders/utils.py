@@ -7,6 +7,7 @@ transaction: if any line cannot be allocated, ``UnableToPlaceOrder`` rolls the w
 and nothing stays allocated.
 """
 
+from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from oscar.core.loading import get_class, get_model
 
 UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
 StockRecord = get_model("partner", "StockRecord")
+ConditionalOffer = get_model("offer", "ConditionalOffer")
 
 OrderNumberGenerator = utils.OrderNumberGenerator
 OrderDispatcher = utils.OrderDispatcher
@@ -30,12 +32,40 @@ def allocate(stockrecord_id: int, quantity: int) -> bool:
         .update(num_allocated=Coalesce(F("num_allocated"), 0) + quantity)
     )
     if allocated:
-        # As Oscar's own allocate does: post_save, so that its low-stock alerts are raised.
-        StockRecord.objects.get(pk=stockrecord_id).post_save_signal()
+        # As Oscar's own allocate does: post_save, so that its low-stock alerts are raised; after
+        # commit, so the stock row is not held locked while they are.
+        transaction.on_commit(lambda: _stock_changed(stockrecord_id))
     return allocated
 
 
+def _stock_changed(stockrecord_id):
+    record = StockRecord.objects.filter(pk=stockrecord_id).first()
+    if record is not None:
+        record.post_save_signal()
+
+
 class OrderCreator(utils.OrderCreator):
+    def record_discount(self, discount):
+        """Oscar saves the whole offer (read, add, write: a lost update under load, and a hot row
+        locked until commit). Here: one atomic increment, after commit unless the offer has a
+        global cap that the next order must see."""
+        offer = discount["offer"]
+        counters = {
+            "num_applications": F("num_applications") + discount["freq"],
+            "total_discount": F("total_discount") + discount["discount"],
+            "num_orders": F("num_orders") + 1,
+        }
+
+        def count():
+            ConditionalOffer.objects.filter(pk=offer.pk).update(**counters)
+
+        if offer.max_global_applications:
+            count()
+        else:
+            transaction.on_commit(count)
+        if discount.get("voucher"):
+            discount["voucher"].record_discount(discount)
+
     def update_stock_records(self, line):
         if not line.product.get_product_class().track_stock:
             return

@@ -15,3 +15,6 @@ mkdir -p static/vendor/hls
 cp "$tmp/hls/dist/hls.min.js" static/vendor/hls/
 cp "$tmp"/hls/LICENSE* static/vendor/hls/
 echo "vendored hls.js 1.6.15"
+# Their source maps are not vendored: drop the references, which collectstatic's manifest (the
+# cache-busted, compressed production files) would otherwise refuse as missing files.
+sed -i '/^\/\/# sourceMappingURL=/d' static/vendor/chartjs/chart.umd.min.js static/vendor/hls/hls.min.js

@@ -9,3 +9,31 @@ class ShopConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the deployment checks)
+
+        self.connect_page_cache()
+
+    def connect_page_cache(self):
+        """Edits that change what anonymous pages show empty the page cache (shop/pagecache)."""
+        from django.apps import apps
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from .pagecache import bump
+
+        models = [
+            ("catalogue", "Product"),
+            ("catalogue", "Category"),
+            ("catalogue", "ProductCategory"),
+            ("catalogue", "ProductImage"),
+            ("offer", "ConditionalOffer"),
+            ("offer", "Range"),
+            ("cooperatives", "Cooperative"),
+            ("livestream", "LiveSession"),
+            ("livestream", "SessionProduct"),
+            ("livestream", "Pin"),
+        ]
+        for app_label, name in models:
+            model = apps.get_model(app_label, name)
+            uid = f"pagecache.{app_label}.{name}"
+            post_save.connect(bump, sender=model, dispatch_uid=uid + ".save")
+            post_delete.connect(bump, sender=model, dispatch_uid=uid + ".delete")
+        m2m_changed.connect(bump, dispatch_uid="pagecache.m2m")

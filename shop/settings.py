@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "oscar.apps.basket.middleware.BasketMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
     "livestream.middleware.LiveAttributionMiddleware",
+    "shop.pagecache.AnonymousPageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "shop.urls"
@@ -161,6 +162,11 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sessions are read on every request: from the cache, written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Whole pages for anonymous visitors with an empty basket (shop/pagecache.py); 0 turns it off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=15)
 
 # --- Celery (cookiecutter-django's wiring; eager when no broker is configured) -----------------
 

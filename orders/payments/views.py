@@ -78,27 +78,32 @@ class PayView(View):
     template_name = "orders/payments/pay.html"
 
     def get(self, request, number):
-        order = order_for_buyer(request, number)
-        if order.status != statuses.PENDING_PAYMENT:
-            return redirect("payments:done", number=order.number)
-        try:
-            record = services.payable_intent(order)
-        except PaymentError as error:
-            logger.warning("Order %s: could not start payment: %s", order.number, error)
-            record = None
-            messages.error(request, _("Payment is unavailable just now. Please try again soon."))
-        return render(
-            request,
-            self.template_name,
-            {
-                "order": order,
-                "intent": record,
-                "stripe_js_url": settings.STRIPE_JS_URL,
-                "stripe_publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
-                "payment_methods": settings.STRIPE_PAYMENT_METHOD_TYPES,
-                "payment_timeout": settings.PAYMENT_TIMEOUT_MINUTES,
-            },
-        )
+        return pay_page(request, order_for_buyer(request, number))
+
+
+def pay_page(request, order):
+    """The payment form for ``order`` (also the answer to a live "buy now", whose URL the page
+    then replaces with its own, so a reload shows this page again)."""
+    if order.status != statuses.PENDING_PAYMENT:
+        return redirect("payments:done", number=order.number)
+    try:
+        record = services.payable_intent(order)
+    except PaymentError as error:
+        logger.warning("Order %s: could not start payment: %s", order.number, error)
+        record = None
+        messages.error(request, _("Payment is unavailable just now. Please try again soon."))
+    return render(
+        request,
+        PayView.template_name,
+        {
+            "order": order,
+            "intent": record,
+            "stripe_js_url": settings.STRIPE_JS_URL,
+            "stripe_publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+            "payment_methods": settings.STRIPE_PAYMENT_METHOD_TYPES,
+            "payment_timeout": settings.PAYMENT_TIMEOUT_MINUTES,
+        },
+    )
 
 
 @method_decorator(transaction.non_atomic_requests, name="dispatch")

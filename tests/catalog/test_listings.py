@@ -126,7 +126,7 @@ def test_product_page_query_count_is_bounded(client, cooperative):
     client.get(product.get_absolute_url())
     with CaptureQueriesContext(connection) as queries:
         client.get(product.get_absolute_url())
-    assert len(queries) <= 16, [q["sql"] for q in queries]  # 15, and 1 for its live sessions
+    assert len(queries) <= 15, [q["sql"] for q in queries]
 
 
 def test_products_of_a_deactivated_cooperative_are_not_sold(client, cooperative, vegetables):

@@ -15,6 +15,33 @@
     }
   }
 
+  // "Buy now": one token per tap (a double tap or a resent POST lands on the same order), and
+  // the button is disabled while the order is placed.
+  function newToken() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    var b = new Uint8Array(16);
+    window.crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); });
+    return h.slice(0, 4).join('') + '-' + h.slice(4, 6).join('') + '-' + h.slice(6, 8).join('') +
+      '-' + h.slice(8, 10).join('') + '-' + h.slice(10).join('');
+  }
+  document.querySelectorAll('.submission-token').forEach(function (input) {
+    input.value = newToken();
+    input.form.addEventListener('submit', function () {
+      var button = input.form.querySelector('button[type=submit]');
+      setTimeout(function () { if (button) { button.disabled = true; } }, 0);
+    });
+  });
+  window.addEventListener('pageshow', function (event) {  // back from the payment page
+    if (!event.persisted) { return; }
+    document.querySelectorAll('.submission-token').forEach(function (input) {
+      input.value = newToken();
+      var button = input.form.querySelector('button[type=submit]');
+      if (button) { button.disabled = false; }
+    });
+  });
+
   document.querySelectorAll('.chapter').forEach(function (link) {
     link.addEventListener('click', function (event) {
       event.preventDefault();

@@ -3,6 +3,12 @@
  * 3-D Secure step, then the done page waits for Stripe's webhook to mark the order paid. */
 (function () {
   'use strict';
+  // A live "buy now" answers its POST with this page: give the page its own address, so that a
+  // reload or a shared link shows the payment form again instead of repeating the POST.
+  var page = document.getElementById('pay-page');
+  if (page && window.history.replaceState && window.location.pathname !== page.dataset.payUrl) {
+    window.history.replaceState(null, '', page.dataset.payUrl);
+  }
   var form = document.getElementById('payment-form');
   if (!form || typeof Stripe === 'undefined') { return; }
   var text = document.getElementById('payment-messages').dataset;

@@ -1,0 +1,901 @@
+"""Benchmark: a livestream flash sale, the standard checkout, page speed, SQL counts, webhooks.
+
+    make bench                      # everything, with the defaults below
+    .venv/bin/python bench/flash_sale.py --stock 3000 --duration 30 --page-seconds 5  # quicker
+
+Starts what it measures, on this machine: a fresh PostgreSQL database (BENCH_DATABASE_URL,
+default postgres://postgres@127.0.0.1:5432/jingmeng_flash) migrated and loaded with the demo,
+static files collected, gunicorn (``--workers`` sync workers, production settings: DEBUG off,
+Redis cache, persistent connections), a Celery worker on Redis, and a canned Stripe API
+(``bench/canned_stripe.py``: localstripe writes its whole store to disk at each call, so the
+throughput runs answer Stripe from memory; every correctness test runs against localstripe).
+The load generator (aiohttp, one process) runs on the same 2 cores.
+
+1. Flash sale: ``--buyers`` signed-in buyers, each with a saved address, watch the live room and
+   tap "buy now" on the pinned product, again and again, until ``--stock`` units are sold or
+   ``--duration`` s pass. Each tap is one request that places the order and answers with the
+   payment form (its PaymentIntent made). Sold-out taps are rejections; anything else is an
+   error. Then the database is checked: units sold vs stock (oversold must be 0), every order
+   has its one PaymentIntent.
+2. Standard checkout: ``--checkout-buyers`` guests each go product page -> add to basket ->
+   checkout (guest email) -> address -> preview -> place order -> payment page, for
+   ``--checkout-duration`` s.
+3. Pages: requests/s and p50/p99 for home, category, product, live room and the trivial
+   ``/healthz`` view (one ``SELECT 1``: the machine's ceiling), ``--page-concurrency`` clients.
+4. SQL queries per page and per order (Django's test client in this process, same database).
+5. Webhooks: one signed ``payment_intent.succeeded`` per order of the sale, sent in a burst; the
+   endpoint's latency and rate, and how long the Celery worker takes to drain them (orders
+   paid).
+
+Prints the figures and writes them to var/bench/flash_sale.json.
+"""
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import platform
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/jingmeng_flash"
+WEBHOOK_SECRET = "whsec_bench_flash_sale"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values, fraction):
+    if not values:
+        return None
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def ms(seconds):
+    return None if seconds is None else round(seconds * 1000, 1)
+
+
+def latency(values):
+    return {
+        "p50_ms": ms(percentile(values, 0.50)),
+        "p99_ms": ms(percentile(values, 0.99)),
+        "max_ms": ms(max(values)) if values else None,
+    }
+
+
+# --- Setup -----------------------------------------------------------------------------------
+
+
+def bench_environment(args, stripe_port, redis_db) -> dict:
+    return {
+        "DJANGO_SETTINGS_MODULE": "shop.settings",
+        "DATABASE_URL": args.database_url,
+        "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:6379/{redis_db + 1}",
+        "CELERY_QUEUE": "jingmeng-bench",
+        "CACHE_KEY_PREFIX": "jingmeng-bench",
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-" + uuid.uuid4().hex * 2,
+        "FIELD_ENCRYPTION_KEY": "bench-field-" + uuid.uuid4().hex,
+        "FIELD_HASH_KEY": "bench-hash-" + uuid.uuid4().hex,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "SECURE_HSTS_SECONDS": "0",
+        "STRIPE_API_BASE": f"http://127.0.0.1:{stripe_port}",
+        "STRIPE_SECRET_KEY": "sk_test_bench_canned",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_bench_canned",
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "STRIPE_WEBHOOK_TOLERANCE": "3600",
+        "EMAIL_URL": "dummymail://",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def recreate_database(url):
+    from urllib.parse import urlparse
+
+    import psycopg
+
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def flush_redis(env):
+    import redis
+
+    for key in ("REDIS_URL", "CELERY_BROKER_URL"):
+        redis.Redis.from_url(env[key]).flushdb()
+
+
+def prepare_store(args):
+    """Migrate and load the demo; return what the runs need (ids, URLs, buyers' cookies)."""
+    from datetime import timedelta
+
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+    from django.utils import timezone
+    from oscar.core.loading import get_model
+
+    from livestream import services as live_services
+    from livestream.models import LiveSession
+
+    call_command("migrate", verbosity=0)
+    call_command("load_demo", verbosity=0)
+    call_command("collectstatic", verbosity=0, interactive=False)
+    User = get_user_model()
+    UserAddress = get_model("address", "UserAddress")
+    Country = get_model("address", "Country")
+    StockRecord = get_model("partner", "StockRecord")
+    Product = get_model("catalogue", "Product")
+    Category = get_model("catalogue", "Category")
+
+    session = LiveSession.objects.filter(status=LiveSession.Status.LIVE).first()
+    now = timezone.now()
+    session.scheduled_start = now - timedelta(minutes=5)
+    session.scheduled_end = now + timedelta(hours=3)
+    session.save()
+    item = session.items.select_related("product").first()
+    live_services.pin(item)
+    # The sale: no quota or per-buyer cap on the live price, so the stock is what runs out.
+    session.items.filter(pk=item.pk).update(quota=None, per_customer_limit=None, quota_used=0)
+    StockRecord.objects.filter(product=item.product).update(
+        num_in_stock=args.stock, num_allocated=0
+    )
+    # The standard checkout sells something else, with stock to spare.
+    other = (
+        Product.objects.filter(stockrecords__isnull=False, structure="standalone")
+        .exclude(pk=item.product_id)
+        .exclude(live_items__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    StockRecord.objects.filter(product=other).update(num_in_stock=10**6, num_allocated=0)
+    category = Category.objects.filter(depth=1).order_by("path").first()
+
+    china = Country.objects.get(iso_3166_1_a2="CN")
+    password = make_password("bench-buyer-2026")
+    buyers = []
+    for i in range(args.buyers):
+        user = User.objects.create(
+            username=f"bench-buyer-{i}",
+            email=f"buyer{i}@bench.jingmeng.example",
+            password=password,
+        )
+        UserAddress.objects.create(
+            user=user,
+            first_name=f"测试买家{i}",
+            phone_number=f"+86138{i:08d}",
+            state="北京市",
+            line4="北京市",
+            line3="朝阳区",
+            line1=f"建国路 {i % 200 + 1} 号",
+            country=china,
+            is_default_for_shipping=True,
+        )
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "oscar.apps.customer.auth_backends.EmailBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        buyers.append(store.session_key)
+    Order = get_model("order", "Order")
+    return {
+        "orders_before": Order.objects.order_by("-pk").values_list("pk", flat=True).first() or 0,
+        "session_id": session.pk,
+        "item_id": item.pk,
+        "product_id": item.product_id,
+        "product_title": item.product.title,
+        "product_url": item.product.get_absolute_url(),
+        "checkout_product_id": other.pk,
+        "checkout_product_url": other.get_absolute_url(),
+        "category_url": category.get_absolute_url(),
+        "buyers": buyers,
+    }
+
+
+class Processes:
+    def __init__(self):
+        self.procs = []
+
+    def start(self, name, argv, env, ready_port=None, timeout=60):
+        log = open(ROOT / "var" / "bench" / f"{name}.log", "w")  # noqa: SIM115
+        proc = subprocess.Popen(
+            argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.procs.append((name, proc))
+        if ready_port:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if proc.poll() is not None:
+                    raise SystemExit(f"{name} exited; see var/bench/{name}.log")
+                try:
+                    socket.create_connection(("127.0.0.1", ready_port), timeout=0.5).close()
+                    return proc
+                except OSError:
+                    time.sleep(0.2)
+            raise SystemExit(f"{name} did not start on port {ready_port}")
+        return proc
+
+    def stop(self):
+        for _name, proc in reversed(self.procs):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for _name, proc in self.procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+# --- Load ------------------------------------------------------------------------------------
+
+CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+TOKEN_RE = re.compile(r'name="submission_token" value="([^"]+)"')
+
+
+PAY_URL_RE = re.compile(r'data-pay-url="/payments/([^/"]+)/"')
+
+
+async def flash_sale(base, data, duration, double_tap=False):
+    """Buyers tap "buy now" until ``duration`` s pass or they are told it is sold out. With
+    ``double_tap`` every tap is sent twice at once with the same token: both answers must be the
+    same order."""
+    import aiohttp
+
+    live_url = f"{base}/live/{data['session_id']}/"
+    buy_url = f"{base}/live/{data['session_id']}/buy/{data['item_id']}/"
+    csrf = "b" * 32  # an unmasked CSRF secret, sent as cookie and field
+    results = {"orders": 0, "rejections": 0, "errors": 0, "error_samples": []}
+    if double_tap:
+        results["double_taps_split_into_two_orders"] = 0
+    order_step, journey, done_at = [], [], []
+    started = time.monotonic()
+    deadline = started + duration
+    connector = aiohttp.TCPConnector(limit=0)
+    timeout = aiohttp.ClientTimeout(total=60)
+
+    def error(message):
+        results["errors"] += 1
+        if len(results["error_samples"]) < 5:
+            results["error_samples"].append(message[:300])
+
+    async def tap(http, token):
+        async with http.post(
+            buy_url,
+            data={"csrfmiddlewaretoken": csrf, "submission_token": token},
+            headers={"Referer": live_url},
+            allow_redirects=False,
+        ) as response:
+            body = await response.text()
+            return response.status, response.headers.get("Location", ""), body
+
+    async def buyer(session_key):
+        jar = aiohttp.CookieJar(unsafe=True)
+        jar.update_cookies({"sessionid": session_key, "csrftoken": csrf})
+        async with aiohttp.ClientSession(
+            connector=connector, connector_owner=False, cookie_jar=jar, timeout=timeout
+        ) as http:
+            while time.monotonic() < deadline:
+                t0 = time.monotonic()
+                token = str(uuid.uuid4())
+                try:
+                    async with http.get(live_url) as page:
+                        await page.read()
+                        if page.status != 200:
+                            error(f"live room: {page.status}")
+                            continue
+                    t1 = time.monotonic()
+                    taps = 2 if double_tap else 1
+                    answers = await asyncio.gather(*(tap(http, token) for _ in range(taps)))
+                except (TimeoutError, aiohttp.ClientError) as exc:
+                    error(repr(exc))
+                    continue
+                t2 = time.monotonic()
+                status, location, body = answers[0]
+                numbers = {
+                    match.group(1)
+                    for _s, _l, b in answers
+                    if (match := PAY_URL_RE.search(b)) and 'id="payment-form"' in b
+                }
+                if status == 200 and numbers:
+                    results["orders"] += 1
+                    order_step.append(t2 - t1)
+                    journey.append(t2 - t0)
+                    done_at.append(t2)
+                    if double_tap and len(numbers) > 1:
+                        results["double_taps_split_into_two_orders"] += 1
+                elif status == 302 and location.rstrip("/").endswith(f"/live/{data['session_id']}"):
+                    results["rejections"] += 1  # sold out: this buyer stops
+                    return
+                else:
+                    error(f"{status} {location} {body[:200]}")
+
+    await asyncio.gather(*(buyer(key) for key in data["buyers"]))
+    await connector.close()
+    elapsed = (max(done_at) if done_at else time.monotonic()) - started
+    results.update(
+        seconds=round(elapsed, 1),
+        orders_per_second=round(results["orders"] / elapsed, 1) if elapsed else 0,
+        order_step=latency(order_step),
+        journey=latency(journey),
+    )
+    return results
+
+
+async def standard_checkout(base, data, args):
+    import aiohttp
+
+    product_url = base + data["checkout_product_url"]
+    results = {"orders": 0, "errors": 0, "error_samples": []}
+    place, journey, done_at = [], [], []
+    started = time.monotonic()
+    deadline = started + args.checkout_duration
+    connector = aiohttp.TCPConnector(limit=0)
+    timeout = aiohttp.ClientTimeout(total=60)
+
+    def fail(message):
+        results["errors"] += 1
+        if len(results["error_samples"]) < 5:
+            results["error_samples"].append(message[:300])
+
+    async def guest(n):
+        while time.monotonic() < deadline:
+            jar = aiohttp.CookieJar(unsafe=True)
+            async with aiohttp.ClientSession(
+                connector=connector, connector_owner=False, cookie_jar=jar, timeout=timeout
+            ) as http:
+                t0 = time.monotonic()
+                try:
+                    async with http.get(product_url) as r:
+                        page = await r.text()
+                    token = CSRF_RE.search(page).group(1)
+                    headers = {"Referer": product_url}
+                    async with http.post(
+                        f"{base}/basket/add/{data['checkout_product_id']}/",
+                        data={"csrfmiddlewaretoken": token, "quantity": "1"},
+                        headers=headers,
+                    ) as r:
+                        await r.read()
+                    async with http.get(f"{base}/checkout/") as r:
+                        page = await r.text()
+                        url = str(r.url)
+                    token = CSRF_RE.search(page).group(1)
+                    async with http.post(
+                        url,
+                        data={
+                            "csrfmiddlewaretoken": token,
+                            "username": f"guest{n}-{uuid.uuid4().hex[:8]}@bench.example",
+                            "options": "anonymous",
+                        },
+                        headers={"Referer": url},
+                    ) as r:
+                        page = await r.text()
+                        url = str(r.url)
+                    token = CSRF_RE.search(page).group(1)
+                    async with http.post(
+                        url,
+                        data={
+                            "csrfmiddlewaretoken": token,
+                            "first_name": "测试顾客",
+                            "phone_number": "13900139000",
+                            "state": "北京市",
+                            "line4": "北京市",
+                            "line3": "海淀区",
+                            "line1": "中关村大街 1 号",
+                            "postcode": "",
+                            "notes": "",
+                            "country": "CN",
+                        },
+                        headers={"Referer": url},
+                    ) as r:
+                        page = await r.text()
+                        url = str(r.url)
+                    if "/checkout/preview/" not in url:
+                        fail(f"expected the preview, got {url}")
+                        continue
+                    token = CSRF_RE.search(page).group(1)
+                    submission = TOKEN_RE.search(page).group(1)
+                    t1 = time.monotonic()
+                    async with http.post(
+                        url,
+                        data={
+                            "csrfmiddlewaretoken": token,
+                            "action": "place_order",
+                            "submission_token": submission,
+                        },
+                        headers={"Referer": url},
+                        allow_redirects=False,
+                    ) as r:
+                        await r.read()
+                        status, location = r.status, r.headers.get("Location", "")
+                    t2 = time.monotonic()
+                    if status != 302 or "/payments/" not in location:
+                        fail(f"place order: {status} {location}")
+                        continue
+                    async with http.get(base + location) as r:
+                        page = await r.text()
+                    if 'id="payment-form"' not in page:
+                        fail("no payment form: " + page[:200])
+                        continue
+                except (TimeoutError, aiohttp.ClientError, AttributeError) as error:
+                    fail(repr(error))
+                    continue
+                t3 = time.monotonic()
+                results["orders"] += 1
+                place.append(t2 - t1)
+                journey.append(t3 - t0)
+                done_at.append(t3)
+
+    await asyncio.gather(*(guest(n) for n in range(args.checkout_buyers)))
+    await connector.close()
+    elapsed = (max(done_at) if done_at else time.monotonic()) - started
+    results.update(
+        seconds=round(elapsed, 1),
+        orders_per_second=round(results["orders"] / elapsed, 1) if elapsed else 0,
+        place_order_step=latency(place),
+        journey=latency(journey),
+    )
+    return results
+
+
+async def page_speed(url, args):
+    import aiohttp
+
+    times, errors = [], 0
+    connector = aiohttp.TCPConnector(limit=0)
+    warm_until = time.monotonic() + 1
+    deadline = warm_until + args.page_seconds
+
+    async def client():
+        nonlocal errors
+        async with aiohttp.ClientSession(
+            connector=connector, connector_owner=False, cookie_jar=aiohttp.CookieJar(unsafe=True)
+        ) as http:
+            while time.monotonic() < deadline:
+                t0 = time.monotonic()
+                try:
+                    async with http.get(url) as r:
+                        await r.read()
+                        ok = r.status == 200
+                except aiohttp.ClientError:
+                    ok = False
+                t1 = time.monotonic()
+                if t0 >= warm_until:
+                    if ok:
+                        times.append(t1 - t0)
+                    else:
+                        errors += 1
+
+    await asyncio.gather(*(client() for _ in range(args.page_concurrency)))
+    await connector.close()
+    return {
+        "requests_per_second": round(len(times) / args.page_seconds, 1),
+        "errors": errors,
+        **latency(times),
+    }
+
+
+async def webhook_burst(base, args, intent_ids):
+    import aiohttp
+
+    url = f"{base}/payments/stripe/webhook/"
+    times, errors = [], 0
+    queue = list(intent_ids)
+    connector = aiohttp.TCPConnector(limit=0)
+
+    def signed(intent_id):
+        payload = json.dumps(
+            {
+                "id": "evt_" + uuid.uuid4().hex[:24],
+                "object": "event",
+                "type": "payment_intent.succeeded",
+                "created": int(time.time()),
+                "livemode": False,
+                "api_version": "2024-06-20",
+                "data": {
+                    "object": {"id": intent_id, "object": "payment_intent", "status": "succeeded"}
+                },
+            }
+        )
+        stamp = int(time.time())
+        signature = hmac.new(
+            WEBHOOK_SECRET.encode(), f"{stamp}.{payload}".encode(), hashlib.sha256
+        ).hexdigest()
+        return payload, {"Stripe-Signature": f"t={stamp},v1={signature}"}
+
+    async def sender():
+        nonlocal errors
+        async with aiohttp.ClientSession(connector=connector, connector_owner=False) as http:
+            while queue:
+                payload, headers = signed(queue.pop())
+                headers["Content-Type"] = "application/json"
+                t0 = time.monotonic()
+                async with http.post(url, data=payload, headers=headers) as r:
+                    await r.read()
+                    if r.status != 200:
+                        errors += 1
+                times.append(time.monotonic() - t0)
+
+    started = time.monotonic()
+    await asyncio.gather(*(sender() for _ in range(args.webhook_concurrency)))
+    await connector.close()
+    sent = time.monotonic() - started
+    return started, {
+        "sent": len(times),
+        "errors": errors,
+        "send_seconds": round(sent, 1),
+        "requests_per_second": round(len(times) / sent, 1) if sent else 0,
+        **latency(times),
+    }
+
+
+# --- Database checks and query counts --------------------------------------------------------
+
+
+def set_last_units(data, units):
+    from django.db.models import F
+    from oscar.core.loading import get_model
+
+    StockRecord = get_model("partner", "StockRecord")
+    StockRecord.objects.filter(product_id=data["product_id"]).update(
+        num_in_stock=F("num_allocated") + units
+    )
+    return StockRecord.objects.get(product_id=data["product_id"]).num_in_stock
+
+
+def sale_outcome(data):
+    from django.db.models import Count, Sum
+    from oscar.core.loading import get_model
+
+    from orders.payments.models import PaymentIntentRecord
+
+    Line = get_model("order", "Line")
+    StockRecord = get_model("partner", "StockRecord")
+    record = StockRecord.objects.get(product_id=data["product_id"])
+    lines = Line.objects.filter(product_id=data["product_id"], order_id__gt=data["orders_before"])
+    sold = lines.aggregate(units=Sum("quantity"))["units"] or 0
+    orders = lines.values("order_id").distinct().count()
+    per_order = (
+        PaymentIntentRecord.objects.filter(
+            order__lines__product_id=data["product_id"], order_id__gt=data["orders_before"]
+        )
+        .values("order_id")
+        .annotate(n=Count("pk"))
+    )
+    with_intent = per_order.count()
+    stock = record.num_in_stock
+    return {
+        "stock": stock,
+        "units_sold": sold,
+        "orders_in_database": orders,
+        "oversold_units": max(0, sold - stock),
+        "orders_without_payment_intent": orders - with_intent,
+        "orders_with_two_intents": per_order.filter(n__gt=1).count(),
+        "final_stock_record": {
+            "num_in_stock": record.num_in_stock,
+            "num_allocated": record.num_allocated,
+        },
+    }
+
+
+def query_counts(data, pages):
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    def count(client, method, url, **kwargs):
+        with CaptureQueriesContext(connection) as ctx:
+            response = getattr(client, method)(url, **kwargs)
+        assert response.status_code in (200, 302), (url, response.status_code)
+        return len(ctx.captured_queries)
+
+    figures = {}
+    anonymous = Client()
+    for name, url in pages.items():
+        cold = count(anonymous, "get", url)
+        figures[name] = {"cold_cache": cold, "warm": count(anonymous, "get", url)}
+    signed_in = Client()
+    signed_in.cookies["sessionid"] = data["buyers"][-1]
+    for name, url in pages.items():
+        figures[name]["signed_in"] = count(signed_in, "get", url)
+    buy = f"/live/{data['session_id']}/buy/{data['item_id']}/"
+    set_last_units(data, 5)  # units to buy, whatever the sale left
+    figures["live_buy_now_order"] = count(
+        signed_in, "post", buy, data={"submission_token": str(uuid.uuid4())}
+    )
+    return figures
+
+
+def orders_paid(data):
+    from oscar.core.loading import get_model
+
+    from orders import statuses
+
+    Order = get_model("order", "Order")
+    return Order.objects.filter(
+        lines__product_id=data["product_id"],
+        pk__gt=data["orders_before"],
+        status__in=statuses.PAID_STATUSES,
+    ).count()
+
+
+# --- Main ------------------------------------------------------------------------------------
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--celery-concurrency", type=int, default=2)
+    parser.add_argument("--buyers", type=int, default=200)
+    parser.add_argument("--stock", type=int, default=25000)
+    parser.add_argument("--duration", type=float, default=120, help="flash sale length (s)")
+    parser.add_argument("--last-units", type=int, default=300, help="sell-out phase stock")
+    parser.add_argument("--checkout-buyers", type=int, default=64)
+    parser.add_argument("--checkout-duration", type=float, default=60)
+    parser.add_argument("--page-seconds", type=float, default=10)
+    parser.add_argument("--page-concurrency", type=int, default=32)
+    parser.add_argument("--webhook-concurrency", type=int, default=32)
+    parser.add_argument("--skip", action="append", default=[], help="sale/checkout/pages/webhooks")
+    parser.add_argument("--output", default=str(ROOT / "var" / "bench" / "flash_sale.json"))
+    args = parser.parse_args()
+    (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
+
+    stripe_port, web_port = free_port(), free_port()
+    env = {**os.environ, **bench_environment(args, stripe_port, redis_db=5)}
+    os.environ.update(env)
+    flush_redis(env)
+    print(f"Preparing {args.database_url} (migrate, demo data, {args.buyers} buyers)…", flush=True)
+    recreate_database(args.database_url)
+    import django
+
+    django.setup()
+    from django.db import connections
+
+    data = prepare_store(args)
+    connections.close_all()
+
+    procs = Processes()
+    results = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "postgresql": None,
+        },
+        "settings": {
+            "gunicorn_workers": args.workers,
+            "celery_concurrency": args.celery_concurrency,
+            "stripe": "canned in-memory Stripe API (bench/canned_stripe.py), not localstripe",
+        },
+    }
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        results["machine"]["postgresql"] = cursor.fetchone()[0]
+    connections.close_all()
+    try:
+        procs.start(
+            "canned_stripe",
+            [sys.executable, "bench/canned_stripe.py", "--port", str(stripe_port)],
+            env,
+            ready_port=stripe_port,
+        )
+        procs.start(
+            "gunicorn",
+            [
+                str(BIN / "gunicorn"),
+                "shop.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{web_port}",
+                "--workers",
+                str(args.workers),
+                "--worker-class",
+                "sync",
+                "--backlog",
+                "2048",
+                "--timeout",
+                "60",
+            ],
+            env,
+            ready_port=web_port,
+        )
+        procs.start(
+            "celery",
+            [
+                str(BIN / "celery"),
+                "-A",
+                "shop",
+                "worker",
+                "--concurrency",
+                str(args.celery_concurrency),
+                "--loglevel",
+                "WARNING",
+            ],
+            env,
+        )
+        base = f"http://127.0.0.1:{web_port}"
+        pages = {
+            "home": "/",
+            "category": data["category_url"],
+            "product": data["product_url"],
+            "live_room": f"/live/{data['session_id']}/",
+            "trivial_view_healthz": "/healthz",
+        }
+        if "sale" not in args.skip:
+            print(
+                f"Flash sale: {args.buyers} buyers, {args.stock} units of {data['product_title']}…",
+                flush=True,
+            )
+            sale = asyncio.run(flash_sale(base, data, args.duration))
+            sale["database"] = sale_outcome(data)
+            results["flash_sale_buy_now"] = sale
+            report_sale("buy now", sale)
+            # The last units: stock set to what is held + --last-units, every tap sent twice.
+            last = set_last_units(data, args.last_units)
+            print(f"Sell-out: the last {args.last_units} units, every tap doubled…", flush=True)
+            sellout = asyncio.run(flash_sale(base, data, 120, double_tap=True))
+            sellout["database"] = sale_outcome(data)
+            sellout["units_offered"] = args.last_units
+            sellout["stock_before"] = last
+            results["sell_out_double_taps"] = sellout
+            report_sale("sell-out", sellout)
+        if "checkout" not in args.skip:
+            print(f"Standard checkout: {args.checkout_buyers} guests…", flush=True)
+            checkout = asyncio.run(standard_checkout(base, data, args))
+            results["standard_checkout"] = checkout
+            report_checkout(checkout)
+        if "pages" not in args.skip:
+            print(f"Pages: {args.page_concurrency} clients, {args.page_seconds} s each…")
+            speeds = {}
+            for name, url in pages.items():
+                speeds[name] = asyncio.run(page_speed(base + url, args))
+            ceiling = speeds["trivial_view_healthz"]["requests_per_second"] or 1
+            for figures in speeds.values():
+                figures["ratio_to_ceiling"] = round(figures["requests_per_second"] / ceiling, 3)
+            results["pages"] = speeds
+            report_pages(speeds)
+        results["sql_queries"] = query_counts(data, pages)
+        report_queries(results["sql_queries"])
+        if "webhooks" not in args.skip and "sale" not in args.skip:
+            results["webhooks"] = run_webhooks(base, data, args, stripe_port)
+            report_webhooks(results["webhooks"])
+    finally:
+        procs.stop()
+    Path(args.output).write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print(f"\nFigures written to {args.output}")
+    failed = []
+    for name in ("flash_sale_buy_now", "sell_out_double_taps"):
+        sale = results.get(name)
+        if sale and (sale["database"]["oversold_units"] or sale["errors"]):
+            failed.append(f"{name}: oversold or errors")
+        if sale and sale.get("double_taps_split_into_two_orders"):
+            failed.append(f"{name}: a double tap made two orders")
+    if failed:
+        raise SystemExit("; ".join(failed))
+
+
+def run_webhooks(base, data, args, stripe_port):
+    import urllib.request
+
+    from orders.payments.models import PaymentIntentRecord
+
+    ids = list(
+        PaymentIntentRecord.objects.filter(
+            order__lines__product_id=data["product_id"], order_id__gt=data["orders_before"]
+        ).values_list("intent_id", flat=True)
+    )
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{stripe_port}/_bench/paid", data="\n".join(ids).encode()
+    )
+    urllib.request.urlopen(request, timeout=60).read()
+    print(f"Webhooks: {len(ids)} payment_intent.succeeded in a burst…", flush=True)
+    started, figures = asyncio.run(webhook_burst(base, args, ids))
+    deadline = time.monotonic() + max(600, len(ids) / 5)
+    paid = 0
+    while time.monotonic() < deadline:
+        paid = orders_paid(data)
+        if paid >= len(ids):
+            break
+        time.sleep(0.5)
+    drained = time.monotonic() - started
+    figures.update(
+        orders_paid=paid,
+        drain_seconds=round(drained, 1),
+        drained_per_second=round(paid / drained, 1) if drained else 0,
+    )
+    return figures
+
+
+def report_sale(name, sale):
+    db = sale["database"]
+    print(
+        f"  {name}: {sale['orders']} orders in {sale['seconds']} s = "
+        f"{sale['orders_per_second']} orders/s; order step p50 {sale['order_step']['p50_ms']} ms, "
+        f"p99 {sale['order_step']['p99_ms']} ms; journey p50 {sale['journey']['p50_ms']} ms, "
+        f"p99 {sale['journey']['p99_ms']} ms\n"
+        f"  rejections {sale['rejections']}, errors {sale['errors']}, oversold "
+        f"{db['oversold_units']} (sold {db['units_sold']} of {db['stock']}), final stock record "
+        f"{db['final_stock_record']}, orders without a PaymentIntent "
+        f"{db['orders_without_payment_intent']}"
+    )
+    if "double_taps_split_into_two_orders" in sale:
+        print(f"  double taps that made two orders: {sale['double_taps_split_into_two_orders']}")
+    for sample in sale["error_samples"]:
+        print("    error:", sample)
+
+
+def report_checkout(checkout):
+    print(
+        f"  standard checkout: {checkout['orders']} orders in {checkout['seconds']} s = "
+        f"{checkout['orders_per_second']} orders/s; place order p50 "
+        f"{checkout['place_order_step']['p50_ms']} ms, p99 "
+        f"{checkout['place_order_step']['p99_ms']} ms; journey p50 "
+        f"{checkout['journey']['p50_ms']} ms; errors {checkout['errors']}"
+    )
+    for sample in checkout["error_samples"]:
+        print("    error:", sample)
+
+
+def report_pages(speeds):
+    for name, figures in speeds.items():
+        print(
+            f"  {name:22} {figures['requests_per_second']:8.1f} req/s  p50 "
+            f"{figures['p50_ms']} ms  p99 {figures['p99_ms']} ms  "
+            f"{figures['ratio_to_ceiling']:.2f}× ceiling  errors {figures['errors']}"
+        )
+
+
+def report_queries(counts):
+    print("SQL queries (anonymous cold cache / warm / signed in):")
+    for name, figures in counts.items():
+        if isinstance(figures, dict):
+            print(
+                f"  {name:22} {figures['cold_cache']:3} / {figures['warm']:3} / "
+                f"{figures['signed_in']:3}"
+            )
+        else:
+            print(f"  {name:22} {figures}")
+
+
+def report_webhooks(figures):
+    print(
+        f"  webhooks: {figures['sent']} sent in {figures['send_seconds']} s = "
+        f"{figures['requests_per_second']}/s, p50 {figures['p50_ms']} ms, p99 "
+        f"{figures['p99_ms']} ms, errors {figures['errors']}; drained (orders paid "
+        f"{figures['orders_paid']}) in {figures['drain_seconds']} s = "
+        f"{figures['drained_per_second']}/s"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,5 +1,6 @@
 """Real browser: a viewer opens a live session, sees the pinned product at its live price, buys it
-now, pays (localstripe), and the host's stats page shows the order and its GMV."""
+now through the checkout, pays (localstripe); buys again with one tap now that their address is
+known; and the host's stats page shows both orders and their GMV."""
 
 from decimal import Decimal
 
@@ -59,13 +60,24 @@ def test_a_viewer_buys_the_pinned_product_and_the_host_sees_it(
     order = consumer.orders.get()
     assert order.status == statuses.PAID and order.lines.get().live.session == session
 
+    # Back in the live room with an address on file: one tap is the order and the payment form.
+    page.goto(f"{url}/live/{session.pk}/")
+    page.locator("#buy-pinned").click()
+    expect(page.locator("#amount-due")).to_have_text("¥19.90")
+    second = consumer.orders.exclude(pk=order.pk).get()
+    expect(page).to_have_url(f"{url}/payments/{second.number}/")  # reload-safe address
+    assert second.shipping_address.line1 == "梨园镇云景东路 1 号"
+    fill_card(page)
+    page.locator("#pay-button").click()
+    expect(page.locator("#payment-state")).to_contain_text("已付款", timeout=20000)
+
     host = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     host_page = host.new_page()
     sign_in(host_page, webhooks_to_live_server, host_user)
     host_page.goto(f"{url}/live/{session.pk}/stats")
-    expect(host_page.locator('[data-stat="paid_orders"]')).to_have_text("1")
-    expect(host_page.locator('[data-stat="units"]')).to_have_text("1")
-    expect(host_page.locator('[data-stat="gmv"]')).to_have_text("19.90")
+    expect(host_page.locator('[data-stat="paid_orders"]')).to_have_text("2")
+    expect(host_page.locator('[data-stat="units"]')).to_have_text("2")
+    expect(host_page.locator('[data-stat="gmv"]')).to_have_text("39.80")
     expect(host_page.locator("#product-stats")).to_contain_text(carrots.title)
     viewer.close()
     host.close()

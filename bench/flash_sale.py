@@ -166,8 +166,9 @@ def prepare_store(args):
     session.save()
     item = session.items.select_related("product").first()
     live_services.pin(item)
-    # The sale: no quota or per-buyer cap on the live price, so the stock is what runs out.
-    session.items.filter(pk=item.pk).update(quota=None, per_customer_limit=None, quota_used=0)
+    # The sale: the whole stock at the live price (a flash quota of as many units), no per-buyer
+    # cap (each of the --buyers stands for many shoppers in turn).
+    session.items.filter(pk=item.pk).update(quota=args.stock, per_customer_limit=None, quota_used=0)
     StockRecord.objects.filter(product=item.product).update(
         num_in_stock=args.stock, num_allocated=0
     )
@@ -266,10 +267,12 @@ TOKEN_RE = re.compile(r'name="submission_token" value="([^"]+)"')
 PAY_URL_RE = re.compile(r'data-pay-url="/payments/([^/"]+)/"')
 
 
-async def flash_sale(base, data, duration, double_tap=False):
+async def flash_sale(base, data, duration, double_tap=False, rate=None):
     """Buyers tap "buy now" until ``duration`` s pass or they are told it is sold out. With
     ``double_tap`` every tap is sent twice at once with the same token: both answers must be the
-    same order."""
+    same order. Without ``rate`` each buyer starts again as soon as they are answered (the
+    store's capacity; latencies are then mostly time in the queue); with ``rate`` the buyers
+    together start ``rate`` journeys a second (latencies at that load)."""
     import aiohttp
 
     live_url = f"{base}/live/{data['session_id']}/"
@@ -299,13 +302,21 @@ async def flash_sale(base, data, duration, double_tap=False):
             body = await response.text()
             return response.status, response.headers.get("Location", ""), body
 
-    async def buyer(session_key):
+    period = len(data["buyers"]) / rate if rate else 0
+
+    async def buyer(index, session_key):
+        next_start = started + index * period / len(data["buyers"])
         jar = aiohttp.CookieJar(unsafe=True)
         jar.update_cookies({"sessionid": session_key, "csrftoken": csrf})
         async with aiohttp.ClientSession(
             connector=connector, connector_owner=False, cookie_jar=jar, timeout=timeout
         ) as http:
             while time.monotonic() < deadline:
+                if period:
+                    await asyncio.sleep(max(0, next_start - time.monotonic()))
+                    next_start += period
+                    if next_start - period >= deadline:
+                        return
                 t0 = time.monotonic()
                 token = str(uuid.uuid4())
                 try:
@@ -340,10 +351,11 @@ async def flash_sale(base, data, duration, double_tap=False):
                 else:
                     error(f"{status} {location} {body[:200]}")
 
-    await asyncio.gather(*(buyer(key) for key in data["buyers"]))
+    await asyncio.gather(*(buyer(i, key) for i, key in enumerate(data["buyers"])))
     await connector.close()
     elapsed = (max(done_at) if done_at else time.monotonic()) - started
     results.update(
+        offered_rate=rate,
         seconds=round(elapsed, 1),
         orders_per_second=round(results["orders"] / elapsed, 1) if elapsed else 0,
         order_step=latency(order_step),
@@ -661,6 +673,8 @@ def main():
     parser.add_argument("--stock", type=int, default=25000)
     parser.add_argument("--duration", type=float, default=120, help="flash sale length (s)")
     parser.add_argument("--last-units", type=int, default=300, help="sell-out phase stock")
+    parser.add_argument("--rate", type=float, default=0, help="paced phase (default 80%% of max)")
+    parser.add_argument("--paced-duration", type=float, default=60)
     parser.add_argument("--checkout-buyers", type=int, default=64)
     parser.add_argument("--checkout-duration", type=float, default=60)
     parser.add_argument("--page-seconds", type=float, default=10)
@@ -756,10 +770,18 @@ def main():
                 f"Flash sale: {args.buyers} buyers, {args.stock} units of {data['product_title']}…",
                 flush=True,
             )
-            sale = asyncio.run(flash_sale(base, data, args.duration))
+            sale = asyncio.run(flash_sale(base, data, args.duration))  # as fast as answered
             sale["database"] = sale_outcome(data)
             results["flash_sale_buy_now"] = sale
             report_sale("buy now", sale)
+            # The same sale at a pace the store keeps up with (buyers who watch between taps):
+            # the latency a buyer sees when the store is not saturated.
+            rate = args.rate or max(1.0, round(0.8 * sale["orders_per_second"], 1))
+            print(f"Paced: {rate} taps/s offered for {args.paced_duration:.0f} s…", flush=True)
+            paced = asyncio.run(flash_sale(base, data, args.paced_duration, rate=rate))
+            paced["database"] = sale_outcome(data)
+            results["flash_sale_paced"] = paced
+            report_sale(f"paced at {rate}/s", paced)
             # The last units: stock set to what is held + --last-units, every tap sent twice.
             last = set_last_units(data, args.last_units)
             print(f"Sell-out: the last {args.last_units} units, every tap doubled…", flush=True)
@@ -794,7 +816,7 @@ def main():
     Path(args.output).write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print(f"\nFigures written to {args.output}")
     failed = []
-    for name in ("flash_sale_buy_now", "sell_out_double_taps"):
+    for name in ("flash_sale_buy_now", "flash_sale_paced", "sell_out_double_taps"):
         sale = results.get(name)
         if sale and (sale["database"]["oversold_units"] or sale["errors"]):
             failed.append(f"{name}: oversold or errors")

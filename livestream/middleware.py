@@ -1,7 +1,7 @@
 """Remember the live session a shopper arrived from (``?live=<id>`` on any page)."""
 
 from .models import LiveSession
-from .services import SESSION_KEY
+from .services import remember_session
 
 
 class LiveAttributionMiddleware:
@@ -15,5 +15,5 @@ class LiveAttributionMiddleware:
                 status=LiveSession.Status.CANCELLED
             )
             if exists.exists():
-                request.session[SESSION_KEY] = int(value)
+                remember_session(request, int(value))
         return self.get_response(request)

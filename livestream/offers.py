@@ -10,12 +10,15 @@ quota; if a claim fails the whole order rolls back with a clear message.
 """
 
 from decimal import Decimal
+from functools import partial
 
 from django.db.models import F
 from django.utils.translation import gettext as _
 from oscar.apps.offer import benefits, conditions
 from oscar.apps.offer.results import BasketDiscount
 from oscar.core.loading import get_class
+
+from orders.utils import last_in_placement
 
 UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
 
@@ -44,6 +47,20 @@ def _session_of(offer):
     return offer._live_session
 
 
+def _live_items(offer):
+    """The session's live-priced items by product id, once per offer object. They are exactly
+    the offer range's products (``services.sync_offer`` keeps the range so), so membership is
+    read from here rather than by Oscar's range queries (six per basket line)."""
+    if not hasattr(offer, "_live_items"):
+        session = _session_of(offer)
+        offer._live_items = (
+            {i.product_id: i for i in session.items.filter(live_price__isnull=False)}
+            if session
+            else {}
+        )
+    return offer._live_items
+
+
 class LiveCondition(conditions.CountCondition):
     """Basket holds a product of the session, and the session is live now."""
 
@@ -61,7 +78,36 @@ class LiveCondition(conditions.CountCondition):
 
     def is_satisfied(self, offer, basket):
         session = _session_of(offer)
-        return bool(session and session.is_live_at()) and super().is_satisfied(offer, basket)
+        if not (session and session.is_live_at()):
+            return False
+        self._live_product_ids = set(_live_items(offer))
+        return super().is_satisfied(offer, basket)
+
+    def can_apply_condition(self, line):
+        product_ids = getattr(self, "_live_product_ids", None)
+        if product_ids is None:
+            return super().can_apply_condition(line)
+        return (
+            bool(line.stockrecord_id)
+            and line.product_id in product_ids
+            and (line.product.is_discountable)
+        )
+
+
+def _claim_quota(item, units):
+    from .models import SessionProduct
+
+    within_quota = SessionProduct.objects.filter(pk=item.pk)
+    if item.quota is not None:
+        within_quota = within_quota.filter(quota_used__lte=F("quota") - units)
+    if not within_quota.update(quota_used=F("quota_used") + units):
+        raise UnableToPlaceOrder(
+            _(
+                "The live price of “%(title)s” has sold out. Nothing was ordered; "
+                "your basket now shows the normal price."
+            )
+            % {"title": item.product.get_title()}
+        )
 
 
 class LivePriceBenefit(benefits.Benefit):
@@ -83,7 +129,7 @@ class LivePriceBenefit(benefits.Benefit):
         session = _session_of(offer)
         if session is None or not session.is_live_at():
             return LiveDiscount(Decimal("0.00"), {})
-        items = {i.product_id: i for i in session.items.filter(live_price__isnull=False)}
+        items = _live_items(offer)
         customer = customer_key(basket.owner)
         already = {}
         if customer:
@@ -132,17 +178,8 @@ class LivePriceBenefit(benefits.Benefit):
         for item_pk, units in sorted(claims.items()):
             item = SessionProduct.objects.select_related("product").get(pk=item_pk)
             # Every claim is counted; the count is bounded where there is a quota or a limit.
-            within_quota = SessionProduct.objects.filter(pk=item.pk)
-            if item.quota is not None:
-                within_quota = within_quota.filter(quota_used__lte=F("quota") - units)
-            if not within_quota.update(quota_used=F("quota_used") + units):
-                raise UnableToPlaceOrder(
-                    _(
-                        "The live price of “%(title)s” has sold out. Nothing was ordered; "
-                        "your basket now shows the normal price."
-                    )
-                    % {"title": item.product.get_title()}
-                )
+            # The item's row is every live buyer's: counted last (see orders.utils).
+            last_in_placement(partial(_claim_quota, item, units))
             row, _created = CustomerQuota.objects.get_or_create(item=item, customer=customer)
             within_limit = CustomerQuota.objects.filter(pk=row.pk)
             if item.per_customer_limit is not None:

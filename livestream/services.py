@@ -248,6 +248,13 @@ def sync_offer(session):
 # --- Attribution and quota release -------------------------------------------------------------
 
 
+def remember_session(request, session_id):
+    """The session this shopper came from; the session store is written only on a change (a
+    write per page view would cost every viewer of a live room a database UPDATE)."""
+    if request.session.get(SESSION_KEY) != session_id:
+        request.session[SESSION_KEY] = session_id
+
+
 def attribute_basket_line(request, product):
     """After an add-to-basket: if the shopper came from a session selling this product, the
     basket line belongs to it (and counts as an add in its funnel)."""
@@ -255,13 +262,22 @@ def attribute_basket_line(request, product):
     if not session_id or not getattr(request, "basket", None) or not request.basket.id:
         return None
     session = LiveSession.objects.filter(pk=session_id, items__product=product).first()
+    return attribute_line(request.basket, product, session)
+
+
+def attribute_line(basket, product, session, new_line=None):
+    """The basket's line of ``product`` came from ``session`` (which sells it); ``new_line``: that
+    line, just made."""
     if session is None or not attributable(session):
         return None
-    line = request.basket.lines.filter(product=product).order_by("-pk").first()
-    if line is None:
-        return None
-    BasketAttribution.objects.update_or_create(line=line, defaults={"session": session})
-    BasketAdd.objects.create(session=session, product=product, basket=request.basket)
+    if new_line is not None:
+        BasketAttribution.objects.create(line=new_line, session=session)
+    else:
+        line = basket.lines.filter(product=product).order_by("-pk").first()
+        if line is None:
+            return None
+        BasketAttribution.objects.update_or_create(line=line, defaults={"session": session})
+    BasketAdd.objects.create(session=session, product=product, basket=basket)
     return session
 
 

@@ -18,7 +18,7 @@ from oscar.core.loading import get_class, get_model
 
 from orders.checkout import express
 from orders.checkout.views import TOKEN_FIELD, parse_token
-from orders.payments.views import allow_payment, pay_page
+from orders.payments.views import pay_page
 
 from . import selectors, services
 from .forms import AddItemForm, ItemForm, SessionForm
@@ -41,7 +41,7 @@ class LiveDetailView(View):
 
     def get(self, request, pk):
         session = get_object_or_404(selectors.public_sessions(), pk=pk)
-        request.session[services.SESSION_KEY] = session.pk  # adds from here are attributed
+        services.remember_session(request, session.pk)  # adds from here are attributed
         items = selectors.items_with_prices(session)
         pinned = session.pinned()
         return render(
@@ -69,82 +69,73 @@ def state(request, pk):
 
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
 class BuyNowView(View):
-    """One product, straight to payment. A signed-in buyer's other basket lines move to
-    "saved for later" so the order holds just this; a guest's stay in the basket.
+    """One product, straight to payment.
 
     A signed-in buyer with a saved address gets the order placed and the payment form in this one
-    request (``orders.checkout.express``); anyone else goes on to the normal checkout. The form's
-    ``submission_token`` (set by live.js) makes a double tap land on the same order.
+    request (``orders.checkout.express``), from a basket of its own: their basket is left as it
+    is. The form's ``submission_token`` (set by live.js) makes a double tap land on the same
+    order. Anyone else gets just this product in their basket (a signed-in buyer's other lines
+    move to "saved for later"; a guest's stay) and goes on to the checkout.
     """
 
     def post(self, request, pk, item_pk):
         session = get_object_or_404(selectors.public_sessions(), pk=pk)
-        item = get_object_or_404(SessionProduct, pk=item_pk, session=session)
+        item = get_object_or_404(
+            SessionProduct.objects.select_related("product"), pk=item_pk, session=session
+        )
         if session.status in (LiveSession.Status.ENDED, LiveSession.Status.CANCELLED):
             messages.error(request, _("This session has ended."))
             return redirect("livestream:detail", pk=session.pk)
-        token = parse_token(request.POST.get(TOKEN_FIELD))
         address = express.saved_address(request.user)
-        if token and address:
-            placed = self._placed(request, token)
-            if placed is not None:  # a second tap of the same button
-                return placed
+        if address is None:
+            return self._to_checkout(request, session, item)
+        token = parse_token(request.POST.get(TOKEN_FIELD))
         try:
-            return self._buy(request, session, item, address, token)
-        except (IntegrityError, ValueError):  # ValueError: Oscar's "order number already used"
-            # Two taps raced on the same basket: the other one is placing this order.
-            placed = self._placed(request, token, wait=True) if token and address else None
-            if placed is not None:
-                return placed
-            messages.error(request, _("Please tap once and wait a moment."))
+            with transaction.atomic():
+                basket, line = express.one_product_basket(request, item.product)
+                services.attribute_line(basket, item.product, session, new_line=line)
+                order = express.place_express_order(request, basket, address, token)
+        except UnableToPlaceOrder as error:
+            messages.error(request, str(error))
             return redirect("livestream:detail", pk=session.pk)
+        except IntegrityError:
+            # This tap's token is already an order (a double tap, or the POST sent again): that
+            # order, once the other tap's transaction has committed.
+            order = self._placed(request, token) if token else None
+            if order is None:
+                raise
+        return pay_page(request, order)  # the PaymentIntent is made here, after commit
 
-    def _placed(self, request, token, wait=False):
-        for _attempt in range(20 if wait else 1):
+    def _placed(self, request, token):
+        for _attempt in range(20):  # the unique index made us wait for its commit already
             order = Order.objects.filter(submission_token=token, user=request.user).first()
             if order is not None:
-                allow_payment(request, order)
-                return pay_page(request, order)
-            if wait:
-                time.sleep(0.1)
+                return order
+            time.sleep(0.1)
         return None
 
-    def _buy(self, request, session, item, address, token):
-        with transaction.atomic():
-            basket = request.basket
-            if not basket.id:
-                basket.save()
-            elif address is not None:
-                # One tap at a time per basket: a second tap waits here, then finds its order.
-                Basket.objects.select_for_update().filter(pk=basket.pk).first()
-                if token and (placed := self._placed(request, token)) is not None:
-                    return placed
-            if request.user.is_authenticated:
-                others = basket.lines.exclude(product=item.product)
-                if others.exists():
-                    saved, _created = Basket.saved.get_or_create(owner=request.user)
-                    for line in others:
-                        saved.merge_line(line)
-                    messages.info(request, _("Your other basket items were saved for later."))
-            availability = basket.strategy.fetch_for_product(item.product).availability
-            allowed, reason = availability.is_purchase_permitted(1)
-            if not allowed:
-                messages.error(request, reason)
-                return redirect("livestream:detail", pk=session.pk)
-            basket.lines.filter(product=item.product).delete()
-            basket.reset_offer_applications()
-            basket.add_product(item.product, 1)
-            request.session[services.SESSION_KEY] = session.pk
-            services.attribute_basket_line(request, item.product)
-            if address is None:
-                return HttpResponseRedirect(reverse("checkout:index"))
-            try:
-                order = express.place_express_order(request, basket, address, token)
-            except UnableToPlaceOrder as error:
-                messages.error(request, str(error))
-                return redirect("livestream:detail", pk=session.pk)
-            allow_payment(request, order)
-        return pay_page(request, order)  # the PaymentIntent is made here, after commit
+    def _to_checkout(self, request, session, item):
+        basket = request.basket
+        if not basket.id:
+            basket.save()
+        if request.user.is_authenticated:
+            others = basket.lines.exclude(product=item.product)
+            if others.exists():
+                saved, _created = Basket.saved.get_or_create(owner=request.user)
+                for line in others:
+                    saved.merge_line(line)
+                messages.info(request, _("Your other basket items were saved for later."))
+        availability = basket.strategy.fetch_for_product(item.product).availability
+        allowed, reason = availability.is_purchase_permitted(1)
+        if not allowed:
+            messages.error(request, reason)
+            return redirect("livestream:detail", pk=session.pk)
+        basket.lines.filter(product=item.product).delete()
+        basket.reset_offer_applications()
+        basket.add_product(item.product, 1)
+        services.remember_session(request, session.pk)
+        services.attribute_basket_line(request, item.product)
+        return HttpResponseRedirect(reverse("checkout:index"))
 
 
 class RemindView(LoginRequiredMixin, View):

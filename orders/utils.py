@@ -7,11 +7,14 @@ transaction: if any line cannot be allocated, ``UnableToPlaceOrder`` rolls the w
 and nothing stays allocated.
 """
 
+from contextvars import ContextVar
+
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from oscar.apps.order import utils
+from oscar.apps.partner.receivers import update_stock_alerts
 from oscar.core.loading import get_class, get_model
 
 UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
@@ -32,19 +35,51 @@ def allocate(stockrecord_id: int, quantity: int) -> bool:
         .update(num_allocated=Coalesce(F("num_allocated"), 0) + quantity)
     )
     if allocated:
-        # As Oscar's own allocate does: post_save, so that its low-stock alerts are raised; after
-        # commit, so the stock row is not held locked while they are.
-        transaction.on_commit(lambda: _stock_changed(stockrecord_id))
+        # Oscar's own allocate sends post_save so that its low-stock alert is raised; here that
+        # alert is raised directly, after commit (the stock row is not held locked meanwhile).
+        # The other post_save receivers (back-in-stock alerts, the product's cooperative) are
+        # for stock edits, which only raise stock; an allocation only lowers what is free.
+        transaction.on_commit(lambda: raise_low_stock_alert(stockrecord_id))
     return allocated
 
 
-def _stock_changed(stockrecord_id):
+def raise_low_stock_alert(stockrecord_id):
     record = StockRecord.objects.filter(pk=stockrecord_id).first()
-    if record is not None:
-        record.post_save_signal()
+    if record is not None and record.is_below_threshold:
+        update_stock_alerts(StockRecord, instance=record, created=False)
+
+
+# The rows every buyer of a flash sale needs (the stock record, the live quota) are locked from
+# their UPDATE until the transaction commits; the others wait. Their conditional updates are
+# therefore the placement's last statements: everything else (order, lines, discounts, the
+# order_placed receivers) is written first, so the locks are held only for the commit.
+_hot_updates: ContextVar[list | None] = ContextVar("hot_updates", default=None)
+
+
+def last_in_placement(update):
+    """Run ``update`` at the end of the order placement under way (at once if there is none).
+    It raises ``UnableToPlaceOrder`` when it cannot be done, which undoes the whole order."""
+    pending = _hot_updates.get()
+    if pending is None:
+        update()
+    else:
+        pending.append(update)
 
 
 class OrderCreator(utils.OrderCreator):
+    def place_order(self, *args, **kwargs):
+        pending = []
+        token = _hot_updates.set(pending)
+        try:
+            with transaction.atomic():
+                order = super().place_order(*args, **kwargs)
+                _hot_updates.set(None)
+                for update in pending:  # in the order asked: quotas, then stock by record id
+                    update()
+        finally:
+            _hot_updates.reset(token)
+        return order
+
     def record_discount(self, discount):
         """Oscar saves the whole offer (read, add, write: a lost update under load, and a hot row
         locked until commit). Here: one atomic increment, after commit unless the offer has a
@@ -69,11 +104,20 @@ class OrderCreator(utils.OrderCreator):
     def update_stock_records(self, line):
         if not line.product.get_product_class().track_stock:
             return
-        if not allocate(line.stockrecord_id, line.quantity):
-            raise UnableToPlaceOrder(
-                _("Sorry, “%(title)s” has sold out: only %(left)d left. Nothing was ordered.")
-                % {"title": line.product.get_title(), "left": _free_units(line.stockrecord_id)}
-            )
+        stockrecord_id, quantity, title = (
+            line.stockrecord_id,
+            line.quantity,
+            line.product.get_title(),
+        )
+
+        def allocate_or_refuse():
+            if not allocate(stockrecord_id, quantity):
+                raise UnableToPlaceOrder(
+                    _("Sorry, “%(title)s” has sold out: only %(left)d left. Nothing was ordered.")
+                    % {"title": title, "left": _free_units(stockrecord_id)}
+                )
+
+        last_in_placement(allocate_or_refuse)
 
 
 def _free_units(stockrecord_id) -> int:

@@ -181,6 +181,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
+# Nothing reads task results (tasks record what they did in the database): not storing them
+# saves a Redis write per task, e.g. per order email in a flash sale.
+CELERY_TASK_IGNORE_RESULT = env.bool("CELERY_TASK_IGNORE_RESULT", default=True)
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE = {
     # Orders unpaid past PAYMENT_TIMEOUT_MINUTES are cancelled and their stock released. A beat

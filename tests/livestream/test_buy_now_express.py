@@ -122,3 +122,46 @@ def test_offer_and_purchase_counters_are_kept_after_commit(
     assert live.offer.num_orders == 2 and live.offer.num_applications == 2
     assert str(live.offer.total_discount) == "20.00"  # 2 × (29.90 − 19.90)
     assert ProductRecord.objects.get(product=carrots).num_purchases == 2
+
+
+def test_the_buyers_own_basket_is_left_as_it_is(client, buyer, live, carrots, oats, stripe_server):
+    Basket = get_model("basket", "Basket")
+    assert client.login(username=buyer.email, password=PASSWORD)
+    client.post(reverse("basket:add", kwargs={"pk": oats.pk}), {"quantity": 2})
+    response = buy(client, live, uuid.uuid4())
+    assert response.status_code == 200
+    assert [(line.product, line.quantity) for line in Order.objects.get().lines.all()] == [
+        (carrots, 1)
+    ]
+    basket = Basket.open.get(owner=buyer)
+    assert [(line.product, line.quantity) for line in basket.all_lines()] == [(oats, 2)]
+
+
+def test_the_rows_every_buyer_needs_are_written_last(client, buyer, live, carrots, stripe_server):
+    """The stock record and the live quota are locked from their UPDATE until commit: the order,
+    its lines, discounts and attribution are all written before them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert client.login(username=buyer.email, password=PASSWORD)
+    with CaptureQueriesContext(connection) as captured:
+        assert buy(client, live, uuid.uuid4()).status_code == 200
+    sql = [q["sql"] for q in captured.captured_queries]
+    hot = [
+        i
+        for i, q in enumerate(sql)
+        if q.startswith("UPDATE")
+        and (
+            '"partner_stockrecord"' in q.split("SET")[0]
+            or '"livestream_sessionproduct"' in q.split("SET")[0]
+        )
+    ]
+    writes = [
+        i
+        for i, q in enumerate(sql)
+        if q.startswith("INSERT INTO")
+        and ('"order_' in q.split("(")[0] or '"livestream_' in q.split("(")[0])
+        and '"payments_' not in q
+    ]
+    assert len(hot) == 2 and writes
+    assert max(writes) < min(hot), "an order row was written after the hot rows were locked"

@@ -90,7 +90,7 @@ class LiveCondition(conditions.CountCondition):
         return (
             bool(line.stockrecord_id)
             and line.product_id in product_ids
-            and (line.product.is_discountable)
+            and line.product.is_discountable
         )
 
 

@@ -1,9 +1,9 @@
 """Express placement: one product, the buyer's saved address, one request (the live "buy now").
 
 Oscar's checkout takes five pages (address, method, payment details, preview, place); a buyer
-watching a livestream who has bought before has already answered all of them. This places the
-order from the basket as it is, through the same pieces Oscar's checkout uses (offers, the
-default shipping method, ``OrderPlacementMixin.place_order`` and so our conditional
+watching a livestream who has bought before has already answered all of them. This places a
+one-product order from a basket of its own, through the same pieces Oscar's checkout uses
+(offers, the default shipping method, ``OrderPlacementMixin.place_order`` and so our conditional
 ``OrderCreator``), inside one short transaction that holds no network call: the PaymentIntent is
 made after commit by the caller (``orders.payments.services.payable_intent``), the order email
 goes through Celery on commit.
@@ -21,7 +21,6 @@ OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
 Repository = get_class("shipping.repository", "Repository")
 ShippingAddress = get_model("order", "ShippingAddress")
 UserAddress = get_model("address", "UserAddress")
-Order = get_model("order", "Order")
 
 
 def saved_address(user):
@@ -38,8 +37,9 @@ def saved_address(user):
 class _Placement(OrderPlacementMixin):
     """Oscar's placement steps, without a checkout view around them."""
 
-    def __init__(self, request):
+    def __init__(self, request, address_id):
         self.request = request
+        self.address_id = address_id
 
     def update_address_book(self, user, addr):
         """Oscar re-saves the address book entry (three queries, a write of every field); the
@@ -78,9 +78,7 @@ def place_express_order(request, basket, address, token=None):
         total = OrderTotalCalculator(request).calculate(basket, charge)
         number = OrderNumberGenerator().order_number(basket)
         extra = {"submission_token": token} if token else {}
-        placement = _Placement(request)
-        placement.address_id = address.pk
-        order = placement.place_order(
+        order = _Placement(request, address.pk).place_order(
             order_number=number,
             user=user,
             basket=basket,

@@ -157,8 +157,9 @@ def cooperative_in_scope(counties: QuerySet, slug: str) -> Cooperative:
     return get_object_or_404(cooperatives_in_scope(counties), slug=slug)
 
 
-def member_households(cooperative: Cooperative) -> QuerySet:
-    """A cooperative's member households with the income the ledger attributes to each."""
+def member_households(cooperative: Cooperative, counties: QuerySet) -> QuerySet:
+    """A cooperative's member households with the income the ledger attributes to each; only
+    households of the official's counties (a member may live in a county outside the scope)."""
     income = (
         BenefitRollup.objects.filter(cooperative=cooperative, household=OuterRef("household"))
         .values("household")
@@ -166,7 +167,7 @@ def member_households(cooperative: Cooperative) -> QuerySet:
         .values("total")
     )
     return (
-        Membership.objects.filter(cooperative=cooperative)
+        Membership.objects.filter(cooperative=cooperative, household__county__in=counties)
         .select_related("household", "household__county")
         .annotate(income=Coalesce(Subquery(income), ZERO))
         .order_by("household__village", "household__number")

@@ -87,7 +87,7 @@ class CooperativeImpactView(ImpactMixin, TemplateView):
         ctx.update(
             cooperative=cooperative,
             totals=impact.totals(self.counties, cooperative),
-            memberships=impact.member_households(cooperative),
+            memberships=impact.member_households(cooperative, self.counties),
         )
         return ctx
 

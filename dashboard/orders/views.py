@@ -1,8 +1,11 @@
 """Orders dashboard views: lines scoped to the user's cooperative, refunds requested and made."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -20,7 +23,6 @@ from orders.payments.models import Refund
 Line = get_model("order", "Line")
 Partner = get_model("partner", "Partner")
 
-OrderStatsView = views.OrderStatsView
 ShippingAddressUpdateView = views.ShippingAddressUpdateView
 # What a cooperative manager's dashboard shows: orders that were paid (and what became of them),
 # never carts left unpaid or cancelled before payment.
@@ -55,6 +57,29 @@ def refuse_status(user, new_status) -> str | None:
     if new_status in MONEY_STATUSES:
         return _("This status follows payment, shipping and refunds; it is not set by hand.")
     return None
+
+
+class OrderStatsView(views.OrderStatsView):
+    """Oscar's statistics over what the user may see: for a cooperative manager, the paid orders
+    with their lines and the revenue of those lines only (not other cooperatives' lines of a
+    shared order, which Oscar's whole-order totals include)."""
+
+    def get_stats(self, filters):
+        user = self.request.user
+        if user.is_staff:
+            return super().get_stats(filters)
+        orders = queryset_orders_for_user(user).filter(**filters)
+        lines = Line.objects.filter(
+            order__in=orders, partner__in=Partner.objects.filter(users=user)
+        )
+        return {
+            "total_orders": orders.count(),
+            "total_lines": lines.count(),
+            "total_revenue": lines.aggregate(s=Sum("line_price_incl_tax"))["s"] or Decimal("0.00"),
+            "order_status_breakdown": orders.order_by("status")
+            .values("status")
+            .annotate(freq=Count("id")),
+        }
 
 
 class OrderListView(views.OrderListView):

@@ -11,6 +11,8 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
 
+from shop import logs  # noqa: E402,F401  (tasks log under the id of the request that queued them)
+
 app = Celery("shop")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -1,7 +1,8 @@
-"""Deployment checks: production must bring its own secrets (no demo defaults)."""
+"""Deployment checks: production must bring its own secrets (no demo defaults) and keep
+two-factor login on."""
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -37,3 +38,17 @@ def require_production_secrets() -> None:
         raise ImproperlyConfigured(
             f"Set {', '.join(names)} in the environment (they have demo defaults only for DEBUG)."
         )
+
+
+@register(Tags.security, deploy=True)
+def two_factor_login_on(app_configs, **kwargs):
+    if settings.TWO_FACTOR_REQUIRED:
+        return []
+    return [
+        Warning(
+            "Two-factor login is off: staff, officials and cooperative managers sign in with a "
+            "password alone, and they can see households' personal data.",
+            hint="Unset TWO_FACTOR_REQUIRED (it defaults to on when DEBUG is off).",
+            id="jingmeng.W002",
+        )
+    ]

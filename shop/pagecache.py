@@ -6,8 +6,9 @@ pending messages, those pages are the same for everyone in a language, so they a
 and served from the cache (Redis in production) for ``PAGE_CACHE_SECONDS``. Everything personal
 stays uncached: signed-in buyers, anyone with a basket, any POST.
 
-- The CSRF token is the one per-visitor part of such a page: it is stored as a placeholder and each
-  visitor's own token is put in when the page is served (and their CSRF cookie set).
+- The CSRF token and the Content-Security-Policy nonce are the per-response parts of such a page:
+  they are stored as placeholders, and each visitor's own token (their CSRF cookie set) and a
+  fresh nonce (the CSP header names it) are put in when the page is served.
 - Freshness: catalogue, offer and livestream edits bump a version in the key (``bump``), so they
   show at once; stock levels change with every order and are not bumped for (a flash sale would
   empty the cache at every sale): a page may show "in stock" for up to ``PAGE_CACHE_SECONDS``
@@ -34,6 +35,7 @@ CACHEABLE_VIEWS = {
 }
 VERSION_KEY = "pagecache:version"
 PLACEHOLDER = "__csrf_token_placeholder__"
+NONCE_PLACEHOLDER = "__csp_nonce_placeholder__"
 TOKEN_FIELD = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 BASKET_COOKIE = "oscar_open_basket"
 
@@ -92,6 +94,9 @@ class AnonymousPageCacheMiddleware:
             content = TOKEN_FIELD.sub(
                 rf"\g<1>{PLACEHOLDER}\g<2>", response.content.decode(response.charset)
             )
+            nonce = getattr(request, "_csp_nonce", None)
+            if nonce:
+                content = content.replace(f'nonce="{nonce}"', f'nonce="{NONCE_PLACEHOLDER}"')
             cache.set(key, (response["Content-Type"], content), _seconds())
         return response
 
@@ -104,8 +109,9 @@ class AnonymousPageCacheMiddleware:
             request._page_cache_key = key
             return None
         content_type, content = hit
-        response = HttpResponse(
-            content.replace(PLACEHOLDER, get_token(request)), content_type=content_type
-        )
+        content = content.replace(PLACEHOLDER, get_token(request))
+        if NONCE_PLACEHOLDER in content:
+            content = content.replace(NONCE_PLACEHOLDER, str(request.csp_nonce))
+        response = HttpResponse(content, content_type=content_type)
         response["X-Page-Cache"] = "hit"
         return response

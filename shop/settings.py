@@ -5,9 +5,11 @@ django-environ. Defaults give a zero-setup demo: SQLite under var/, eager Celery
 Production must set SECRET_KEY and FIELD_ENCRYPTION_KEY; they have no default unless DEBUG is on.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp import constants as csp_constants
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from oscar.defaults import *  # noqa: F403  (Oscar's settings, overridden below)
@@ -80,6 +82,11 @@ INSTALLED_APPS = [
     "treebeard",
     "sorl.thumbnail",
     "django_tables2",
+    # Security: login throttling, two-factor login, Content-Security-Policy
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     # Jingmeng Market
     "shop",
     "cooperatives.apps.CooperativesConfig",
@@ -88,20 +95,39 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "shop.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "shop.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "shop.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "shop.security.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oscar.apps.basket.middleware.BasketMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
     "livestream.middleware.LiveAttributionMiddleware",
+    "axes.middleware.AxesMiddleware",
     "shop.pagecache.AnonymousPageCacheMiddleware",
 ]
+
+# Prometheus metrics at /metrics (django-prometheus), for scrapers on METRICS_ALLOWED_NETWORKS.
+# With several gunicorn workers set PROMETHEUS_MULTIPROC_DIR to a shared empty folder (README).
+PROMETHEUS_METRICS = env.bool("PROMETHEUS_METRICS", default=False)
+METRICS_ALLOWED_NETWORKS = env.list(
+    "METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12"]
+)
+if PROMETHEUS_METRICS:
+    INSTALLED_APPS.append("django_prometheus")
+    MIDDLEWARE = [
+        "django_prometheus.middleware.PrometheusBeforeMiddleware",
+        *MIDDLEWARE,
+        "django_prometheus.middleware.PrometheusAfterMiddleware",
+    ]
 
 ROOT_URLCONF = "shop.urls"
 WSGI_APPLICATION = "shop.wsgi.application"
@@ -132,6 +158,7 @@ TEMPLATES = [
 ]
 
 AUTHENTICATION_BACKENDS = [
+    "shop.security.LoginThrottleBackend",  # django-axes: refuses locked-out logins first
     "oscar.apps.customer.auth_backends.EmailBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -255,7 +282,8 @@ USE_TZ = True
 # --- Static and media -------------------------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Where collectstatic (deploy/bin/release) puts static files; nginx may serve them from there.
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
@@ -270,6 +298,39 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_PERMISSIONS = 0o644
+# Media on S3-compatible object storage (AWS S3, Aliyun OSS, Tencent COS, MinIO) when a bucket is
+# configured, so that every web and worker host sees the same files. Credentials come from the
+# environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, read by boto3) or the host's role.
+# Objects are private and served through signed, expiring URLs.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("AWS_S3_REGION_NAME", default="") or None,
+            "custom_domain": env("AWS_S3_CUSTOM_DOMAIN", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=3600),
+            "file_overwrite": False,
+        },
+    }
+# Where media pictures are loaded from, for the Content-Security-Policy's img-src: the CDN
+# domain, else the endpoint and its bucket subdomains (virtual-hosted URLs), else AWS's.
+MEDIA_ORIGINS = []
+if AWS_STORAGE_BUCKET_NAME:
+    _s3 = STORAGES["default"]["OPTIONS"]
+    if _s3["custom_domain"]:
+        MEDIA_ORIGINS = [f"https://{_s3['custom_domain']}"]
+    elif _s3["endpoint_url"]:
+        _host = _s3["endpoint_url"].split("://", 1)[-1].rstrip("/")
+        MEDIA_ORIGINS = [_s3["endpoint_url"].rstrip("/"), f"https://*.{_host}"]
+    else:
+        _region = f".{_s3['region_name']}" if _s3["region_name"] else ""
+        MEDIA_ORIGINS = [f"https://{AWS_STORAGE_BUCKET_NAME}.s3{_region}.amazonaws.com"]
+MEDIA_ORIGINS = env.list("MEDIA_ORIGINS", default=MEDIA_ORIGINS)
 # Uploaded household lists hold personal data in clear: kept outside MEDIA_ROOT (never served),
 # only until their import has run.
 PRIVATE_STORAGE_ROOT = Path(env("PRIVATE_STORAGE_ROOT", default=str(VAR_DIR / "private")))
@@ -302,6 +363,58 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Login throttling (django-axes) on every login form (shop, dashboard, /admin/): after
+# LOGIN_FAILURE_LIMIT wrong passwords for one account from one address, that pair is locked for
+# LOGIN_LOCKOUT_MINUTES (429 with a Chinese page). By account *and* address: many Beijing phones
+# share a carrier's address, and an attacker must not be able to lock a real customer out.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "shop.security.login_username"
+AXES_LOCKOUT_CALLABLE = "shop.security.locked_out"
+AXES_VERBOSE = False  # its log lines name the account and address: personal data
+AXES_SENSITIVE_PARAMETERS = ["password", "login-password", "registration-password1"]
+# Behind nginx (deploy/nginx) the client's address is the last X-Forwarded-For hop it added;
+# 0 trusts no header (a client could otherwise pick a fresh address for every guess).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+# Two-factor login (django-otp, TOTP) for staff, officials and cooperative managers
+# (shop/security.py). On in production; off in the demo (DEBUG) so its role users can look
+# around without an authenticator app, and in unit tests (its own tests turn it on).
+# `check --deploy` warns when production turns it off.
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=not DEBUG)
+OTP_TOTP_ISSUER = "京蒙优选"
+OFFICIALS_GROUP = "帮扶干部"
+
+# Content-Security-Policy (django-csp): scripts from this site only, inline ones by nonce; Stripe
+# and the livestream hosts are added per response from the settings (shop/security.py).
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": [],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", csp_constants.NONCE],
+        # Oscar's templates and widgets (Bootstrap, select2, TinyMCE) set inline styles.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "media-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        **({"upgrade-insecure-requests": True} if not DEBUG else {}),
+    },
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -309,16 +422,38 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Logs on stdout: JSON lines in production (LOG_FORMAT=json), readable text in the demo; every
+# record carries its request id and has phone/ID/email numbers masked (shop/logs.py).
+LOG_FORMAT = env("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_id": {"()": "shop.logs.RequestIdFilter"},
+        "redact": {"()": "shop.logs.RedactPersonalDataFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "json_ensure_ascii": False,
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "oscar": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }
 
@@ -389,3 +524,22 @@ THUMBNAIL_KVSTORE = "sorl.thumbnail.kvstores.cached_db_kvstore.KVStore"
 THUMBNAIL_CACHE = "default"
 THUMBNAIL_PRESERVE_FORMAT = True
 THUMBNAIL_QUALITY = 85
+
+# --- Error reporting: Sentry when SENTRY_DSN is set ---------------------------------------------
+
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("SENTRY_RELEASE", default=None),
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,  # no user names, emails, addresses or cookies to a third party
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
+
+READYZ_CELERY_PING_SECONDS = env.float("READYZ_CELERY_PING_SECONDS", default=1.0)

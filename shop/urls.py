@@ -6,11 +6,14 @@ from django.urls import include, path
 
 from catalog.views import CatalogueView
 
-from . import views
+from . import two_factor, views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("accounts/two-factor/", two_factor.setup, name="two-factor-setup"),
+    path("accounts/two-factor/verify/", two_factor.verify, name="two-factor-verify"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("cooperatives/", include("cooperatives.urls")),
@@ -23,6 +26,9 @@ urlpatterns = [
     path("search/", CatalogueView.as_view(), name="product-search"),
     path("", include(apps.get_app_config("oscar").urls[0])),
 ]
+
+if settings.PROMETHEUS_METRICS:
+    urlpatterns.insert(0, path("metrics", views.metrics, name="metrics"))
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

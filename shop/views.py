@@ -1,7 +1,11 @@
-"""Site-wide views: the home page and the health check."""
+"""Site-wide views: the home page, liveness (/healthz) and readiness (/readyz)."""
 
+import ipaddress
+
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
-from django.http import JsonResponse
+from django.http import HttpResponseForbidden, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
@@ -32,3 +36,66 @@ def healthz(request):
     except Exception as exc:  # any database failure means "not healthy"
         return JsonResponse({"status": "error", "database": exc.__class__.__name__}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def _check_database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return "ok"
+
+
+def _check_cache():
+    """Redis, through the cache it backs (sessions, page cache): a write and a read back."""
+    if not settings.REDIS_URL:
+        return "skipped: no REDIS_URL (local memory cache)"
+    cache.set("readyz", "1", 5)
+    if cache.get("readyz") != "1":
+        raise RuntimeError("cache did not return what was written")
+    return "ok"
+
+
+def _check_celery():
+    """The broker answers and at least one worker replies to a ping."""
+    from shop.celery import app
+
+    if app.conf.task_always_eager:
+        return "skipped: no broker (tasks run in-process)"
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    replies = app.control.ping(timeout=settings.READYZ_CELERY_PING_SECONDS)
+    if not replies:
+        raise RuntimeError("no Celery worker answered")
+    return f"ok: {len(replies)} worker(s)"
+
+
+@never_cache
+@transaction.non_atomic_requests
+def readyz(request):
+    """Readiness for deployments and monitoring: database, Redis and Celery all reachable.
+
+    200 when every check passes (or is skipped because the service is not configured), else 503;
+    the body names each check's outcome (exception class only: no connection strings).
+    """
+    checks = {"database": _check_database, "cache": _check_cache, "celery": _check_celery}
+    results, ok = {}, True
+    for name, check in checks.items():
+        try:
+            results[name] = check()
+        except Exception as exc:  # any failure of a dependency means "not ready"
+            results[name] = f"error: {exc.__class__.__name__}"
+            ok = False
+    return JsonResponse({"status": "ok" if ok else "error", **results}, status=200 if ok else 503)
+
+
+@never_cache
+@transaction.non_atomic_requests
+def metrics(request):
+    """Prometheus metrics (django-prometheus), when PROMETHEUS_METRICS is on: only for scrapers
+    on the networks in METRICS_ALLOWED_NETWORKS (the direct peer: nginx does not proxy /metrics)."""
+    from django_prometheus.exports import ExportToDjangoView
+
+    peer = ipaddress.ip_address(request.META.get("REMOTE_ADDR", "0.0.0.0"))  # noqa: S104
+    if not any(peer in ipaddress.ip_network(net) for net in settings.METRICS_ALLOWED_NETWORKS):
+        return HttpResponseForbidden("metrics are for the monitoring network only")
+    return ExportToDjangoView(request)

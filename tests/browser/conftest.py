@@ -19,3 +19,25 @@ def _sync_orm_beside_playwright():
 
 from tests.browser.test_payment_journey import webhooks_to_live_server  # noqa: E402, F401
 from tests.livestream.conftest import carrots, host_user  # noqa: E402, F401
+
+
+@pytest.fixture(autouse=True)
+def _no_content_security_policy_violations(browser, monkeypatch):
+    """Every page a browser test opens runs under the real Content-Security-Policy: anything it
+    blocks (an inline script without the nonce, Stripe.js, the player) fails the test."""
+    violations = []
+    new_context = browser.new_context
+
+    def watched_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        context.on(
+            "console",
+            lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text
+            else None,
+        )
+        return context
+
+    monkeypatch.setattr(browser, "new_context", watched_context)
+    yield
+    assert not violations, "Blocked by the Content-Security-Policy:\n" + "\n".join(violations)

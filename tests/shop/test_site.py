@@ -90,6 +90,7 @@ def _manage(*args, **env_overrides):
         "DEBUG",
         "SECURE_SSL_REDIRECT",
         "TESTING",
+        "TWO_FACTOR_REQUIRED",
     }
     env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(env_overrides)
@@ -119,3 +120,17 @@ def test_check_deploy_refuses_demo_secrets_and_passes_with_real_ones():
     )
     assert real.returncode == 0, real.stderr
     assert "no issues" in real.stdout, real.stderr  # no warnings either
+
+
+def test_check_deploy_warns_when_two_factor_login_is_off():
+    secrets = {
+        "SECRET_KEY": "k" * 20 + "-a-long-random-secret-for-the-test-only-9f3c2b1a",
+        "FIELD_ENCRYPTION_KEY": "another-long-random-secret-for-the-test",
+        "STRIPE_SECRET_KEY": "sk_live_for_the_test",
+        "STRIPE_WEBHOOK_SECRET": "whsec_for_the_test",
+    }
+    off = _manage(
+        "check", "--deploy", "--fail-level", "WARNING", TWO_FACTOR_REQUIRED="false", **secrets
+    )
+    assert off.returncode != 0
+    assert "jingmeng.W002" in off.stderr

@@ -1,0 +1,182 @@
+"""Site-wide protections: the Content-Security-Policy, two-factor login for the roles that see
+personal data, and the login-throttling user name.
+
+- CSP (django-csp): scripts only from this site, with a per-response nonce for the inline
+  ``<script>`` blocks Oscar's templates are built on, plus Stripe.js; the Stripe and livestream
+  origins come from the settings at each response (tests point Stripe at a local server).
+- Two-factor (django-otp, TOTP): staff, officials and cooperative managers see households'
+  personal data, so once signed in they must also prove a code from their authenticator app before
+  any page; the first time, they enrol one (``shop/two_factor.py``).
+"""
+
+import base64
+import hashlib
+from urllib.parse import urlsplit
+
+from axes.backends import AxesStandaloneBackend
+from csp.constants import UNSAFE_HASHES
+from csp.middleware import CSPMiddleware, PolicyParts
+from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+
+# Inline event handlers in Oscar's templates (and a few of ours). CSP blocks handlers unless each
+# one's exact text is allowed by hash under 'unsafe-hashes'; anything else inline stays blocked.
+INLINE_HANDLERS = [
+    "history.go(-1);return false",
+    "window.history.go(-1);return false",
+    "javascript:history.go(-1);",
+    "window.close();return false;",
+    "window.print()",
+    "this.form.submit()",
+    "this.form.county.value='';this.form.submit()",
+    "window.location.href='/basket/';",
+]
+
+
+def _hash(source: str) -> str:
+    digest = hashlib.sha256(source.encode()).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+INLINE_HANDLER_HASHES = [UNSAFE_HASHES, *(_hash(h) for h in INLINE_HANDLERS)]
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _livestream_sources() -> list[str]:
+    """The allow-listed stream hosts as CSP sources (".example.com" → "https://*.example.com")."""
+    return [
+        f"https://*{host}" if host.startswith(".") else f"https://{host}"
+        for host in settings.LIVESTREAM_ALLOWED_HOSTS
+    ]
+
+
+def dynamic_sources() -> dict[str, list[str]]:
+    """What the policy adds from the settings in force: Stripe and the livestream hosts."""
+    stripe_api = _origin(settings.STRIPE_API_BASE)
+    stripe_js = _origin(settings.STRIPE_JS_URL)
+    stripe = sorted({stripe_api, stripe_js})
+    stripe_frames = sorted(
+        {stripe_js, "https://hooks.stripe.com"} if "stripe.com" in stripe_js else {stripe_js}
+    )
+    streams = _livestream_sources()
+
+    return {
+        "script-src": [stripe_js, *INLINE_HANDLER_HASHES],
+        "frame-src": stripe_frames,
+        "connect-src": [*stripe, *streams],
+        "media-src": streams,
+        "img-src": [*settings.MEDIA_ORIGINS, *stripe],
+    }
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, with the sources that depend on settings added per response."""
+
+    def get_policy_parts(self, request, response, report_only=False) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        if not report_only:
+            parts.update = {**dynamic_sources(), **(parts.update or {})}
+        return parts
+
+
+# --- Two-factor login -------------------------------------------------------------------------
+
+SESSION_KEY = "_two_factor_role"
+# Where a user who still owes a code may go: the code pages themselves, signing out, and what
+# every page needs to load.
+TWO_FACTOR_PREFIX = "/accounts/two-factor/"
+EXEMPT_PREFIXES = ("/static/", "/media/", "/healthz", "/readyz", "/i18n/", "/favicon")
+# Paths where the role matters most are re-checked on every request (a role given mid-session).
+SENSITIVE_PREFIXES = ("/dashboard/", "/impact/", "/admin/")
+
+
+def requires_two_factor(user) -> bool:
+    """Staff, officials and cooperative managers: the roles that reach personal data."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    from cooperatives.models import OfficialScope
+
+    return (
+        OfficialScope.objects.filter(user=user).exists()
+        or user.groups.filter(name=settings.OFFICIALS_GROUP).exists()
+        or user.partners.exists()
+    )
+
+
+def _needs_code(request) -> bool:
+    user = request.user
+    if not user.is_authenticated or user.is_verified():
+        return False
+    cached = request.session.get(SESSION_KEY)
+    if cached is None or request.path.startswith(SENSITIVE_PREFIXES):
+        cached = requires_two_factor(user)
+        if request.session.get(SESSION_KEY) != cached:
+            request.session[SESSION_KEY] = cached
+    return cached
+
+
+class TwoFactorRequiredMiddleware:
+    """After django-otp's OTPMiddleware: send a signed-in user who owes a code to enter it (or to
+    enrol an authenticator first). Off only where ``TWO_FACTOR_REQUIRED`` is false (unit tests)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.TWO_FACTOR_REQUIRED and not self._exempt(request.path) and _needs_code(request):
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            enrolled = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
+            target = reverse("two-factor-verify" if enrolled else "two-factor-setup")
+            query = (
+                {REDIRECT_FIELD_NAME: request.get_full_path()} if request.method == "GET" else {}
+            )
+            return redirect(f"{target}?{urlencode(query)}" if query else target)
+        return self.get_response(request)
+
+    @staticmethod
+    def _exempt(path: str) -> bool:
+        return path.startswith((*EXEMPT_PREFIXES, TWO_FACTOR_PREFIX)) or path == reverse(
+            "customer:logout"
+        )
+
+
+def login_username(request, credentials) -> str | None:
+    """django-axes: the name a login was tried with, as typed in the form (Oscar's prefixed
+    field, or /admin/'s). Preferred to the credentials because on success axes passes the
+    account's username, and Oscar's customers sign in with their email instead."""
+    name = None
+    if request is not None and request.method == "POST":
+        name = request.POST.get("login-username") or request.POST.get("username")
+    if not name:
+        credentials = credentials or {}
+        name = credentials.get("username") or credentials.get("email")
+    return name.strip().lower() if name else None
+
+
+class LoginThrottleBackend(AxesStandaloneBackend):
+    """django-axes' check, for logins made through a web request (every login form passes one).
+
+    ``authenticate()`` without a request comes from code (a management command, the test
+    client), where there is no client to throttle; axes would refuse it outright.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username, password, **kwargs)
+
+
+def locked_out(request, credentials=None, *args, **kwargs):
+    """django-axes' lockout answer: a Chinese page, 429, that says for how long."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "shop/locked_out.html", {"cooloff_minutes": minutes}, status=429)

@@ -1,0 +1,148 @@
+"""Operations: readiness (/readyz), request ids, structured logs without personal data, metrics."""
+
+import json
+import logging
+from unittest import mock
+
+import pytest
+from django.db.utils import OperationalError
+from django.test import RequestFactory
+
+from shop import logs, views
+from shop.celery import app as celery_app
+
+pytestmark = pytest.mark.django_db
+
+
+# --- /readyz ------------------------------------------------------------------------------------
+
+
+def test_readyz_without_redis_or_broker_checks_the_database_and_says_what_it_skipped(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok" and body["database"] == "ok"
+    assert body["cache"].startswith("skipped") and body["celery"].startswith("skipped")
+
+
+def test_readyz_is_503_when_the_database_is_down(client):
+    with mock.patch("shop.views.connection.cursor", side_effect=OperationalError("down")):
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "error: OperationalError"
+
+
+@pytest.fixture
+def celery_conf():
+    """Celery's configuration, changed for one test and put back."""
+    keys = ("task_always_eager", "broker_url")
+    saved = {key: celery_app.conf[key] for key in keys}
+    yield celery_app.conf
+    celery_app.conf.update(saved)
+
+
+def test_readyz_is_503_when_the_broker_is_unreachable(client, settings, celery_conf):
+    celery_conf.update(task_always_eager=False, broker_url="redis://127.0.0.1:1/0")
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["celery"].startswith("error:") and body["database"] == "ok"
+    assert "127.0.0.1:1" not in response.content.decode()  # no connection strings out
+
+
+def test_readyz_is_503_when_no_worker_answers(client, celery_conf):
+    celery_conf.update(task_always_eager=False)
+    with (
+        mock.patch.object(celery_app, "connection_for_write"),
+        mock.patch.object(celery_app.control, "ping", return_value=[]),
+    ):
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["celery"] == "error: RuntimeError"
+
+
+# --- Request ids and logs -----------------------------------------------------------------------
+
+
+def test_every_response_names_its_request_id(client):
+    first, second = client.get("/healthz"), client.get("/healthz")
+    assert len(first["X-Request-ID"]) == 32
+    assert first["X-Request-ID"] != second["X-Request-ID"]
+
+
+def test_the_proxy_request_id_is_kept_when_well_formed(client):
+    kept = client.get("/healthz", HTTP_X_REQUEST_ID="nginx-4f1c2d3e4f5a6b7c")
+    assert kept["X-Request-ID"] == "nginx-4f1c2d3e4f5a6b7c"
+    replaced = client.get("/healthz", HTTP_X_REQUEST_ID="<script>alert(1)</script>")
+    assert replaced["X-Request-ID"] != "<script>alert(1)</script>"
+    assert len(replaced["X-Request-ID"]) == 32
+
+
+def _json_record(message, *args) -> dict:
+    from pythonjsonlogger.json import JsonFormatter
+
+    formatter = JsonFormatter(
+        "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s", json_ensure_ascii=False
+    )
+    record = logging.LogRecord("shop.test", logging.INFO, __file__, 1, message, args, None)
+    logs.RequestIdFilter().filter(record)
+    logs.RedactPersonalDataFilter().filter(record)
+    return json.loads(formatter.format(record))
+
+
+def test_log_lines_are_json_with_the_request_id():
+    logs.request_id_var.set("req-0123456789")
+    line = _json_record("订单 %s 已付款", "JM100023")
+    assert line["request_id"] == "req-0123456789"
+    assert line["message"] == "订单 JM100023 已付款"
+    assert line["levelname"] == "INFO"
+
+
+def test_phone_id_numbers_and_emails_are_masked_in_logs():
+    line = _json_record(
+        "收货人 %s 电话 %s 身份证 %s",
+        "wang.fang@example.com",
+        "13912345678",
+        "15092719900307123X",
+    )["message"]
+    assert "13912345678" not in line and "139****5678" in line
+    assert "15092719900307123X" not in line and "1509**********123X" in line
+    assert "wang.fang@example.com" not in line and "w***@example.com" in line
+    # Order numbers, prices and dates are left alone.
+    assert logs.redact("订单 100023 ¥1234.50 2026-11-29") == "订单 100023 ¥1234.50 2026-11-29"
+
+
+def test_a_view_logs_under_its_request_id(client, caplog):
+    caplog.handler.addFilter(logs.RequestIdFilter())
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    ids = {getattr(r, "request_id", None) for r in caplog.records if r.name == "django.request"}
+    assert ids == {response["X-Request-ID"]}
+
+
+def test_tasks_carry_the_request_id_of_the_request_that_queued_them():
+    logs.request_id_var.set("req-abcdef123456")
+    headers = {}
+    logs._send_request_id(headers=headers)
+    assert headers["request_id"] == "req-abcdef123456"
+
+    task = mock.Mock()
+    task.request.request_id = "req-abcdef123456"
+    logs.request_id_var.set("-")
+    logs._receive_request_id(task_id="t1", task=task)
+    assert logs.current_request_id() == "req-abcdef123456"
+    logs._forget_request_id(task_id="t1")
+    assert logs.current_request_id() == "-"
+
+
+# --- Metrics ------------------------------------------------------------------------------------
+
+
+def test_metrics_only_for_the_monitoring_network():
+    factory = RequestFactory()
+    outside = views.metrics(factory.get("/metrics", REMOTE_ADDR="203.0.113.9"))
+    assert outside.status_code == 403
+    inside = views.metrics(factory.get("/metrics", REMOTE_ADDR="127.0.0.1"))
+    assert inside.status_code == 200
+    assert b"python_info" in inside.content

@@ -1,17 +1,19 @@
-"""Consumer order tracking: the timeline, confirming receipt, and a guest's order look-up."""
+"""Consumer order tracking: the timeline, confirming receipt, a guest's order look-up, and the
+order-line URL's GET."""
 
 import hmac
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from oscar.core.loading import get_model
+from oscar.core.loading import get_class, get_model
 
 from orders.address.chinese import normalise_mainland_mobile
 from orders.payments.views import allow_payment, order_for_buyer
@@ -102,3 +104,18 @@ class ConfirmReceiptView(View):
             raise Http404
         messages.success(request, _("Thank you! The order is complete."))
         return redirect("tracking:order", number=order.number)
+
+
+_oscar_order_line = login_required(get_class("customer.views", "OrderLineView").as_view())
+
+
+@login_required
+def order_line(request, order_number, line_id):
+    """Oscar's ``customer:order-line`` acts on POST only (buy a line again) and has no page: a
+    GET raised TemplateDoesNotExist. A GET of one's own line now opens the order; anyone
+    else's is 404, as Oscar's POST is."""
+    if request.method == "POST":
+        return _oscar_order_line(request, order_number=order_number, line_id=line_id)
+    order = get_object_or_404(Order, user=request.user, number=order_number)
+    get_object_or_404(order.lines, pk=line_id)
+    return redirect("customer:order", order_number=order.number)

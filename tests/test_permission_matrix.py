@@ -317,9 +317,9 @@ MATRIX = [
                                                  [NO,   OWN,   OWN,   NONE,  NONE,  NONE,  NONE,  NONE,  NONE]),
     (Get("customer:order", order_b("order_number"), label="customer:order(B's order + impact receipt)"),
                                                  [NO,   NO,    OK,    NO,    NO,    NO,    NO,    NO,    NO]),
-    # The owner's own line page is a 500 (Oscar's order/line_detail.html is not in the project).
+    # The owner's own line opens the order (Oscar's line URL has no page of its own).
     (Get("customer:order-line", lambda w: {"order_number": w.b["order"].number, "line_id": w.b["line"].pk}),
-                                                 [NO,   NO,    NA,    NO,    NO,    NO,    NO,    NO,    NO]),
+                                                 [NO,   NO,    REDIR, NO,    NO,    NO,    NO,    NO,    NO]),
     (Get("customer:address-list", markers=addresses),
                                                  [NO,   OWN,   OWN,   NONE,  NONE,  NONE,  NONE,  NONE,  NONE]),
     (Get("customer:address-detail", of("b", "address"), label="customer:address-detail(B's)"),

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -82,12 +82,33 @@ class OrderStatsView(views.OrderStatsView):
         }
 
 
+def with_own_share(orders, user):
+    """Annotate ``own_total`` and ``own_items``: what the user's cooperatives sell in each order
+    (a shared order's total and item count include other cooperatives' lines)."""
+    own_lines = Line.objects.filter(order=OuterRef("pk"), partner__users=user).values("order")
+    return orders.annotate(
+        own_total=Subquery(own_lines.annotate(t=Sum("line_price_incl_tax")).values("t")),
+        own_items=Subquery(own_lines.annotate(n=Sum("quantity")).values("n")),
+    )
+
+
 class OrderListView(views.OrderListView):
+    """Oscar's order list; a cooperative manager sees paid orders with their own share of each
+    (amount and items, on the page and in the CSV), never the whole order's total."""
+
     def get_queryset(self):
         queryset = super().get_queryset()
         if not self.request.user.is_staff:
-            queryset = queryset.filter(status__in=MANAGER_STATUSES)
+            queryset = with_own_share(
+                queryset.filter(status__in=MANAGER_STATUSES), self.request.user
+            )
         return queryset
+
+    def get_row_values(self, order):
+        row = super().get_row_values(order)
+        if not self.request.user.is_staff:
+            row["value"], row["num_items"] = order.own_total, order.own_items
+        return row
 
     def change_order_status(self, request, order):
         refusal = refuse_status(request.user, request.POST.get("new_status", "").strip())

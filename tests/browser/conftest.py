@@ -32,9 +32,11 @@ def _no_content_security_policy_violations(browser, monkeypatch):
         context = new_context(*args, **kwargs)
         context.on(
             "console",
-            lambda message: violations.append(message.text)
-            if "Content Security Policy" in message.text
-            else None,
+            lambda message: (
+                violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
         )
         return context
 

@@ -199,3 +199,23 @@ def test_nobody_completes_an_order_by_hand(client, staff, shared_order):
         client.post(url, {"order_action": "change_order_status", "new_status": status})
     shared_order.refresh_from_db()
     assert shared_order.status == statuses.PAID
+
+
+def test_a_manager_lists_only_their_share_of_a_shared_order(client, manager, staff, shared_order):
+    login(client, manager)
+    html = client.get(reverse("dashboard:order-list")).content.decode()
+    assert "¥59.80" in html  # 2 × ¥29.90, their lines
+    assert f"{shared_order.total_incl_tax:,}" not in html  # not the whole order's ¥127.80
+
+    csv = client.post(
+        reverse("dashboard:order-list"),
+        {"action": "download_selected_orders", "selected_order": [shared_order.pk]},
+    )
+    assert csv["Content-Type"] == "text/csv"
+    rows = csv.content.decode("utf-8-sig").splitlines()
+    assert "59.80" in rows[1] and str(shared_order.total_incl_tax) not in rows[1]
+
+    client.logout()
+    login(client, staff)
+    html = client.get(reverse("dashboard:order-list")).content.decode()
+    assert f"{shared_order.total_incl_tax:,}" in html or str(shared_order.total_incl_tax) in html

@@ -10,6 +10,7 @@ from django.test import RequestFactory
 
 from shop import logs, views
 from shop.celery import app as celery_app
+from tests.conftest import require_service
 
 pytestmark = pytest.mark.django_db
 
@@ -17,12 +18,23 @@ pytestmark = pytest.mark.django_db
 # --- /readyz ------------------------------------------------------------------------------------
 
 
-def test_readyz_without_redis_or_broker_checks_the_database_and_says_what_it_skipped(client):
+def test_readyz_without_redis_or_broker_checks_the_database_and_says_what_it_skipped(
+    client, settings
+):
+    settings.REDIS_URL = ""  # the unit tests' Celery is eager: no broker either
     response = client.get("/readyz")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok" and body["database"] == "ok"
     assert body["cache"].startswith("skipped") and body["celery"].startswith("skipped")
+
+
+@pytest.mark.redis
+def test_readyz_writes_and_reads_redis_through_the_cache(client, settings):
+    require_service(bool(settings.REDIS_URL), "Redis not configured (REDIS_URL=redis://…)")
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["cache"] == "ok"
 
 
 def test_readyz_is_503_when_the_database_is_down(client):

@@ -75,7 +75,10 @@ class LookupView(View):
         return render(request, self.template_name, {"form": LookupForm()})
 
     def post(self, request):
-        form = LookupForm(request.POST, client_key=request.META.get("REMOTE_ADDR", ""))
+        # The client's address behind the proxies (shop.security.ClientAddressMiddleware):
+        # REMOTE_ADDR would be nginx's, one bucket for every visitor.
+        client = getattr(request, "client_ip", None) or request.META.get("REMOTE_ADDR", "")
+        form = LookupForm(request.POST, client_key=client)
         if not form.is_valid():
             return render(request, self.template_name, {"form": form})
         order = form.cleaned_data["order"]

@@ -4,9 +4,10 @@ personal data.
 - Request ids: taken from nginx's ``X-Request-ID`` (deploy/nginx) when it is well formed, else made
   here; returned in the response's ``X-Request-ID`` header, put on every log record made while the
   request runs, and carried into the Celery tasks it queues (a task's logs share its request's id).
-- Redaction: whatever a message or its arguments hold, mainland mobile numbers, ID card numbers
-  and email addresses are masked before a record is written (a last line of defence: the code
-  does not log them on purpose).
+- Redaction: whatever a record holds (message, arguments, traceback, extras such as the request
+  Django attaches to 4xx/5xx records), mainland mobile numbers, resident ID numbers and email
+  addresses are masked in the formatted line, and in Sentry's reports (a last line of defence:
+  the code does not log them on purpose).
 """
 
 import contextlib
@@ -16,6 +17,7 @@ import re
 import uuid
 
 from celery.signals import before_task_publish, task_postrun, task_prerun
+from pythonjsonlogger.json import JsonFormatter
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 HEADER = "X-Request-ID"
@@ -50,29 +52,64 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-ID_CARD = re.compile(r"(?<![0-9A-Za-z])(\d{4})\d{10}(\d{3}[\dXx])(?![0-9A-Za-z])")
+_EDGE_BEFORE, _EDGE_AFTER = r"(?<![0-9A-Za-z_])", r"(?![0-9A-Za-z_])"
+# Mainland mobiles, with or without +86, in one run or split 3-4-4 by spaces or hyphens.
+MOBILE = re.compile(
+    _EDGE_BEFORE + r"(?:\+?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})" + _EDGE_AFTER
+)
+# 18-character resident ID numbers (GB 11643), masked only when the check character fits, so
+# that other 18-digit numbers (amounts in fen, ids) are left alone.
+ID_CARD = re.compile(_EDGE_BEFORE + r"(\d{4})(\d{13})([\dXx])" + _EDGE_AFTER)
 EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def _id_check_char(first17: str) -> str:
+    return "10X98765432"[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def _mask_id(match) -> str:
+    head, middle, check = match.groups()
+    if _id_check_char(head + middle) != check.upper():
+        return match.group(0)
+    return f"{head}**********{middle[-3:]}{check}"
 
 
 def redact(text: str) -> str:
-    text = ID_CARD.sub(r"\1**********\2", text)
-    text = MOBILE.sub(r"\1****\2", text)
+    """Mask mainland mobile numbers, resident ID numbers and email addresses in ``text``."""
+    text = ID_CARD.sub(_mask_id, text)
+    text = MOBILE.sub(r"\1****\3", text)
     return EMAIL.sub(r"\1***@\2", text)
 
 
-class RedactPersonalDataFilter(logging.Filter):
-    """Mask phone numbers, ID numbers and emails in the final message (arguments included)."""
+class RedactingFormatter(logging.Formatter):
+    """Text logs (LOG_FORMAT=plain), masked after formatting: message, arguments, tracebacks
+    and extras (Django's 4xx/5xx records carry the request, query string included)."""
 
-    def filter(self, record):
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed record is the logging module's to report
-            return True
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
+    def format(self, record):
+        return redact(super().format(record))
+
+
+class RedactingJsonFormatter(JsonFormatter):
+    """JSON lines (LOG_FORMAT=json), masked the same way."""
+
+    def format(self, record):
+        return redact(super().format(record))
+
+
+def redact_event(event, _hint=None):
+    """Sentry's before_send: the same masking over every string of an error report."""
+
+    def clean(value):
+        if isinstance(value, str):
+            return redact(value)
+        if isinstance(value, dict):
+            return {key: clean(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [clean(item) for item in value]
+        return value
+
+    return clean(event)
 
 
 # --- Celery: a task logs under the id of the request that queued it --------------------------

@@ -11,6 +11,7 @@ personal data, and the login-throttling user name.
 
 import base64
 import hashlib
+import ipaddress
 from urllib.parse import urlsplit
 
 from axes.backends import AxesStandaloneBackend
@@ -18,6 +19,7 @@ from csp.constants import UNSAFE_HASHES
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -150,29 +152,85 @@ class TwoFactorRequiredMiddleware:
         )
 
 
+def client_ip(request) -> str:
+    """The client's address as the nearest trusted proxy saw it.
+
+    Behind ``TRUSTED_PROXY_COUNT`` proxies that each append to X-Forwarded-For (nginx's
+    ``$proxy_add_x_forwarded_for``), the client is the entry that many places from the right:
+    whatever a client writes into the header itself sits further left and is ignored. With no
+    proxy, the peer address. IPv6 addresses are reduced to their /64 (one subscriber's
+    allocation), so rotating addresses inside it does not buy fresh attempts.
+    """
+    address = request.META.get("REMOTE_ADDR", "")
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops:
+        forwarded = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [h for h in forwarded if h]
+        if len(forwarded) >= hops:
+            address = forwarded[-hops]
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address or "unknown"
+    if parsed.version == 6:
+        if parsed.ipv4_mapped:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address)
+    return str(parsed)
+
+
+def axes_client_ip(request) -> str:
+    return getattr(request, "client_ip", None) or client_ip(request)
+
+
+class ClientAddressMiddleware:
+    """Sets ``request.client_ip`` (``client_ip``) for whatever throttles by client: login
+    (django-axes), the guest order look-up."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.client_ip = client_ip(request)
+        return self.get_response(request)
+
+
 def login_username(request, credentials) -> str | None:
-    """django-axes: the name a login was tried with, as typed in the form (Oscar's prefixed
-    field, or /admin/'s). Preferred to the credentials because on success axes passes the
-    account's username, and Oscar's customers sign in with their email instead."""
-    name = None
-    if request is not None and request.method == "POST":
+    """django-axes: one key per account, whatever name a login was tried with.
+
+    The name comes from the credentials the login form passed to ``authenticate()`` (the field
+    it really checked; a stray extra POST field cannot change it). Customers sign in with their
+    email and staff in /admin/ with their username, and on success axes passes the username: so
+    a name that belongs to an account becomes that account's key, and a name that belongs to
+    none stays itself (guesses at unknown accounts are throttled too).
+    """
+    credentials = credentials or {}
+    name = credentials.get("username") or credentials.get("email")
+    if not name and request is not None and request.method == "POST":
         name = request.POST.get("login-username") or request.POST.get("username")
     if not name:
-        credentials = credentials or {}
-        name = credentials.get("username") or credentials.get("email")
-    return name.strip().lower() if name else None
+        return None
+    name = str(name).strip()
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    accounts = list(
+        get_user_model()
+        .objects.filter(Q(email__iexact=name) | Q(username=name))
+        .values_list("pk", flat=True)[:2]
+    )
+    return f"account:{accounts[0]}" if len(accounts) == 1 else name.lower()
 
 
 class LoginThrottleBackend(AxesStandaloneBackend):
-    """django-axes' check, for logins made through a web request (every login form passes one).
-
-    ``authenticate()`` without a request comes from code (a management command, the test
-    client), where there is no client to throttle; axes would refuse it outright.
-    """
+    """django-axes' check, with no way around it: a login without its request (no client to
+    throttle) is refused. Every web login form passes one; Oscar's checkout form did not, and
+    gets it from ``orders.checkout.views.IndexView``. Code that signs in without a web request
+    (tests) passes an ``HttpRequest()`` of its own."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if request is None:
-            return None
+            raise PermissionDenied("A login without its request cannot be throttled.")
         return super().authenticate(request, username, password, **kwargs)
 
 

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "shop.logs.RequestIdMiddleware",
+    "shop.security.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shop.security.ContentSecurityPolicyMiddleware",
@@ -115,11 +116,13 @@ MIDDLEWARE = [
     "shop.pagecache.AnonymousPageCacheMiddleware",
 ]
 
-# Prometheus metrics at /metrics (django-prometheus), for scrapers on METRICS_ALLOWED_NETWORKS.
+# Prometheus metrics at /metrics (django-prometheus) and /readyz answer only peers on
+# MONITORING_NETWORKS (nginx does not serve either).
 # With several gunicorn workers set PROMETHEUS_MULTIPROC_DIR to a shared empty folder (README).
 PROMETHEUS_METRICS = env.bool("PROMETHEUS_METRICS", default=False)
-METRICS_ALLOWED_NETWORKS = env.list(
-    "METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12"]
+MONITORING_NETWORKS = env.list(
+    "MONITORING_NETWORKS",
+    default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
 )
 if PROMETHEUS_METRICS:
     INSTALLED_APPS.append("django_prometheus")
@@ -356,7 +359,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # probes speak plain HTTP
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
@@ -375,15 +378,12 @@ AXES_USERNAME_CALLABLE = "shop.security.login_username"
 AXES_LOCKOUT_CALLABLE = "shop.security.locked_out"
 AXES_VERBOSE = False  # its log lines name the account and address: personal data
 AXES_SENSITIVE_PARAMETERS = ["password", "login-password", "registration-password1"]
-# Behind nginx (deploy/nginx) the client's address is the last X-Forwarded-For hop it added;
-# 0 trusts no header (a client could otherwise pick a fresh address for every guess).
+# Behind nginx (deploy/nginx) the client's address is the X-Forwarded-For entry the nearest
+# trusted proxy appended: TRUSTED_PROXY_COUNT is how many proxies append to it (nginx alone: 1);
+# 0 trusts no header (a client could otherwise name a fresh address for every guess). IPv6
+# clients count by their /64 (shop.security.client_ip).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-if TRUSTED_PROXY_COUNT:
-    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
-    AXES_IPWARE_PROXY_ORDER = "right-most"
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-else:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "shop.security.axes_client_ip"
 
 # Two-factor login (django-otp, TOTP) for staff, officials and cooperative managers
 # (shop/security.py). On in production; off in the demo (DEBUG) so its role users can look
@@ -428,14 +428,14 @@ LOG_FORMAT = env("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {
-        "request_id": {"()": "shop.logs.RequestIdFilter"},
-        "redact": {"()": "shop.logs.RedactPersonalDataFilter"},
-    },
+    "filters": {"request_id": {"()": "shop.logs.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"},
+        "plain": {
+            "()": "shop.logs.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s",
+        },
         "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
+            "()": "shop.logs.RedactingJsonFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
             "json_ensure_ascii": False,
@@ -445,7 +445,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
-            "filters": ["request_id", "redact"],
+            "filters": ["request_id"],
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
@@ -453,7 +453,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "oscar": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},
-        "axes": {"level": "WARNING"},
+        "axes": {"level": "ERROR"},  # its warnings name the account and the address
     },
 }
 
@@ -533,12 +533,17 @@ if SENTRY_DSN:
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.django import DjangoIntegration
 
+    from shop.logs import redact_event
+
     sentry_sdk.init(
         dsn=SENTRY_DSN,
         environment=env("SENTRY_ENVIRONMENT", default="production"),
         release=env("SENTRY_RELEASE", default=None),
         integrations=[DjangoIntegration(), CeleryIntegration()],
         send_default_pii=False,  # no user names, emails, addresses or cookies to a third party
+        max_request_body_size="never",  # forms hold addresses and phone numbers
+        include_local_variables=False,  # a frame's variables may hold a household's record
+        before_send=redact_event,
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
 

@@ -81,9 +81,16 @@ def setup(request):
     if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
         url, query = reverse("two-factor-verify"), request.META.get("QUERY_STRING")
         return redirect(f"{url}?{query}" if query else url)
-    device = TOTPDevice.objects.filter(
-        user=request.user, confirmed=False
-    ).first() or TOTPDevice.objects.create(user=request.user, name=DEVICE_NAME, confirmed=False)
+    pending = TOTPDevice.objects.filter(user=request.user, confirmed=False)
+    if request.method == "POST":
+        device = pending.order_by("-pk").first()
+        if device is None:  # the page was not opened first (or is from another sign-in)
+            return redirect("two-factor-setup")
+    else:
+        # A new key every time the page is shown: a key someone saw earlier (over a shoulder,
+        # with a phished password) is gone before the real user scans theirs.
+        pending.delete()
+        device = TOTPDevice.objects.create(user=request.user, name=DEVICE_NAME, confirmed=False)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():

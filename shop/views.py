@@ -63,10 +63,16 @@ def _check_celery():
         return "skipped: no broker (tasks run in-process)"
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
-    replies = app.control.ping(timeout=settings.READYZ_CELERY_PING_SECONDS)
+    replies = app.control.ping(timeout=settings.READYZ_CELERY_PING_SECONDS, limit=1)
     if not replies:
         raise RuntimeError("no Celery worker answered")
-    return f"ok: {len(replies)} worker(s)"
+    return "ok"
+
+
+def _from_monitoring_network(request) -> bool:
+    """The direct peer (not X-Forwarded-For: nginx answers 404 for these paths itself)."""
+    peer = ipaddress.ip_address(request.META.get("REMOTE_ADDR", "0.0.0.0"))  # noqa: S104
+    return any(peer in ipaddress.ip_network(net) for net in settings.MONITORING_NETWORKS)
 
 
 @never_cache
@@ -77,6 +83,8 @@ def readyz(request):
     200 when every check passes (or is skipped because the service is not configured), else 503;
     the body names each check's outcome (exception class only: no connection strings).
     """
+    if not _from_monitoring_network(request):
+        return HttpResponseForbidden("readiness is for the monitoring network only")
     checks = {"database": _check_database, "cache": _check_cache, "celery": _check_celery}
     results, ok = {}, True
     for name, check in checks.items():
@@ -92,10 +100,9 @@ def readyz(request):
 @transaction.non_atomic_requests
 def metrics(request):
     """Prometheus metrics (django-prometheus), when PROMETHEUS_METRICS is on: only for scrapers
-    on the networks in METRICS_ALLOWED_NETWORKS (the direct peer: nginx does not proxy /metrics)."""
+    on the networks in MONITORING_NETWORKS (the direct peer: nginx does not proxy /metrics)."""
     from django_prometheus.exports import ExportToDjangoView
 
-    peer = ipaddress.ip_address(request.META.get("REMOTE_ADDR", "0.0.0.0"))  # noqa: S104
-    if not any(peer in ipaddress.ip_network(net) for net in settings.METRICS_ALLOWED_NETWORKS):
+    if not _from_monitoring_network(request):
         return HttpResponseForbidden("metrics are for the monitoring network only")
     return ExportToDjangoView(request)

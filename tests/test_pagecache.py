@@ -4,6 +4,7 @@ visitor's own CSRF token, and catalogue edits showing at once."""
 import re
 
 import pytest
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 
@@ -58,7 +59,7 @@ def test_signed_in_buyers_never_get_the_shared_page(carrots):
     Client().get(url)
     user = UserFactory(email="wang@example.com")
     client = Client()
-    assert client.login(username=user.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.email, password=PASSWORD)
     page = client.get(url)
     assert "X-Page-Cache" not in page
     assert reverse("customer:logout") in page.content.decode()

@@ -28,6 +28,14 @@ def parse_token(value) -> uuid.UUID | None:
         return None
 
 
+class IndexView(views.IndexView):
+    """Oscar's first checkout step, whose "returning customer" option signs in: the form gets the
+    request, so that login is throttled like every other (django-axes needs the request)."""
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+
 class PaymentDetailsView(views.PaymentDetailsView):
     def get_skip_conditions(self, request):
         if not self.preview:

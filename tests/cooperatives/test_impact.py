@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.http import HttpRequest
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -62,7 +63,7 @@ def official(kind, **scope):
 
 
 def login(client, user):
-    assert client.login(username=user.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.email, password=PASSWORD)
 
 
 def test_scope_kinds_resolve_to_counties(region):

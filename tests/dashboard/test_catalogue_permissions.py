@@ -1,6 +1,7 @@
 """Cooperative managers use Oscar's permission-based dashboard: only their own products."""
 
 import pytest
+from django.http import HttpRequest
 from django.urls import reverse
 from oscar.core.loading import get_model
 
@@ -20,7 +21,7 @@ def products(cooperative, other_cooperative, vegetables):
 
 
 def login(client, user):
-    assert client.login(username=user.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.email, password=PASSWORD)
 
 
 def test_manager_product_list_has_only_their_products(client, manager, products):

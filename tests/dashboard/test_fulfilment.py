@@ -6,6 +6,7 @@ import shutil
 import subprocess
 
 import pytest
+from django.http import HttpRequest
 from django.urls import reverse
 from openpyxl import load_workbook
 from oscar.core.loading import get_model
@@ -45,7 +46,7 @@ def paid_orders(cooperative, other_cooperative, consumer, china):
 
 
 def login(client, user):
-    assert client.login(username=user.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.email, password=PASSWORD)
 
 
 def test_the_manager_sees_and_exports_only_their_lines(client, manager, paid_orders):

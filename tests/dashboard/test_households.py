@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpRequest
 from django.urls import reverse
 
 from cooperatives.ledger import post_sale_shares
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def login(client, user):
-    assert client.login(username=user.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.email, password=PASSWORD)
 
 
 def test_manager_sees_only_their_members_masked_with_income(

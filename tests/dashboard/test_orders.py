@@ -2,6 +2,7 @@
 staff refund through Stripe; nobody sets 已付款 or 已退款 by hand."""
 
 import pytest
+from django.http import HttpRequest
 from django.urls import reverse
 
 from orders import statuses
@@ -28,7 +29,7 @@ def shared_order(
 
 
 def login(client, user):
-    assert client.login(username=user.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.email, password=PASSWORD)
 
 
 def lines(order):

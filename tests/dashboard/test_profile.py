@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpRequest
 from django.urls import reverse
 from PIL import Image
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def login(client, user):
-    assert client.login(username=user.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.email, password=PASSWORD)
 
 
 def png(size=(64, 48), exif=False):

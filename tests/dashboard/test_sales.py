@@ -4,6 +4,7 @@ income the ledger attributes to member households."""
 from decimal import Decimal
 
 import pytest
+from django.http import HttpRequest
 from django.urls import reverse
 
 from orders import statuses
@@ -22,7 +23,7 @@ def test_a_manager_lands_on_their_sales(
     with django_capture_on_commit_callbacks(execute=True):
         make_order([(ours, 2), (theirs, 1)], user=consumer, status=statuses.PAID)
     make_order([(ours, 1)], user=consumer)  # unpaid: not a sale
-    assert client.login(username=manager.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=manager.email, password=PASSWORD)
     response = client.get(reverse("dashboard:index"), follow=True)
     html = response.content.decode()
     assert response.redirect_chain[-1][0] == reverse("dashboard:cooperative-sales")

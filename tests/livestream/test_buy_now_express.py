@@ -4,6 +4,7 @@ payment form in the answer; a double tap is one order; sold out is a clear refus
 import uuid
 
 import pytest
+from django.http import HttpRequest
 from django.urls import reverse
 from oscar.core.loading import get_model
 
@@ -48,7 +49,7 @@ def test_one_request_places_the_order_at_the_live_price_and_shows_the_payment_fo
     client, buyer, live, carrots, stripe_server
 ):
     services.pin(live.items.get())
-    assert client.login(username=buyer.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=buyer.email, password=PASSWORD)
     response = buy(client, live, uuid.uuid4())
 
     assert response.status_code == 200
@@ -69,7 +70,7 @@ def test_one_request_places_the_order_at_the_live_price_and_shows_the_payment_fo
 
 
 def test_a_double_tap_is_one_order(client, buyer, live, carrots, stripe_server):
-    assert client.login(username=buyer.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=buyer.email, password=PASSWORD)
     token = uuid.uuid4()
     first = buy(client, live, token)
     second = buy(client, live, token)
@@ -87,7 +88,7 @@ def test_sold_out_is_refused_and_nothing_is_written(client, buyer, live, carrots
     record = StockRecord.objects.get(product=carrots)
     record.num_in_stock = 0
     record.save()
-    assert client.login(username=buyer.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=buyer.email, password=PASSWORD)
     response = buy(client, live, uuid.uuid4())
     assert response.status_code == 302
     assert response.url == reverse("livestream:detail", kwargs={"pk": live.pk})
@@ -98,7 +99,7 @@ def test_sold_out_is_refused_and_nothing_is_written(client, buyer, live, carrots
 
 def test_without_a_saved_address_buy_now_goes_to_checkout(client, live, carrots):
     user = UserFactory()
-    assert client.login(username=user.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.email, password=PASSWORD)
     response = buy(client, live, uuid.uuid4())
     assert response.url == reverse("checkout:index")
     assert not Order.objects.exists()
@@ -113,7 +114,7 @@ def test_offer_and_purchase_counters_are_kept_after_commit(
     client, buyer, live, carrots, stripe_server, django_capture_on_commit_callbacks
 ):
     ProductRecord = get_model("analytics", "ProductRecord")
-    assert client.login(username=buyer.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=buyer.email, password=PASSWORD)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         buy(client, live, uuid.uuid4())
         buy(client, live, uuid.uuid4())
@@ -126,7 +127,7 @@ def test_offer_and_purchase_counters_are_kept_after_commit(
 
 def test_the_buyers_own_basket_is_left_as_it_is(client, buyer, live, carrots, oats, stripe_server):
     Basket = get_model("basket", "Basket")
-    assert client.login(username=buyer.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=buyer.email, password=PASSWORD)
     client.post(reverse("basket:add", kwargs={"pk": oats.pk}), {"quantity": 2})
     response = buy(client, live, uuid.uuid4())
     assert response.status_code == 200
@@ -143,7 +144,7 @@ def test_the_rows_every_buyer_needs_are_written_last(client, buyer, live, carrot
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    assert client.login(username=buyer.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=buyer.email, password=PASSWORD)
     with CaptureQueriesContext(connection) as captured:
         assert buy(client, live, uuid.uuid4()).status_code == 200
     sql = [q["sql"] for q in captured.captured_queries]

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.http import HttpRequest
 from django.urls import reverse
 
 from livestream import services
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def login(client, user):
-    assert client.login(username=user.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.email, password=PASSWORD)
 
 
 def form_data(cooperative, **overrides):

@@ -4,6 +4,7 @@ import random
 from decimal import Decimal
 
 import pytest
+from django.http import HttpRequest
 from django.urls import reverse
 from oscar.core.loading import get_model
 
@@ -51,7 +52,7 @@ def test_product_pages_show_sessions_featuring_them(client, live, carrots, oats)
 
 def test_buy_now_goes_to_checkout_with_just_that_product(client, live, carrots, oats):
     user = UserFactory()
-    assert client.login(username=user.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.email, password=PASSWORD)
     client.post(reverse("basket:add", kwargs={"pk": oats.pk}), {"quantity": 2})
     item = live.items.get()
     response = client.post(
@@ -108,7 +109,7 @@ def test_stats_equal_the_sums_over_the_attributed_orders(host_user, cooperative,
 
 
 def test_the_host_sees_stats_and_their_json(client, host_user, live):
-    assert client.login(username=host_user.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=host_user.email, password=PASSWORD)
     page = client.get(reverse("livestream:stats", kwargs={"pk": live.pk}))
     assert page.status_code == 200 and 'id="live-stats"' in page.content.decode()
     data = client.get(reverse("livestream:stats-json", kwargs={"pk": live.pk})).json()

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,7 +34,7 @@ def lines(order):
 
 
 def login(client, user):
-    assert client.login(username=user.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.email, password=PASSWORD)
 
 
 def ship(client, order, line, carrier="SF", number="SF1234567890123"):

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.http import HttpRequest
 from django.urls import reverse
 
 from cooperatives.ledger import post_sale_shares
@@ -33,7 +34,7 @@ def test_product_page_says_how_many_households_it_supports(client, carrots):
 
 def test_order_page_shows_the_receipt_from_the_ledger(client, consumer, carrots):
     order = make_order([(carrots, 2)], user=consumer)
-    assert client.login(username=consumer.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=consumer.email, password=PASSWORD)
     url = reverse("customer:order", kwargs={"order_number": order.number})
     html = client.get(url).content.decode()
     assert "付款后，本单中的 ¥5.98 将归属胡萝卜合作社" in html  # expected before payment

@@ -37,6 +37,10 @@ def test_readyz_writes_and_reads_redis_through_the_cache(client, settings):
     assert response.json()["cache"] == "ok"
 
 
+def test_readyz_answers_only_the_monitoring_network(client):
+    assert client.get("/readyz", REMOTE_ADDR="203.0.113.9").status_code == 403
+
+
 def test_readyz_is_503_when_the_database_is_down(client):
     with mock.patch("shop.views.connection.cursor", side_effect=OperationalError("down")):
         response = client.get("/readyz")
@@ -90,15 +94,13 @@ def test_the_proxy_request_id_is_kept_when_well_formed(client):
     assert len(replaced["X-Request-ID"]) == 32
 
 
-def _json_record(message, *args) -> dict:
-    from pythonjsonlogger.json import JsonFormatter
-
-    formatter = JsonFormatter(
+def _json_record(message, *args, **extra) -> dict:
+    formatter = logs.RedactingJsonFormatter(
         "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s", json_ensure_ascii=False
     )
     record = logging.LogRecord("shop.test", logging.INFO, __file__, 1, message, args, None)
+    record.__dict__.update(extra)
     logs.RequestIdFilter().filter(record)
-    logs.RedactPersonalDataFilter().filter(record)
     return json.loads(formatter.format(record))
 
 
@@ -111,17 +113,62 @@ def test_log_lines_are_json_with_the_request_id():
 
 
 def test_phone_id_numbers_and_emails_are_masked_in_logs():
+    from tests.factories import make_id_number
+
+    id_number = make_id_number()
     line = _json_record(
-        "收货人 %s 电话 %s 身份证 %s",
-        "wang.fang@example.com",
-        "13912345678",
-        "15092719900307123X",
+        "收货人 %s 电话 %s 身份证 %s", "wang.fang@example.com", "13912345678", id_number
     )["message"]
     assert "13912345678" not in line and "139****5678" in line
-    assert "15092719900307123X" not in line and "1509**********123X" in line
+    assert id_number not in line and f"{id_number[:4]}**********{id_number[-4:]}" in line
     assert "wang.fang@example.com" not in line and "w***@example.com" in line
-    # Order numbers, prices and dates are left alone.
-    assert logs.redact("订单 100023 ¥1234.50 2026-11-29") == "订单 100023 ¥1234.50 2026-11-29"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("+86 139 1234 5678", "139****5678"),
+        ("8613912345678", "139****5678"),
+        ("139-1234-5678", "139****5678"),
+        ("电话13912345678。", "电话139****5678。"),
+    ],
+)
+def test_mobile_numbers_are_masked_however_written(text, masked):
+    assert masked in logs.redact(text) and "1234" not in logs.redact(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "订单 100023 ¥1234.50 2026-11-29 10:15:03",
+        "pi_3Nb13800138000",  # a Stripe id with 11 digits inside
+        "123456789012345678",  # 18 digits without a valid check character
+        "9a1c0f2e-5b7d-4e8f-9a0b-1c2d3e4f5a6b",
+        "1764400000.123",
+    ],
+)
+def test_what_is_not_personal_data_is_left_alone(text):
+    assert logs.redact(text) == text
+
+
+def test_the_request_django_attaches_to_error_records_is_masked_too():
+    line = _json_record(
+        "Not Found: %s", "/track/", request="<WSGIRequest: GET '/track/?phone=13800138000'>"
+    )
+    assert "13800138000" not in json.dumps(line, ensure_ascii=False)
+    assert "138****8000" in line["request"]
+
+
+def test_error_reports_to_sentry_are_masked():
+    event = {
+        "message": "退款失败 13800138000",
+        "exception": {"values": [{"value": "buyer wang@example.com"}]},
+        "extra": {"ids": ("13800138000",)},
+    }
+    cleaned = logs.redact_event(event)
+    assert "13800138000" not in json.dumps(cleaned) and "wang@example.com" not in json.dumps(
+        cleaned
+    )
 
 
 def test_a_view_logs_under_its_request_id(client, caplog):

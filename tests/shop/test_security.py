@@ -91,6 +91,103 @@ def test_a_successful_login_resets_the_count(client, settings):
     assert _login(client, user.email, PASSWORD).status_code == 302
 
 
+def test_a_stray_login_field_does_not_give_admin_guesses_fresh_counts(client, settings):
+    """/admin/ checks ``username``: a changing ``login-username`` beside it must not make each
+    guess a new account in the count."""
+    admin = UserFactory(username="boss", email="boss@example.com", is_staff=True)
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            "/admin/login/", {"username": "boss", "password": "nope", "login-username": f"r{i}"}
+        )
+    response = client.post("/admin/login/", {"username": admin.username, "password": PASSWORD})
+    assert response.status_code == 429
+
+
+def test_email_and_username_count_as_one_account(client, settings):
+    admin = UserFactory(username="boss", email="boss@example.com", is_staff=True)
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        if i % 2:
+            _login(client, admin.email, "wrong-password")
+        else:
+            client.post("/admin/login/", {"username": admin.username, "password": "nope"})
+    assert _login(client, admin.email, PASSWORD).status_code == 429
+
+
+@pytest.fixture
+def basket_with_carrots(client, cooperative):
+    from tests.factories import make_product
+
+    carrots = make_product(cooperative, title="察右中旗胡萝卜", price="29.90")
+    client.post(f"/basket/add/{carrots.pk}/", {"quantity": 1})
+    return carrots
+
+
+def test_signing_in_at_checkout_is_throttled_too(client, settings, basket_with_carrots):
+    buyer = UserFactory(email="buyer@example.com")
+
+    def sign_in(password):
+        return client.post(
+            "/checkout/", {"username": buyer.email, "options": "existing", "password": password}
+        )
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        assert sign_in("wrong-password").status_code in (200, 429)
+    locked = sign_in(PASSWORD)
+    assert locked.status_code == 429
+    assert not _signed_in(client)
+
+
+def test_a_login_without_its_request_is_refused():
+    from django.contrib.auth import authenticate
+
+    buyer = UserFactory(email="buyer@example.com")
+    assert authenticate(username=buyer.email, password=PASSWORD) is None
+
+
+BEHIND_NGINX = {"REMOTE_ADDR": "127.0.0.1"}
+
+
+def _login_from(client, forwarded_for, email, password):
+    return client.post(
+        LOGIN,
+        {"login-username": email, "login-password": password, "login_submit": "Log In"},
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+        **BEHIND_NGINX,
+    )
+
+
+def test_behind_nginx_a_lockout_is_the_guessers_address_only(client, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    victim = UserFactory(email="victim@example.com")
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        # Whatever the guesser writes into the header, nginx appends the real address.
+        _login_from(client, f"10.9.9.{i}, 198.51.100.9", victim.email, "wrong-password")
+    assert _login_from(client, "198.51.100.9", victim.email, PASSWORD).status_code == 429
+    assert _login_from(client, "203.0.113.50", victim.email, PASSWORD).status_code == 302
+
+
+def test_an_ipv6_client_counts_by_its_64(client, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    buyer = UserFactory(email="buyer@example.com")
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        _login_from(client, f"2001:db8:1:2::{i + 1:x}", buyer.email, "wrong-password")
+    assert _login_from(client, "2001:db8:1:2::ffff", buyer.email, PASSWORD).status_code == 429
+    assert _login_from(client, "2001:db8:1:3::1", buyer.email, PASSWORD).status_code == 302
+
+
+def test_client_address_without_a_trusted_proxy_is_the_peer(rf, settings):
+    from shop.security import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = 0
+    request = rf.get("/", REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    assert client_ip(request) == "198.51.100.7"
+    settings.TRUSTED_PROXY_COUNT = 2  # a balancer, then nginx
+    request = rf.get(
+        "/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.7, 10.0.0.5"
+    )
+    assert client_ip(request) == "198.51.100.7"
+
+
 # --- Two-factor login -----------------------------------------------------------------------------
 
 
@@ -149,6 +246,20 @@ def test_roles_with_personal_data_must_enrol_then_enter_a_code(
     with time_machine.travel(timezone.now() + timedelta(seconds=60), tick=False):
         assert client.post(page.url, {"code": _code(device)}).status_code == 302
         assert client.get(target).status_code == 200
+
+
+def test_each_visit_to_the_setup_page_shows_a_new_key(client, two_factor):
+    staff = UserFactory(email="staff@example.com", is_staff=True)
+    client.force_login(staff)
+    first = client.get("/accounts/two-factor/")
+    key_seen_earlier = TOTPDevice.objects.get(user=staff, confirmed=False).key
+    second = client.get("/accounts/two-factor/")
+    assert first.status_code == second.status_code == 200
+    assert TOTPDevice.objects.filter(user=staff).count() == 1
+    device = TOTPDevice.objects.get(user=staff)
+    assert device.key != key_seen_earlier
+    assert client.post("/accounts/two-factor/", {"code": _code(device)}).status_code == 302
+    assert TOTPDevice.objects.get(user=staff).confirmed
 
 
 def test_customers_are_not_asked_for_a_code(client, two_factor):

@@ -193,6 +193,7 @@ def production_environment(work: Path, database_url, redis_url, web_port, stripe
         CELERY_BEAT_SCHEDULE_FILE=str(work / "celerybeat-schedule"),
         BIND=f"127.0.0.1:{web_port}",
         WEB_CONCURRENCY="2",
+        TRUSTED_PROXY_COUNT="1",  # the proxy below, as nginx (deploy/env.example)
         CELERY_WORKER_CONCURRENCY="2",
         # The .mo files are committed; the checkout may be shared: leave locale/ alone.
         SKIP_COMPILEMESSAGES="1",
@@ -326,8 +327,11 @@ def start_proxy(port: int, upstream_port: int) -> ThreadingHTTPServer:
             body = self.rfile.read(length) if length else None
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
             headers["X-Forwarded-Proto"] = "https"
-            headers["X-Forwarded-For"] = self.client_address[0]
-            headers["X-Request-ID"] = uuid.uuid4().hex
+            # nginx's $proxy_add_x_forwarded_for: what the client sent, then its address.
+            sent_for = self.headers.get("X-Forwarded-For")
+            client = self.client_address[0]
+            headers["X-Forwarded-For"] = f"{sent_for}, {client}" if sent_for else client
+            headers["X-Request-ID"] = self.headers.get("X-Request-ID") or uuid.uuid4().hex
             upstream = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=60)
             try:
                 upstream.request(self.command, self.path, body=body, headers=headers)
@@ -543,17 +547,27 @@ def purchase(origin: str, stripe_base: str, env: dict, database_url: str) -> dic
     return figures
 
 
-def check_probes(origin: str) -> dict:
-    browser = Browser(origin)
+def check_probes(web_port: int, origin: str) -> dict:
+    """The probes as monitoring sends them: to gunicorn directly, over plain HTTP (both paths are
+    exempt from the HTTPS redirect); through the public proxy nginx answers 404 for /readyz."""
     answers = {}
     for path in ("/healthz", "/readyz"):
         started = time.monotonic()
-        response = browser.http.get(urljoin(origin, path), timeout=30)
+        response = requests.get(
+            f"http://127.0.0.1:{web_port}{path}", timeout=30, allow_redirects=False
+        )
         answers[path] = (response.status_code, time.monotonic() - started)
         if response.status_code != 200:
             raise SmokeFailure(f"{path} answered {response.status_code}: {response.text[:300]}")
-    # A load balancer probes gunicorn directly, over plain HTTP: /healthz is exempt from the
-    # HTTPS redirect.
+        if not response.headers.get("X-Request-ID"):
+            raise SmokeFailure(f"{path} answered without an X-Request-ID")
+    # Through the proxy, as the public: the id nginx made is the one the app logs and returns.
+    sent = uuid.uuid4().hex
+    response = Browser(origin).http.get(
+        urljoin(origin, "/healthz"), headers={"X-Request-ID": sent}, timeout=30
+    )
+    if response.headers.get("X-Request-ID") != sent:
+        raise SmokeFailure("the proxy's X-Request-ID did not come back from the app")
     return answers
 
 
@@ -638,7 +652,7 @@ def main(argv=None) -> int:
             procs.wait_for_log("worker", r"\bready\b")
             procs.wait_for_log("beat", r"beat: Starting")
         with step("/healthz and /readyz", timings):
-            figures["probes"] = check_probes(origin)
+            figures["probes"] = check_probes(web_port, origin)
         with step("purchase: sign in, basket, checkout, pay, webhook → 已付款", timings):
             figures.update(purchase(origin, stripe_base, env, database_url))
         with step("SIGTERM to every process", timings):

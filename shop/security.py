@@ -153,7 +153,7 @@ class TwoFactorRequiredMiddleware:
 
 
 def client_ip(request) -> str:
-    """The client's address as the nearest trusted proxy saw it.
+    """The client's address as the nearest trusted proxy saw it ("" if there is none).
 
     Behind ``TRUSTED_PROXY_COUNT`` proxies that each append to X-Forwarded-For (nginx's
     ``$proxy_add_x_forwarded_for``), the client is the entry that many places from the right:
@@ -170,8 +170,8 @@ def client_ip(request) -> str:
             address = forwarded[-hops]
     try:
         parsed = ipaddress.ip_address(address)
-    except ValueError:
-        return address or "unknown"
+    except ValueError:  # no address at all (a request made in code), or not one
+        return ""
     if parsed.version == 6:
         if parsed.ipv4_mapped:
             return str(parsed.ipv4_mapped)
@@ -179,8 +179,9 @@ def client_ip(request) -> str:
     return str(parsed)
 
 
-def axes_client_ip(request) -> str:
-    return getattr(request, "client_ip", None) or client_ip(request)
+def axes_client_ip(request) -> str | None:
+    """None when there is no address (axes stores it in an IP address column)."""
+    return getattr(request, "client_ip", None) or client_ip(request) or None
 
 
 class ClientAddressMiddleware:

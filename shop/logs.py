@@ -19,6 +19,8 @@ import uuid
 from celery.signals import before_task_publish, task_postrun, task_prerun
 from pythonjsonlogger.json import JsonFormatter
 
+from cooperatives.validators import id_check_char
+
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 HEADER = "X-Request-ID"
 VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -61,16 +63,11 @@ MOBILE = re.compile(
 # that other 18-digit numbers (amounts in fen, ids) are left alone.
 ID_CARD = re.compile(_EDGE_BEFORE + r"(\d{4})(\d{13})([\dXx])" + _EDGE_AFTER)
 EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def _id_check_char(first17: str) -> str:
-    return "10X98765432"[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
 
 
 def _mask_id(match) -> str:
     head, middle, check = match.groups()
-    if _id_check_char(head + middle) != check.upper():
+    if id_check_char(head + middle) != check.upper():
         return match.group(0)
     return f"{head}**********{middle[-3:]}{check}"
 

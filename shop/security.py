@@ -128,7 +128,8 @@ def _needs_code(request) -> bool:
 
 class TwoFactorRequiredMiddleware:
     """After django-otp's OTPMiddleware: send a signed-in user who owes a code to enter it (or to
-    enrol an authenticator first). Off only where ``TWO_FACTOR_REQUIRED`` is false (unit tests)."""
+    enrol an authenticator first). Off where ``TWO_FACTOR_REQUIRED`` is false (the demo, unit
+    tests)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

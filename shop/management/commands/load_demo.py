@@ -9,6 +9,7 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.sites.models import Site
@@ -40,7 +41,6 @@ Country = get_model("address", "Country")
 User = get_user_model()
 
 ROLE_GROUPS = {"host": "主播"}
-OFFICIALS_GROUP = "帮扶干部"
 
 
 def demo_credit_code(region_code: str, serial: int) -> str:
@@ -235,7 +235,7 @@ class Command(BaseCommand):
         return Household.objects.count()
 
     def officials(self, counties):
-        group = Group.objects.get_or_create(name=OFFICIALS_GROUP)[0]
+        group = Group.objects.get_or_create(name=settings.OFFICIALS_GROUP)[0]
         reveal = Permission.objects.get(codename="view_household_personal_data")
         for role, email, password, kind, value, may_reveal in data.OFFICIALS:
             user = User.objects.filter(email=email).first()

@@ -37,7 +37,15 @@ class LiveListView(TemplateView):
 
 
 class LiveDetailView(View):
-    """The live room: player, the pinned product on top, the rail; the replay after the show."""
+    """The live room: player, the pinned product on top, the rail; the replay after the show.
+
+    The page is the same for every viewer in a language: anonymous viewers and signed-in ones
+    (whose own parts, the account menu, basket, host links and reminder, are ``{% personal %}``)
+    are served it from the page cache, which calls ``page_cache_hit`` instead of ``get``."""
+
+    @staticmethod
+    def page_cache_hit(request, pk):
+        services.remember_session(request, pk)  # adds from here are attributed
 
     def get(self, request, pk):
         session = get_object_or_404(selectors.public_sessions(), pk=pk)
@@ -54,10 +62,6 @@ class LiveDetailView(View):
                 "chapters": selectors.chapters(session)
                 if session.status == LiveSession.Status.ENDED
                 else [],
-                "reminded": request.user.is_authenticated
-                and Reminder.objects.filter(session=session, user=request.user).exists(),
-                "is_manager": request.user.is_authenticated
-                and services.sessions_for_host(request.user).filter(pk=session.pk).exists(),
             },
         )
 

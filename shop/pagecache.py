@@ -13,6 +13,13 @@ stays uncached: signed-in buyers, anyone with a basket, any POST.
   show at once; stock levels change with every order and are not bumped for (a flash sale would
   empty the cache at every sale): a page may show "in stock" for up to ``PAGE_CACHE_SECONDS``
   after the last unit sold, and placing the order is what checks stock, always.
+
+Signed-in buyers share pages too where the page says which of its parts are theirs
+(``SHARED_SIGNED_IN_VIEWS``; the live room, where a flash sale's buyers all are): the page is
+rendered once for all signed-in buyers with each ``{% personal %}`` part (account menu,
+mini-basket, host links, reminder) left as a marker, stored, and each buyer's own parts are
+rendered into it when it is served (``fill``). A view's ``page_cache_hit(request, **kwargs)``, if
+it has one, does what its ``get`` would have done for the visitor besides rendering.
 """
 
 import hashlib
@@ -22,6 +29,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.template import Context, engines
 
 CACHEABLE_VIEWS = {
     "home",
@@ -33,11 +41,14 @@ CACHEABLE_VIEWS = {
     "cooperatives:list",
     "cooperatives:detail",
 }
+# Pages whose signed-in render differs from another buyer's only in their {% personal %} parts.
+SHARED_SIGNED_IN_VIEWS = {"livestream:detail"}
 VERSION_KEY = "pagecache:version"
 PLACEHOLDER = "__csrf_token_placeholder__"
 NONCE_PLACEHOLDER = "__csp_nonce_placeholder__"
 TOKEN_FIELD = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 BASKET_COOKIE = "oscar_open_basket"
+HOLE = re.compile(r"<!--jm-personal-(\d+)-->")
 
 
 def bump(**_kwargs):
@@ -57,22 +68,42 @@ def _seconds() -> int:
     return getattr(settings, "PAGE_CACHE_SECONDS", 0)
 
 
-def _cacheable_request(request) -> bool:
+def _variant(request) -> str | None:
+    """Which shared render this request may have: "anonymous", "signed-in", or None (its own)."""
     if request.method not in ("GET", "HEAD") or _seconds() <= 0:
-        return False
+        return None
     match = getattr(request, "resolver_match", None)
-    if match is None or match.view_name not in CACHEABLE_VIEWS:
-        return False
-    if BASKET_COOKIE in request.COOKIES or "messages" in request.COOKIES:
-        return False
-    return settings.SESSION_COOKIE_NAME not in request.COOKIES or not (
-        request.user.is_authenticated or request.session.get("_messages")
-    )
+    if match is None or match.view_name not in CACHEABLE_VIEWS or "messages" in request.COOKIES:
+        return None
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return None if BASKET_COOKIE in request.COOKIES else "anonymous"
+    if request.session.get("_messages"):
+        return None
+    if request.user.is_authenticated:
+        return "signed-in" if match.view_name in SHARED_SIGNED_IN_VIEWS else None
+    return None if BASKET_COOKIE in request.COOKIES else "anonymous"
 
 
-def _key(request, version) -> str:
+def _key(request, version, variant) -> str:
     path = hashlib.sha1(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
-    return f"pagecache:{version}:{request.LANGUAGE_CODE}:{path}"
+    return f"pagecache:{version}:{request.LANGUAGE_CODE}:{variant}:{path}"
+
+
+def fill(request, content: str, holes) -> str:
+    """Render each personal part of a shared page for this request, into its marker."""
+    if not holes:
+        return content
+    engine = engines["django"].engine
+    context = Context(autoescape=engine.autoescape)
+    for processor in engine.template_context_processors:
+        context.update(processor(request))
+
+    def part(match):
+        name, values = holes[int(match.group(1))]
+        with context.push(**values):
+            return engine.get_template(name).render(context)
+
+    return HOLE.sub(part, content)
 
 
 class AnonymousPageCacheMiddleware:
@@ -83,6 +114,15 @@ class AnonymousPageCacheMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        holes = getattr(request, "_page_holes", None)
+        if holes is None or response.streaming:
+            return self._store(request, response, [])
+        content = response.content.decode(response.charset)
+        self._store(request, response, holes, content)
+        response.content = fill(request, content, holes)
+        return response
+
+    def _store(self, request, response, holes, content=None):
         key = getattr(request, "_page_cache_key", None)
         if (
             key
@@ -91,27 +131,33 @@ class AnonymousPageCacheMiddleware:
             and not response.streaming
             and "private" not in response.get("Cache-Control", "")
         ):
-            content = TOKEN_FIELD.sub(
-                rf"\g<1>{PLACEHOLDER}\g<2>", response.content.decode(response.charset)
-            )
+            if content is None:
+                content = response.content.decode(response.charset)
+            content = TOKEN_FIELD.sub(rf"\g<1>{PLACEHOLDER}\g<2>", content)
             nonce = getattr(request, "_csp_nonce", None)
             if nonce:
                 content = content.replace(f'nonce="{nonce}"', f'nonce="{NONCE_PLACEHOLDER}"')
-            cache.set(key, (response["Content-Type"], content), _seconds())
+            cache.set(key, (response["Content-Type"], content, holes), _seconds())
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if not _cacheable_request(request):
+        variant = _variant(request)
+        if variant is None:
             return None
-        key = _key(request, version())
+        key = _key(request, version(), variant)
         hit = cache.get(key)
         if hit is None:
             request._page_cache_key = key
+            if variant == "signed-in":
+                request._page_holes = []  # {% personal %} parts are left as markers
             return None
-        content_type, content = hit
+        content_type, content, holes = hit
+        hook = getattr(getattr(view_func, "view_class", None), "page_cache_hit", None)
+        if hook is not None:
+            hook(request, *view_args, **view_kwargs)
         content = content.replace(PLACEHOLDER, get_token(request))
         if NONCE_PLACEHOLDER in content:
             content = content.replace(NONCE_PLACEHOLDER, str(request.csp_nonce))
-        response = HttpResponse(content, content_type=content_type)
+        response = HttpResponse(fill(request, content, holes), content_type=content_type)
         response["X-Page-Cache"] = "hit"
         return response

@@ -16,3 +16,24 @@ def live_sessions_for(product):
 @register.inclusion_tag("livestream/partials/live_now_banner.html")
 def live_now_banner():
     return {"sessions": list(public_sessions().filter(status=LiveSession.Status.LIVE)[:3])}
+
+
+# Personal parts of the shared live room (``{% personal %}``): for the viewer alone.
+
+
+@register.simple_tag(takes_context=True)
+def hosts_session(context, session_id) -> bool:
+    from ..services import sessions_for_host
+
+    user = context["user"]
+    return user.is_authenticated and sessions_for_host(user).filter(pk=session_id).exists()
+
+
+@register.simple_tag(takes_context=True)
+def reminded_of(context, session_id) -> bool:
+    from ..models import Reminder
+
+    user = context["user"]
+    return (
+        user.is_authenticated and Reminder.objects.filter(session_id=session_id, user=user).exists()
+    )

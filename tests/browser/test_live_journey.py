@@ -81,3 +81,59 @@ def test_a_viewer_buys_the_pinned_product_and_the_host_sees_it(
     expect(host_page.locator("#product-stats")).to_contain_text(carrots.title)
     viewer.close()
     host.close()
+
+
+def test_signed_in_viewers_share_the_live_room_and_each_sees_their_own(
+    chromium_path,
+    webhooks_to_live_server,
+    browser,
+    settings,
+    host_user,
+    cooperative,
+    carrots,
+    consumer,
+    china,
+):
+    """With the page cache on (as in production), the host's visit stores the live room; a buyer
+    then gets it from the cache with their own account bar and no host links, and one tap still
+    places their order."""
+    from oscar.core.loading import get_model
+
+    settings.PAGE_CACHE_SECONDS = 60
+    get_model("address", "UserAddress").objects.create(
+        user=consumer,
+        first_name="张伟",
+        phone_number="13700137000",
+        state="北京市",
+        line4="北京市",
+        line3="通州区",
+        line1="梨园镇云景东路 1 号",
+        country=china,
+        is_default_for_shipping=True,
+    )
+    session = new_session(host_user, cooperative)
+    item = services.add_item(session, carrots, live_price=Decimal("19.90"), quota=30)
+    services.go_live(session)
+    services.pin(item)
+    live_server = webhooks_to_live_server
+    room = f"{live_server.url}/live/{session.pk}/"
+
+    host = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    host_page = host.new_page()
+    sign_in(host_page, live_server, host_user)
+    assert host_page.goto(room).headers.get("x-page-cache") is None
+    expect(host_page.locator(".page-header a", has_text="主播工具")).to_be_visible()
+
+    viewer = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = viewer.new_page()
+    sign_in(page, live_server, consumer)
+    assert page.goto(room).headers.get("x-page-cache") == "hit"
+    expect(page.locator(".page-header")).not_to_contain_text("主播工具")
+    expect(page.locator("#logout_link")).to_have_count(1)
+    expect(page.locator("#pinned-product .live-price")).to_have_text("¥19.90")
+    page.locator("#buy-pinned").click()
+    expect(page.locator("#amount-due")).to_have_text("¥19.90")
+    order = consumer.orders.get()
+    assert order.lines.get().live.session == session
+    viewer.close()
+    host.close()

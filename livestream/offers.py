@@ -166,7 +166,7 @@ class LivePriceBenefit(benefits.Benefit):
         return LiveDiscount(total, claims)
 
     def apply_deferred(self, basket, order, application):
-        from .models import CustomerQuota, QuotaClaim, SessionProduct
+        from .models import SessionProduct
 
         claims = getattr(application["result"], "claims", {})
         customer = customer_key(order.user) or f"order:{order.number}"
@@ -177,20 +177,29 @@ class LivePriceBenefit(benefits.Benefit):
             )
         for item_pk, units in sorted(claims.items()):
             item = SessionProduct.objects.select_related("product").get(pk=item_pk)
-            # Every claim is counted; the count is bounded where there is a quota or a limit.
-            # The item's row is every live buyer's: counted last (see orders.utils).
-            last_in_placement(partial(_claim_quota, item, units))
-            row, _created = CustomerQuota.objects.get_or_create(item=item, customer=customer)
-            within_limit = CustomerQuota.objects.filter(pk=row.pk)
-            if item.per_customer_limit is not None:
-                within_limit = within_limit.filter(units__lte=item.per_customer_limit - units)
-            if not within_limit.update(units=F("units") + units):
-                raise UnableToPlaceOrder(
-                    _(
-                        "At most %(limit)d of “%(title)s” per customer at the live price. "
-                        "Nothing was ordered."
-                    )
-                    % {"limit": item.per_customer_limit, "title": item.product.get_title()}
-                )
-            QuotaClaim.objects.create(order=order, item=item, customer=customer, units=units)
+            claim_units(order, item, units, customer)
         return _("Live price")
+
+
+def claim_units(order, item, units, customer):
+    """Claim ``units`` of ``item``'s live price for ``order`` (inside its placement): the quota
+    (counted last, see ``orders.utils``), the customer's limit, and the claim that gives them back
+    if the order is cancelled. Raises ``UnableToPlaceOrder`` when either has run out."""
+    from .models import CustomerQuota, QuotaClaim
+
+    # Every claim is counted; the count is bounded where there is a quota or a limit.
+    # The item's row is every live buyer's: counted last (see orders.utils).
+    last_in_placement(partial(_claim_quota, item, units))
+    row, _created = CustomerQuota.objects.get_or_create(item=item, customer=customer)
+    within_limit = CustomerQuota.objects.filter(pk=row.pk)
+    if item.per_customer_limit is not None:
+        within_limit = within_limit.filter(units__lte=item.per_customer_limit - units)
+    if not within_limit.update(units=F("units") + units):
+        raise UnableToPlaceOrder(
+            _(
+                "At most %(limit)d of “%(title)s” per customer at the live price. "
+                "Nothing was ordered."
+            )
+            % {"limit": item.per_customer_limit, "title": item.product.get_title()}
+        )
+    QuotaClaim.objects.create(order=order, item=item, customer=customer, units=units)

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from oscar.core.loading import get_model
+from oscar.core.loading import get_class, get_model
 
 from .models import (
     BasketAdd,
@@ -27,6 +27,7 @@ Benefit = get_model("offer", "Benefit")
 Range = get_model("offer", "Range")
 Product = get_model("catalogue", "Product")
 Cooperative = get_model("cooperatives", "Cooperative")
+UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
 
 SESSION_KEY = "live_session"  # the session a shopper arrived from (page or ?live=<id>)
 
@@ -279,6 +280,89 @@ def attribute_line(basket, product, session, new_line=None):
         BasketAttribution.objects.update_or_create(line=line, defaults={"session": session})
     BasketAdd.objects.create(session=session, product=product, basket=basket)
     return session
+
+
+def place_buy_now(request, session, item, address, token=None):
+    """The live "buy now" of a signed-in buyer with a saved ``address``: one unit of ``item``,
+    at its live price while the session, its quota and the buyer's limit allow it, attributed to
+    the session; returns the order (the caller makes the PaymentIntent after commit).
+
+    While the session's live price is the only offer that could apply and shipping is free (a
+    flash sale), the order is written directly (``express.place_single_line_order``, about 15
+    queries); otherwise it goes through Oscar's basket, offers and order creator
+    (``express.place_express_order``). Both price it the same way (a test compares them)."""
+    from orders.checkout import express
+
+    product = item.product
+    offer = session.offer
+    others_elsewhere = ConditionalOffer.objects.filter(live_session__isnull=False).exclude(
+        live_session__items__product=product
+    )
+    if express.shipping_is_free() and express.only_offer_running(offer, others_elsewhere):
+        attributed = attributable(session)
+
+        def attribute(order, line):
+            if attributed:
+                LineAttribution.objects.create(line=line, session=session)
+                BasketAdd.objects.create(session=session, product=product, basket=order.basket)
+
+        info = request.strategy.fetch_for_product(product)
+        return express.place_single_line_order(
+            request,
+            product,
+            address,
+            token=token,
+            discount=_live_discount(request, session, item, info.price.excl_tax),
+            before_allocation=attribute,
+            info=info,
+        )
+    basket, line = express.one_product_basket(request, product)
+    attribute_line(basket, product, session, new_line=line)
+    return express.place_express_order(request, basket, address, token)
+
+
+def _live_discount(request, session, item, price):
+    """One unit's live price off ``price``, as the session's offer would price it (``offers``),
+    or None."""
+    from orders.checkout.express import Discount
+
+    from .offers import claim_units, customer_key
+
+    offer, product = session.offer, item.product
+    if (
+        offer is None
+        or not offer.is_open  # what Oscar's active offers are
+        or not offer.is_available(user=request.user)
+        or not session.is_live_at()
+        or item.live_price is None
+        or not product.is_discountable
+    ):
+        return None
+    customer = customer_key(request.user)
+    if item.per_customer_limit is not None and customer is None:
+        return None  # limited live prices are for signed-in buyers (a limit needs a who)
+    if price is None or item.live_price >= price:
+        return None
+    if item.quota is not None and item.units_left < 1:
+        return None
+    if item.per_customer_limit is not None:
+        already = (
+            CustomerQuota.objects.filter(item=item, customer=customer)
+            .values_list("units", flat=True)
+            .first()
+        )
+        if item.per_customer_limit - (already or 0) < 1:
+            return None
+
+    def claim(order):
+        if not session.is_live_at():
+            raise UnableToPlaceOrder(
+                _("The live session has ended, and its prices with it. Nothing was ordered.")
+            )
+        claim_units(order, item, 1, customer)
+        return _("Live price")
+
+    return Discount(offer=offer, amount=price - item.live_price, units=1, claim=claim)
 
 
 def attributable(session, now=None) -> bool:

@@ -83,9 +83,11 @@ class BuyNowView(View):
     """
 
     def post(self, request, pk, item_pk):
-        session = get_object_or_404(selectors.public_sessions(), pk=pk)
+        session = get_object_or_404(selectors.public_sessions().select_related("offer"), pk=pk)
         item = get_object_or_404(
-            SessionProduct.objects.select_related("product"), pk=item_pk, session=session
+            SessionProduct.objects.select_related("product__product_class"),
+            pk=item_pk,
+            session=session,
         )
         if session.status in (LiveSession.Status.ENDED, LiveSession.Status.CANCELLED):
             messages.error(request, _("This session has ended."))
@@ -96,9 +98,7 @@ class BuyNowView(View):
         token = parse_token(request.POST.get(TOKEN_FIELD))
         try:
             with transaction.atomic():
-                basket, line = express.one_product_basket(request, item.product)
-                services.attribute_line(basket, item.product, session, new_line=line)
-                order = express.place_express_order(request, basket, address, token)
+                order = services.place_buy_now(request, session, item, address, token)
         except UnableToPlaceOrder as error:
             messages.error(request, str(error))
             return redirect("livestream:detail", pk=session.pk)

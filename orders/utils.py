@@ -7,6 +7,7 @@ transaction: if any line cannot be allocated, ``UnableToPlaceOrder`` rolls the w
 and nothing stays allocated.
 """
 
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db import transaction
@@ -66,18 +67,26 @@ def last_in_placement(update):
         pending.append(update)
 
 
+@contextmanager
+def placement():
+    """The transaction an order is placed in: the updates passed to ``last_in_placement`` inside
+    it run at its end, in the order asked (quotas, then stock by record id)."""
+    pending = []
+    token = _hot_updates.set(pending)
+    try:
+        with transaction.atomic():
+            yield
+            _hot_updates.set(None)
+            for update in pending:
+                update()
+    finally:
+        _hot_updates.reset(token)
+
+
 class OrderCreator(utils.OrderCreator):
     def place_order(self, *args, **kwargs):
-        pending = []
-        token = _hot_updates.set(pending)
-        try:
-            with transaction.atomic():
-                order = super().place_order(*args, **kwargs)
-                _hot_updates.set(None)
-                for update in pending:  # in the order asked: quotas, then stock by record id
-                    update()
-        finally:
-            _hot_updates.reset(token)
+        with placement():
+            order = super().place_order(*args, **kwargs)
         return order
 
     def record_discount(self, discount):
@@ -104,20 +113,20 @@ class OrderCreator(utils.OrderCreator):
     def update_stock_records(self, line):
         if not line.product.get_product_class().track_stock:
             return
-        stockrecord_id, quantity, title = (
-            line.stockrecord_id,
-            line.quantity,
-            line.product.get_title(),
-        )
+        allocate_or_refuse(line.stockrecord_id, line.quantity, line.product.get_title())
 
-        def allocate_or_refuse():
-            if not allocate(stockrecord_id, quantity):
-                raise UnableToPlaceOrder(
-                    _("Sorry, “%(title)s” has sold out: only %(left)d left. Nothing was ordered.")
-                    % {"title": title, "left": _free_units(stockrecord_id)}
-                )
 
-        last_in_placement(allocate_or_refuse)
+def allocate_or_refuse(stockrecord_id, quantity, title):
+    """Allocate the units last in the placement under way, or refuse the whole order."""
+
+    def allocate_or_raise():
+        if not allocate(stockrecord_id, quantity):
+            raise UnableToPlaceOrder(
+                _("Sorry, “%(title)s” has sold out: only %(left)d left. Nothing was ordered.")
+                % {"title": title, "left": _free_units(stockrecord_id)}
+            )
+
+    last_in_placement(allocate_or_raise)
 
 
 def _free_units(stockrecord_id) -> int:

@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 from django.http import HttpRequest
+from django.test import Client
 from django.urls import reverse
 from oscar.core.loading import get_model
 
@@ -166,3 +167,134 @@ def test_the_rows_every_buyer_needs_are_written_last(client, buyer, live, carrot
     ]
     assert len(hot) == 2 and writes
     assert max(writes) < min(hot), "an order row was written after the hot rows were locked"
+
+
+# --- The flash-sale path writes what Oscar's would ----------------------------------------------
+
+
+def _with_address(user, china):
+    UserAddress.objects.create(
+        user=user,
+        first_name="王小明",
+        phone_number="13800138000",
+        state="北京市",
+        line4="北京市",
+        line3="朝阳区",
+        line1="建国路 88 号 1 号楼 1201",
+        country=china,
+        is_default_for_shipping=True,
+    )
+    return user
+
+
+def _rows(order):
+    """Everything placing ``order`` wrote, without what differs between any two orders."""
+    from django.forms.models import model_to_dict
+
+    from livestream.models import BasketAdd, CustomerQuota, QuotaClaim
+
+    skip = {"id", "order", "line", "number", "basket", "user", "submission_token", "date_placed"}
+
+    def plain(obj, *more):
+        return {k: v for k, v in model_to_dict(obj).items() if k not in skip | set(more)}
+
+    line = order.lines.get()
+    claims = list(QuotaClaim.objects.filter(order=order).values_list("item_id", "units"))
+    return {
+        "order": plain(order, "shipping_address"),
+        "shipping_address": plain(order.shipping_address, "search_text"),
+        "line": plain(line),
+        "prices": [plain(p) for p in line.prices.all()],
+        "discounts": [plain(d) for d in order.discounts.all()],
+        "line_discounts": [plain(d, "order_discount") for d in line.discounts.all()],
+        "attributed_to": getattr(
+            LineAttribution.objects.filter(line=line).first(), "session_id", 0
+        ),
+        "funnel_adds": BasketAdd.objects.filter(basket_id=order.basket_id).count(),
+        "claims": claims,
+        "customer_units": list(
+            CustomerQuota.objects.filter(customer=f"user:{order.user_id}").values_list(
+                "item_id", "units"
+            )
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "situation", ["live price", "quota used up", "buyer's limit reached", "no live price"]
+)
+def test_the_flash_sale_path_writes_what_oscars_order_creator_writes(
+    situation, live, carrots, china, stripe_server, monkeypatch
+):
+    from livestream.models import CustomerQuota
+    from orders.checkout import express
+
+    item = live.items.get()
+    if situation == "quota used up":
+        live.items.update(quota_used=item.quota)
+    elif situation == "no live price":
+        live.items.update(live_price=None)
+    lean_buyer = _with_address(UserFactory(email="lean@example.com"), china)
+    oscar_buyer = _with_address(UserFactory(email="oscar@example.com"), china)
+    if situation == "buyer's limit reached":
+        for user in (lean_buyer, oscar_buyer):
+            CustomerQuota.objects.create(item=item, customer=f"user:{user.pk}", units=2)
+    placed = {}
+    lean = express.place_single_line_order
+    calls = []
+    monkeypatch.setattr(
+        express, "place_single_line_order", lambda *a, **k: calls.append(1) or lean(*a, **k)
+    )
+    for name, user in (("lean", lean_buyer), ("oscar", oscar_buyer)):
+        if name == "oscar":
+            monkeypatch.setattr(express, "only_offer_running", lambda *a, **k: False)
+        client = Client()
+        client.force_login(user)
+        assert buy(client, live, uuid.uuid4()).status_code == 200
+        placed[name] = Order.objects.get(user=user)
+    assert len(calls) == 1  # the lean path placed the first order, Oscar's the second
+    lean_rows, oscar_rows = _rows(placed["lean"]), _rows(placed["oscar"])
+    for rows in (lean_rows, oscar_rows):  # each buyer's own customer key
+        rows["customer_units"] = sorted(units for _item, units in rows["customer_units"])
+    assert lean_rows == oscar_rows
+    expected = "19.90" if situation == "live price" else "29.90"
+    assert str(placed["lean"].total_incl_tax) == expected
+
+
+def test_another_running_offer_sends_buy_now_through_oscars_offers(
+    live, carrots, china, stripe_server, monkeypatch
+):
+    """A store-wide 10 % off besides the live price: only Oscar's offers know how the two
+    combine, so the flash-sale path steps aside and the order has both."""
+    from orders.checkout import express
+
+    Range = get_model("offer", "Range")
+    Condition = get_model("offer", "Condition")
+    Benefit = get_model("offer", "Benefit")
+    ConditionalOffer = get_model("offer", "ConditionalOffer")
+    everything = Range.objects.create(name="全场", includes_all_products=True)
+    ConditionalOffer.objects.create(
+        name="全场九折",
+        offer_type=ConditionalOffer.SITE,
+        priority=200,
+        condition=Condition.objects.create(range=everything, type=Condition.COUNT, value=1),
+        benefit=Benefit.objects.create(range=everything, type=Benefit.PERCENTAGE, value=10),
+    )
+    monkeypatch.setattr(
+        express, "place_single_line_order", lambda *a, **k: pytest.fail("flash-sale path used")
+    )
+    client = Client()
+    client.force_login(_with_address(UserFactory(), china))
+    assert buy(client, live, uuid.uuid4()).status_code == 200
+    order = Order.objects.get()
+    assert {d.offer_name for d in order.discounts.all()} >= {"全场九折"}
+    assert order.total_incl_tax < order.lines.get().line_price_before_discounts_incl_tax
+
+
+def test_a_flash_sale_buy_now_is_a_short_list_of_queries(
+    client, buyer, live, carrots, stripe_server, django_assert_max_num_queries
+):
+    assert client.login(request=HttpRequest(), username=buyer.email, password=PASSWORD)
+    buy(client, live, uuid.uuid4())  # the first order makes the buyer's basket and counters
+    with django_assert_max_num_queries(40):
+        assert buy(client, live, uuid.uuid4()).status_code == 200

@@ -683,6 +683,7 @@ def main():
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--celery-concurrency", type=int, default=2)
+    parser.add_argument("--celery-pool", default="prefork", help="prefork, threads or solo")
     parser.add_argument("--buyers", type=int, default=200)
     parser.add_argument("--stock", type=int, default=25000)
     parser.add_argument("--duration", type=float, default=120, help="flash sale length (s)")
@@ -724,6 +725,7 @@ def main():
         "settings": {
             "gunicorn_workers": args.workers,
             "celery_concurrency": args.celery_concurrency,
+            "celery_pool": args.celery_pool,
             "stripe": "canned in-memory Stripe API (bench/canned_stripe.py), not localstripe",
         },
     }
@@ -766,6 +768,8 @@ def main():
                 "worker",
                 "--concurrency",
                 str(args.celery_concurrency),
+                "--pool",
+                args.celery_pool,
                 "--loglevel",
                 "WARNING",
             ],

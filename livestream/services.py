@@ -302,6 +302,7 @@ def place_buy_now(request, session, item, address, token=None):
         attributed = attributable(session)
 
         def attribute(order, line):
+            order.lines_attributed = True
             if attributed:
                 LineAttribution.objects.create(line=line, session=session)
                 BasketAdd.objects.create(session=session, product=product, basket=order.basket)
@@ -391,6 +392,8 @@ def end_overdue_sessions(now=None) -> int:
 
 def attribute_order(order):
     """Copy the basket lines' sessions onto the order's lines (Oscar's order_placed)."""
+    if getattr(order, "lines_attributed", False):  # placed by place_buy_now, attributed there
+        return []
     sessions = dict(
         BasketAttribution.objects.filter(line__basket_id=order.basket_id).values_list(
             "line__product_id", "session_id"

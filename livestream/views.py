@@ -83,12 +83,15 @@ class BuyNowView(View):
     """
 
     def post(self, request, pk, item_pk):
-        session = get_object_or_404(selectors.public_sessions().select_related("offer"), pk=pk)
         item = get_object_or_404(
-            SessionProduct.objects.select_related("product__product_class"),
+            SessionProduct.objects.select_related(
+                "product__product_class", "session__offer", "session__cooperative"
+            ),
             pk=item_pk,
-            session=session,
+            session__in=selectors.public_sessions(),
+            session_id=pk,
         )
+        session = item.session
         if session.status in (LiveSession.Status.ENDED, LiveSession.Status.CANCELLED):
             messages.error(request, _("This session has ended."))
             return redirect("livestream:detail", pk=session.pk)

@@ -68,13 +68,14 @@ def last_in_placement(update):
 
 
 @contextmanager
-def placement():
+def placement(savepoint=True):
     """The transaction an order is placed in: the updates passed to ``last_in_placement`` inside
-    it run at its end, in the order asked (quotas, then stock by record id)."""
+    it run at its end, in the order asked (quotas, then stock by record id). ``savepoint=False``
+    where the caller's own transaction ends right after (and is undone by any error)."""
     pending = []
     token = _hot_updates.set(pending)
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint):
             yield
             _hot_updates.set(None)
             for update in pending:

@@ -162,7 +162,8 @@ def place_single_line_order(
     """One unit of ``product`` to the saved ``address``, priced at the strategy's price less
     ``discount``; returns the order. ``before_allocation(order, line)`` writes what the caller
     adds to the order (inside the placement, before the stock row is locked). Raises Oscar's
-    ``UnableToPlaceOrder`` (e.g. sold out) with nothing written. ``info``: the product's
+    ``UnableToPlaceOrder`` (e.g. sold out) with nothing written; it must be called inside the
+    caller's ``transaction.atomic()``, which commits once it returns. ``info``: the product's
     purchase info from ``request.strategy``, if the caller has it already."""
     user = request.user
     info = info or request.strategy.fetch_for_product(product)
@@ -173,7 +174,9 @@ def place_single_line_order(
     off = discount.amount if discount else Decimal("0.00")
     unit_excl, unit_incl = price.excl_tax, price.incl_tax
     method = Free() if product.get_product_class().requires_shipping else NoShippingRequired()
-    with placement():
+    # No savepoint: the caller's transaction commits right after, so the stock and quota rows,
+    # updated last, are held for the commit alone; any error undoes the caller's transaction.
+    with placement(savepoint=False):
         basket = Basket.objects.create(
             owner=user, status=Basket.SUBMITTED, date_submitted=timezone.now()
         )
@@ -246,9 +249,9 @@ def place_single_line_order(
             line.discounts.create(order_discount=order_discount, is_incl_tax=False, amount=off)
         if before_allocation is not None:
             before_allocation(order, line)
+        order_placed.send(sender=OrderCreator, order=order, user=user)
         if product.get_product_class().track_stock:
             allocate_or_refuse(record.pk, 1, product.get_title())
-    order_placed.send(sender=OrderCreator, order=order, user=user)
     from orders.payments.tasks import send_order_email
 
     send_order_email.delay_on_commit(order.pk, "ORDER_PLACED", {})

@@ -287,10 +287,11 @@ def place_buy_now(request, session, item, address, token=None):
     at its live price while the session, its quota and the buyer's limit allow it, attributed to
     the session; returns the order (the caller makes the PaymentIntent after commit).
 
-    While the session's live price is the only offer that could apply and shipping is free (a
-    flash sale), the order is written directly (``express.place_single_line_order``, about 15
-    queries); otherwise it goes through Oscar's basket, offers and order creator
-    (``express.place_express_order``). Both price it the same way (a test compares them)."""
+    While the session's live price is the only offer that could apply, shipping is free and the
+    price carries no tax (a flash sale in this store), the order is written directly
+    (``express.place_single_line_order``, about 15 queries); otherwise it goes through Oscar's
+    basket, offers and order creator (``express.place_express_order``). Both price it the same
+    way (a test compares them)."""
     from orders.checkout import express
 
     product = item.product
@@ -298,7 +299,13 @@ def place_buy_now(request, session, item, address, token=None):
     others_elsewhere = ConditionalOffer.objects.filter(live_session__isnull=False).exclude(
         live_session__items__product=product
     )
-    if express.shipping_is_free() and express.only_offer_running(offer, others_elsewhere):
+    info = request.strategy.fetch_for_product(product)
+    untaxed = info.price.exists and info.price.is_tax_known and not info.price.tax
+    if (
+        untaxed
+        and express.shipping_is_free()
+        and express.only_offer_running(offer, others_elsewhere)
+    ):
         attributed = attributable(session)
 
         def attribute(order, line):
@@ -307,7 +314,6 @@ def place_buy_now(request, session, item, address, token=None):
                 LineAttribution.objects.create(line=line, session=session)
                 BasketAdd.objects.create(session=session, product=product, basket=order.basket)
 
-        info = request.strategy.fetch_for_product(product)
         return express.place_single_line_order(
             request,
             product,
@@ -360,7 +366,11 @@ def _live_discount(request, session, item, price):
             raise UnableToPlaceOrder(
                 _("The live session has ended, and its prices with it. Nothing was ordered.")
             )
-        claim_units(order, item, 1, customer)
+        # the item as it is now (a host may have changed its quota), as Oscar's deferred
+        # benefit reads it
+        claim_units(
+            order, SessionProduct.objects.select_related("product").get(pk=item.pk), 1, customer
+        )
         return _("Live price")
 
     return Discount(offer=offer, amount=price - item.live_price, units=1, claim=claim)

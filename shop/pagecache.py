@@ -19,7 +19,8 @@ Signed-in buyers share pages too where the page says which of its parts are thei
 rendered once for all signed-in buyers with each ``{% personal %}`` part (account menu,
 mini-basket, host links, reminder) left as a marker, stored, and each buyer's own parts are
 rendered into it when it is served (``fill``). A view's ``page_cache_hit(request, **kwargs)``, if
-it has one, does what its ``get`` would have done for the visitor besides rendering.
+it has one, does what its ``get`` would have done besides rendering, for a visitor who has a
+session (signed in, or with a session of their own already).
 """
 
 import hashlib
@@ -86,7 +87,9 @@ def _variant(request) -> str | None:
 
 def _key(request, version, variant) -> str:
     path = hashlib.sha1(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
-    return f"pagecache:{version}:{request.LANGUAGE_CODE}:{variant}:{path}"
+    # "2": the stored entry's shape (content type, content, personal parts); a deploy that changes
+    # it changes this, so old and new workers sharing one Redis never read each other's entries.
+    return f"pagecache:2:{version}:{request.LANGUAGE_CODE}:{variant}:{path}"
 
 
 def fill(request, content: str, holes) -> str:
@@ -153,7 +156,9 @@ class AnonymousPageCacheMiddleware:
             return None
         content_type, content, holes = hit
         hook = getattr(getattr(view_func, "view_class", None), "page_cache_hit", None)
-        if hook is not None:
+        if hook is not None and settings.SESSION_COOKIE_NAME in request.COOKIES:
+            # what the view does for a visitor with a session; a phone without one is not given
+            # a session (a database write) just to look at a cached page
             hook(request, *view_args, **view_kwargs)
         content = content.replace(PLACEHOLDER, get_token(request))
         if NONCE_PLACEHOLDER in content:

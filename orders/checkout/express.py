@@ -14,8 +14,9 @@ goes through Celery on commit):
   the offer's order and line discounts), numbered from a basket row like Oscar's, but with the
   price already worked out by the caller (the stock record's price, less at most one offer's
   discount) and free shipping. It is only for when nothing else could change the price: the
-  caller checks that no other offer is running (``only_offer_running``) and the store's
-  shipping is free (``shipping_is_free``); otherwise it uses ``place_express_order``. A test
+  caller checks that no other offer is running (``only_offer_running``), the store's shipping
+  is free (``shipping_is_free``) and the price carries no tax (a discount is then the same with
+  tax and without); otherwise it uses ``place_express_order``. A test
   places the same order both ways and compares every row.
 """
 

@@ -298,3 +298,35 @@ def test_a_flash_sale_buy_now_is_a_short_list_of_queries(
     buy(client, live, uuid.uuid4())  # the first order makes the buyer's basket and counters
     with django_assert_max_num_queries(40):
         assert buy(client, live, uuid.uuid4()).status_code == 200
+
+
+def test_a_taxed_price_sends_buy_now_through_oscars_offers(
+    live, carrots, china, stripe_server, monkeypatch
+):
+    """The flash-sale path takes a discount off the price as it is; with tax, only Oscar's lines
+    know how a discount splits between tax and price, so they place it."""
+    from decimal import Decimal
+
+    from oscar.apps.partner import strategy
+
+    from orders.checkout import express
+
+    class Taxed13(
+        strategy.UseFirstStockRecord,
+        strategy.StockRequired,
+        strategy.FixedRateTax,
+        strategy.Structured,
+    ):
+        rate = Decimal("0.13")
+
+    monkeypatch.setattr(
+        strategy.Selector, "strategy", lambda self, request=None, user=None, **kw: Taxed13(request)
+    )
+    monkeypatch.setattr(
+        express, "place_single_line_order", lambda *a, **k: pytest.fail("flash-sale path used")
+    )
+    client = Client()
+    client.force_login(_with_address(UserFactory(), china))
+    assert buy(client, live, uuid.uuid4()).status_code == 200
+    order = Order.objects.get()
+    assert order.total_incl_tax > order.total_excl_tax

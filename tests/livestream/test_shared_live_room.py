@@ -145,3 +145,14 @@ def test_a_served_page_costs_the_same_queries_whatever_the_rail_holds(
     page(signed_in(UserFactory(email="second@example.com")), url)
     with django_assert_max_num_queries(12):
         assert client.get(url)["X-Page-Cache"] == "hit"
+
+
+def test_a_phone_without_a_session_is_not_given_one_by_a_cached_page(live):
+    url = reverse("livestream:detail", kwargs={"pk": live.pk})
+    Client().get(url)
+    from django.contrib.sessions.models import Session
+
+    sessions = Session.objects.count()
+    response = Client().get(url)
+    assert response["X-Page-Cache"] == "hit"
+    assert "sessionid" not in response.cookies and Session.objects.count() == sessions

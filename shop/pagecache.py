@@ -1,10 +1,11 @@
-"""Whole-page cache for what every anonymous visitor sees alike.
+"""Whole-page cache for what every visitor sees alike.
 
 A livestream sends thousands of phones to the same few pages at once (home, category, product,
 the live room). For a visitor who is not signed in, has an empty basket (no basket cookie) and no
 pending messages, those pages are the same for everyone in a language, so they are rendered once
 and served from the cache (Redis in production) for ``PAGE_CACHE_SECONDS``. Everything personal
-stays uncached: signed-in buyers, anyone with a basket, any POST.
+stays uncached: anyone with a basket cookie or pending messages, any POST, and signed-in buyers
+except on the pages below that mark their personal parts.
 
 - The CSRF token and the Content-Security-Policy nonce are the per-response parts of such a page:
   they are stored as placeholders, and each visitor's own token (their CSRF cookie set) and a

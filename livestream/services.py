@@ -373,7 +373,7 @@ def _live_discount(request, session, item, price):
         )
         return _("Live price")
 
-    return Discount(offer=offer, amount=price - item.live_price, units=1, claim=claim)
+    return Discount(offer=offer, amount=price - item.live_price, claim=claim)
 
 
 def attributable(session, now=None) -> bool:

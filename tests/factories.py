@@ -115,6 +115,22 @@ def make_order(items, *, user=None, status=None, **order_fields):
     return order
 
 
+def saved_address(user, country, **fields):
+    """The buyer's default address in their address book (a Beijing one unless told)."""
+    values = {
+        "first_name": "王小明",
+        "phone_number": "13800138000",
+        "state": "北京市",
+        "line4": "北京市",
+        "line3": "朝阳区",
+        "line1": "建国路 88 号 1 号楼 1201",
+        **fields,
+    }
+    return get_model("address", "UserAddress").objects.create(
+        user=user, country=country, is_default_for_shipping=True, **values
+    )
+
+
 _household_serial = itertools.count(1)
 
 

@@ -16,8 +16,8 @@ goes through Celery on commit):
   discount) and free shipping. It is only for when nothing else could change the price: the
   caller checks that no other offer is running (``only_offer_running``), the store's shipping
   is free (``shipping_is_free``) and the price carries no tax (a discount is then the same with
-  tax and without); otherwise it uses ``place_express_order``. A test
-  places the same order both ways and compares every row.
+  tax and without); otherwise it uses ``place_express_order``. A test places the same order
+  both ways and compares every row.
 """
 
 from dataclasses import dataclass
@@ -30,7 +30,6 @@ from django.db.models import F
 from django.utils import timezone
 from oscar.apps.checkout.mixins import OrderPlacementMixin
 from oscar.apps.order.signals import order_placed
-from oscar.core import prices
 from oscar.core.loading import get_class, get_model
 
 from orders.utils import OrderCreator, allocate_or_refuse, placement
@@ -118,10 +117,14 @@ def place_express_order(request, basket, address, token=None):
             **extra,
         )
         basket.submit()
-        from orders.payments.tasks import send_order_email
-
-        send_order_email.delay_on_commit(order.pk, "ORDER_PLACED", {})
+        _email_when_committed(order)
     return order
+
+
+def _email_when_committed(order):
+    from orders.payments.tasks import send_order_email
+
+    send_order_email.delay_on_commit(order.pk, "ORDER_PLACED", {})
 
 
 # --- The flash-sale path ---------------------------------------------------------------------
@@ -129,14 +132,13 @@ def place_express_order(request, basket, address, token=None):
 
 @dataclass
 class Discount:
-    """One offer's discount on the single line: ``amount`` off ``units`` units (tax-exclusive, as
-    Oscar's benefits record it; the store's prices carry no tax). ``claim(order)`` is the offer's
-    deferred benefit (Oscar's ``apply_deferred_benefit``), run inside the placement; it returns
-    the discount's message."""
+    """One offer's discount on the single unit: ``amount`` off (tax-exclusive, as Oscar's benefits
+    record it; the price carries no tax). ``claim(order)`` is the offer's deferred benefit
+    (Oscar's ``apply_deferred_benefit``), run inside the placement; it returns the discount's
+    message."""
 
     offer: object
     amount: Decimal
-    units: int
     claim: object
 
 
@@ -174,6 +176,7 @@ def place_single_line_order(
     price, record = info.price, info.stockrecord
     off = discount.amount if discount else Decimal("0.00")
     unit_excl, unit_incl = price.excl_tax, price.incl_tax
+    paid_excl, paid_incl = unit_excl - off, unit_incl - off  # one unit, free shipping
     method = Free() if product.get_product_class().requires_shipping else NoShippingRequired()
     # No savepoint: the caller's transaction commits right after, so the stock and quota rows,
     # updated last, are held for the commit alone; any error undoes the caller's transaction.
@@ -185,17 +188,14 @@ def place_single_line_order(
         address.populate_alternative_model(shipping_address)
         shipping_address.save()
         _Placement(request, address.pk).update_address_book(user, address)
-        total = prices.Price(
-            currency=price.currency, excl_tax=unit_excl - off, incl_tax=unit_incl - off
-        )
         order = Order.objects.create(
             basket=basket,
             number=OrderNumberGenerator().order_number(basket),
             site=Site.objects.get_current(request),
             user=user,
-            currency=total.currency,
-            total_incl_tax=total.incl_tax,
-            total_excl_tax=total.excl_tax,
+            currency=price.currency,
+            total_incl_tax=paid_incl,
+            total_excl_tax=paid_excl,
             shipping_incl_tax=Decimal("0.00"),
             shipping_excl_tax=Decimal("0.00"),
             shipping_method=method.name,
@@ -229,8 +229,8 @@ def place_single_line_order(
             title=product.get_title(),
             upc=product.upc,
             quantity=1,
-            line_price_excl_tax=unit_excl - off,
-            line_price_incl_tax=unit_incl - off,
+            line_price_excl_tax=paid_excl,
+            line_price_incl_tax=paid_incl,
             line_price_before_discounts_excl_tax=unit_excl,
             line_price_before_discounts_incl_tax=unit_incl,
             unit_price_incl_tax=unit_incl,
@@ -242,8 +242,8 @@ def place_single_line_order(
         line.prices.create(
             order=order,
             quantity=1,
-            price_incl_tax=unit_incl - off,
-            price_excl_tax=unit_excl - off,
+            price_incl_tax=paid_incl,
+            price_excl_tax=paid_excl,
             tax_code=price.tax_code,
         )
         if order_discount is not None:
@@ -253,7 +253,5 @@ def place_single_line_order(
         order_placed.send(sender=OrderCreator, order=order, user=user)
         if product.get_product_class().track_stock:
             allocate_or_refuse(record.pk, 1, product.get_title())
-    from orders.payments.tasks import send_order_email
-
-    send_order_email.delay_on_commit(order.pk, "ORDER_PLACED", {})
+    _email_when_committed(order)
     return order

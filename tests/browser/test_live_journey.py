@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from livestream import services
 from orders import statuses
+from tests.factories import saved_address
 from tests.livestream.conftest import new_session
 
 from .test_payment_journey import fill_card, sign_in
@@ -97,20 +98,8 @@ def test_signed_in_viewers_share_the_live_room_and_each_sees_their_own(
     """With the page cache on (as in production), the host's visit stores the live room; a buyer
     then gets it from the cache with their own account bar and no host links, and one tap still
     places their order."""
-    from oscar.core.loading import get_model
-
     settings.PAGE_CACHE_SECONDS = 60
-    get_model("address", "UserAddress").objects.create(
-        user=consumer,
-        first_name="张伟",
-        phone_number="13700137000",
-        state="北京市",
-        line4="北京市",
-        line3="通州区",
-        line1="梨园镇云景东路 1 号",
-        country=china,
-        is_default_for_shipping=True,
-    )
+    saved_address(consumer, china, first_name="张伟", line3="通州区", line1="梨园镇云景东路 1 号")
     session = new_session(host_user, cooperative)
     item = services.add_item(session, carrots, live_price=Decimal("19.90"), quota=30)
     services.go_live(session)

@@ -12,29 +12,18 @@ from oscar.core.loading import get_model
 from livestream import services
 from livestream.models import LineAttribution
 from orders import statuses
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, saved_address
 
 pytestmark = pytest.mark.django_db
 
 Order = get_model("order", "Order")
-UserAddress = get_model("address", "UserAddress")
 StockRecord = get_model("partner", "StockRecord")
 
 
 @pytest.fixture
 def buyer(china):
     user = UserFactory()
-    UserAddress.objects.create(
-        user=user,
-        first_name="王小明",
-        phone_number="13800138000",
-        state="北京市",
-        line4="北京市",
-        line3="朝阳区",
-        line1="建国路 88 号 1 号楼 1201",
-        country=china,
-        is_default_for_shipping=True,
-    )
+    saved_address(user, china)
     return user
 
 
@@ -173,17 +162,7 @@ def test_the_rows_every_buyer_needs_are_written_last(client, buyer, live, carrot
 
 
 def _with_address(user, china):
-    UserAddress.objects.create(
-        user=user,
-        first_name="王小明",
-        phone_number="13800138000",
-        state="北京市",
-        line4="北京市",
-        line3="朝阳区",
-        line1="建国路 88 号 1 号楼 1201",
-        country=china,
-        is_default_for_shipping=True,
-    )
+    saved_address(user, china)
     return user
 
 

@@ -8,6 +8,8 @@ Redis.
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
+from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
 
@@ -16,3 +18,19 @@ from shop import logs  # noqa: E402,F401  (tasks log under the id of the request
 app = Celery("shop")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def close_old_database_connections(sender=None, **kwargs):
+    """A task is a request: its database connections are kept, as the web workers keep theirs,
+    until ``CONN_MAX_AGE`` has passed or they have failed, and their health is checked again
+    before the next task uses them (``CONN_HEALTH_CHECKS``).
+
+    Celery's own Django fixup instead closes every connection before and after each task unless
+    ``db_reuse_max`` is set (``CELERY_DB_REUSE_MAX`` in the settings, which hands it this job):
+    a new PostgreSQL connection, and backend, for every task. In a flash sale that was two per
+    order, and a seventh of the worker's time."""
+    if sender is not None and getattr(sender.request, "is_eager", False):
+        return  # eager tasks run inside the caller's request or test, on its connection
+    close_old_connections()

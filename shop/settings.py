@@ -209,6 +209,10 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Workers keep their database connections across tasks like the web workers (CONN_MAX_AGE, with
+# health checks): shop.celery closes old ones around each task. Celery's fixup would otherwise
+# close every connection around every task; with this it does so only every this many tasks.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 # Nothing reads task results (tasks record what they did in the database): not storing them

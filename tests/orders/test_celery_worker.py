@@ -6,9 +6,11 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from django.db import connection
+from oscar.core.loading import get_model
 
 from cooperatives.models import BenefitEntry
 from orders import statuses
@@ -33,8 +35,8 @@ def redis_is_up() -> bool:
         return False
 
 
-@pytest.fixture
-def worker(stripe_server, tmp_path):
+@contextmanager
+def celery_worker(stripe_server, tmp_path, conn_max_age):
     require_service(connection.vendor == "postgresql", "needs PostgreSQL (set DATABASE_URL)")
     require_service(redis_is_up(), f"needs Redis at {REDIS_URL}")
     db = connection.settings_dict
@@ -48,7 +50,7 @@ def worker(stripe_server, tmp_path):
         "CELERY_RESULT_BACKEND": REDIS_URL,
         "CELERY_QUEUE": queue,
         "STRIPE_API_BASE": stripe_server,
-        "CONN_MAX_AGE": "0",
+        "CONN_MAX_AGE": conn_max_age,
     }
     log = tmp_path / "worker.log"
     process = subprocess.Popen(  # noqa: S603
@@ -83,6 +85,29 @@ def worker(stripe_server, tmp_path):
         process.wait(timeout=30)
 
 
+@pytest.fixture
+def worker(stripe_server, tmp_path):
+    with celery_worker(stripe_server, tmp_path, conn_max_age="0") as started:
+        yield started
+
+
+def wait_until(condition, process, log, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        assert process.poll() is None, log.read_text()
+        time.sleep(0.3)
+    return False
+
+
+def sessions_opened() -> int:
+    """Connections ever made to the test database (PostgreSQL counts them)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
 def test_a_real_worker_makes_the_order_paid_from_the_webhook(worker, cooperative, consumer):
     process, log = worker
     MembershipFactory(cooperative=cooperative)
@@ -109,3 +134,32 @@ def test_a_real_worker_makes_the_order_paid_from_the_webhook(worker, cooperative
     assert "Task cooperatives.tasks.post_order_benefits[" in text
     event = WebhookEvent.objects.get()
     assert event.outcome == "paid" and event.processed is not None
+
+
+def test_a_worker_keeps_its_database_connection_from_task_to_task(
+    stripe_server, tmp_path, cooperative, consumer
+):
+    """With CONN_MAX_AGE a worker uses one connection for many tasks, as a web worker does for
+    many requests (Celery's fixup would open one for every task: two per flash-sale order)."""
+    from orders.payments.tasks import send_order_email
+
+    CommunicationEvent = get_model("order", "CommunicationEvent")
+
+    carrots = make_product(cooperative, title="察右中旗胡萝卜", price="29.90")
+    orders = [make_order([(carrots, 1)], user=consumer) for _ in range(6)]
+    with celery_worker(stripe_server, tmp_path, conn_max_age="60") as (process, log):
+        # the worker is up (it answers a ping) before the connections are counted
+        assert wait_until(lambda: app.control.ping(timeout=0.5), process, log), log.read_text()
+        before = sessions_opened()
+        for order in orders:
+            send_order_email.delay(order.pk, "ORDER_PLACED")
+        emailed = CommunicationEvent.objects.filter(
+            order__in=orders, event_type__code="ORDER_PLACED"
+        )
+        assert wait_until(lambda: emailed.count() == len(orders), process, log), log.read_text()
+    time.sleep(1.5)  # the worker has exited; PostgreSQL has counted its connections
+    opened = sessions_opened() - before
+    assert "Traceback" not in log.read_text()
+    # six tasks, each reading its order and writing its email: one connection (or two, should
+    # the health check have found the first broken), not six or twelve
+    assert opened <= 2, (opened, log.read_text()[-3000:])

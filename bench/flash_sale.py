@@ -298,6 +298,7 @@ async def flash_sale(base, data, duration, double_tap=False, rate=None):
     results = {"orders": 0, "rejections": 0, "errors": 0, "error_samples": []}
     if double_tap:
         results["double_taps_split_into_two_orders"] = 0
+        results["double_taps_answered_differently"] = 0  # e.g. one the order, one "sold out"
     order_step, journey, done_at = [], [], []
     started = time.monotonic()
     deadline = started + duration
@@ -360,8 +361,12 @@ async def flash_sale(base, data, duration, double_tap=False, rate=None):
                     done_at.append(t2)
                     if double_tap and len(numbers) > 1:
                         results["double_taps_split_into_two_orders"] += 1
+                    if double_tap and any(s != 200 for s, _l, _b in answers):
+                        results["double_taps_answered_differently"] += 1
                 elif status == 302 and location.rstrip("/").endswith(f"/live/{data['session_id']}"):
                     results["rejections"] += 1  # sold out: this buyer stops
+                    if double_tap and numbers:  # the other tap's answer was the order
+                        results["double_taps_answered_differently"] += 1
                     return
                 else:
                     error(f"{status} {location} {body[:200]}")
@@ -848,6 +853,8 @@ def main():
             failed.append(f"{name}: oversold or errors")
         if sale and sale.get("double_taps_split_into_two_orders"):
             failed.append(f"{name}: a double tap made two orders")
+        if sale and sale.get("double_taps_answered_differently"):
+            failed.append(f"{name}: a double tap's two answers differed")
     if failed:
         raise SystemExit("; ".join(failed))
 
@@ -897,7 +904,10 @@ def report_sale(name, sale):
         f"{db['orders_without_payment_intent']}"
     )
     if "double_taps_split_into_two_orders" in sale:
-        print(f"  double taps that made two orders: {sale['double_taps_split_into_two_orders']}")
+        print(
+            f"  double taps that made two orders: {sale['double_taps_split_into_two_orders']}, "
+            f"answered differently: {sale['double_taps_answered_differently']}"
+        )
     for sample in sale["error_samples"]:
         print("    error:", sample)
 

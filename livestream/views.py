@@ -103,8 +103,12 @@ class BuyNowView(View):
             with transaction.atomic():
                 order = services.place_buy_now(request, session, item, address, token)
         except UnableToPlaceOrder as error:
-            messages.error(request, str(error))
-            return redirect("livestream:detail", pk=session.pk)
+            # The other tap of a double tap may have taken the last unit (or seen the session
+            # end) for this very tap's order: the buyer sees this answer, so it is that order.
+            order = self._placed(request, token, attempts=1) if token else None
+            if order is None:
+                messages.error(request, str(error))
+                return redirect("livestream:detail", pk=session.pk)
         except IntegrityError:
             # This tap's token is already an order (a double tap, or the POST sent again): that
             # order, once the other tap's transaction has committed.
@@ -113,12 +117,13 @@ class BuyNowView(View):
                 raise
         return pay_page(request, order)  # the PaymentIntent is made here, after commit
 
-    def _placed(self, request, token):
-        for _attempt in range(20):  # the unique index made us wait for its commit already
+    def _placed(self, request, token, attempts=20):
+        for attempt in range(attempts):  # the unique index made us wait for its commit already
+            if attempt:
+                time.sleep(0.1)
             order = Order.objects.filter(submission_token=token, user=request.user).first()
             if order is not None:
                 return order
-            time.sleep(0.1)
         return None
 
     def _to_checkout(self, request, session, item):

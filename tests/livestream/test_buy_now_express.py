@@ -74,6 +74,28 @@ def test_a_double_tap_is_one_order(client, buyer, live, carrots, stripe_server):
     assert Order.objects.filter(user=buyer).count() == 2
 
 
+def test_a_double_tap_that_took_the_last_unit_is_that_order_not_sold_out(
+    client, buyer, live, carrots, stripe_server
+):
+    """The two taps of a double tap race: one places the order with the last unit, the other
+    then finds the product sold out. The buyer sees the answer to their last tap; it must be
+    their order's payment form, not "sold out" for an order they have (the flash-sale bench
+    caught one in a hundred such taps)."""
+    StockRecord.objects.filter(product=carrots).update(num_in_stock=1, num_allocated=0)
+    assert client.login(request=HttpRequest(), username=buyer.email, password=PASSWORD)
+    token = uuid.uuid4()
+    first = buy(client, live, token)
+    second = buy(client, live, token)  # sold out now, but this tap is the first one's order
+    order = Order.objects.get(user=buyer)
+    assert first.status_code == second.status_code == 200
+    assert reverse("payments:pay", kwargs={"number": order.number}) in second.content.decode()
+    assert order.intents.count() == 1
+    assert StockRecord.objects.get(product=carrots).num_allocated == 1
+    # another tap (a new token) is refused: sold out
+    third = buy(client, live, uuid.uuid4())
+    assert third.status_code == 302 and Order.objects.count() == 1
+
+
 def test_sold_out_is_refused_and_nothing_is_written(client, buyer, live, carrots, stripe_server):
     record = StockRecord.objects.get(product=carrots)
     record.num_in_stock = 0

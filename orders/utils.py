@@ -10,16 +10,15 @@ and nothing stays allocated.
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from oscar.apps.order import utils
-from oscar.apps.partner.receivers import update_stock_alerts
 from oscar.core.loading import get_class, get_model
 
 UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
 StockRecord = get_model("partner", "StockRecord")
+StockAlert = get_model("partner", "StockAlert")
 ConditionalOffer = get_model("offer", "ConditionalOffer")
 
 OrderNumberGenerator = utils.OrderNumberGenerator
@@ -28,26 +27,70 @@ OrderDispatcher = utils.OrderDispatcher
 
 def allocate(stockrecord_id: int, quantity: int) -> bool:
     """Allocate ``quantity`` units if (and only if) that many are free; True when it did."""
-    free = Coalesce(F("num_in_stock"), 0) - Coalesce(F("num_allocated"), 0)
-    allocated = bool(
-        StockRecord.objects.filter(pk=stockrecord_id)
-        .alias(free=free)
-        .filter(free__gte=quantity)
-        .update(num_allocated=Coalesce(F("num_allocated"), 0) + quantity)
-    )
-    if allocated:
-        # Oscar's own allocate sends post_save so that its low-stock alert is raised; here that
-        # alert is raised directly, after commit (the stock row is not held locked meanwhile).
+    table = connection.ops.quote_name(StockRecord._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET num_allocated = COALESCE(num_allocated, 0) + %s"  # noqa: S608
+            " WHERE id = %s AND COALESCE(num_in_stock, 0) - COALESCE(num_allocated, 0) >= %s"
+            " RETURNING num_in_stock, num_allocated, low_stock_threshold",
+            [quantity, stockrecord_id, quantity],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    in_stock, allocated, threshold = row
+    if threshold is not None and (in_stock or 0) - (allocated or 0) < threshold:
+        # Oscar's own allocate saves the record, and its post_save receiver raises the low-stock
+        # alert; here the alert is raised directly, after commit (the stock row is not held
+        # locked meanwhile), and only when this allocation left the stock below its threshold.
         # The other post_save receivers (back-in-stock alerts, the product's cooperative) are
         # for stock edits, which only raise stock; an allocation only lowers what is free.
-        transaction.on_commit(lambda: raise_low_stock_alert(stockrecord_id))
-    return allocated
+        # ``robust``: the order is committed by then; a failed alert is logged, not the buyer's.
+        transaction.on_commit(lambda: raise_low_stock_alert(stockrecord_id), robust=True)
+    return True
 
 
 def raise_low_stock_alert(stockrecord_id):
     record = StockRecord.objects.filter(pk=stockrecord_id).first()
-    if record is not None and record.is_below_threshold:
-        update_stock_alerts(StockRecord, instance=record, created=False)
+    if record is not None:
+        sync_stock_alert(record)
+
+
+def sync_stock_alert(record):
+    """Oscar's ``update_stock_alerts`` (one open alert while the record is below its threshold,
+    closed once it is not), made safe for concurrent buyers. Oscar runs it inside each order's
+    transaction, serialised by the stock row's lock; allocations here leave that row at once and
+    raise the alert after commit, so two buyers' alerts would race: two open alerts, after which
+    Oscar's ``StockAlert.objects.get`` failed every later sale of the product (the flash-sale
+    bench's sell-out found it). Check and create are serialised per record by a transaction-level
+    advisory lock on PostgreSQL (SQLite serialises its writers anyway), and alerts already
+    duplicated are all closed or one kept."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ALERT_LOCK, record.pk])
+            record.refresh_from_db(fields=["num_in_stock", "num_allocated", "low_stock_threshold"])
+        open_alerts = list(
+            StockAlert.objects.filter(stockrecord=record, status=StockAlert.OPEN).order_by("pk")
+        )
+        if record.is_below_threshold:
+            if not open_alerts:
+                StockAlert.objects.create(stockrecord=record, threshold=record.low_stock_threshold)
+            duplicates = open_alerts[1:]
+        else:
+            duplicates = open_alerts
+        for alert in duplicates:
+            alert.close()
+
+
+_ALERT_LOCK = 7001  # advisory-lock namespace of stock alerts (the second key is the record's id)
+
+
+def update_stock_alerts(sender, instance, created, **kwargs):
+    """Replaces Oscar's receiver of the same name (``orders.receivers``)."""
+    if created or kwargs.get("raw", False):
+        return
+    sync_stock_alert(instance)
 
 
 # The rows every buyer of a flash sale needs (the stock record, the live quota) are locked from

@@ -331,3 +331,24 @@ def test_a_taxed_price_sends_buy_now_through_oscars_offers(
     assert buy(client, live, uuid.uuid4()).status_code == 200
     order = Order.objects.get()
     assert order.total_incl_tax > order.total_excl_tax
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_stock_alert_does_not_fail_the_buyers_committed_order(
+    client, buyer, live, carrots, stripe_server, monkeypatch, caplog
+):
+    """The low-stock alert runs after the order's commit: if it fails, the buyer still gets
+    their order's payment form (it used to be a 500 for an order already placed)."""
+    from orders import utils
+
+    def broken(record):
+        raise RuntimeError("alert storage unavailable")
+
+    monkeypatch.setattr(utils, "sync_stock_alert", broken)
+    StockRecord.objects.filter(product=carrots).update(low_stock_threshold=1000)
+    assert client.login(request=HttpRequest(), username=buyer.email, password=PASSWORD)
+    response = buy(client, live, uuid.uuid4())
+    assert response.status_code == 200
+    assert 'id="payment-form"' in response.content.decode()
+    assert Order.objects.filter(user=buyer).count() == 1
+    assert "alert storage unavailable" in caplog.text

@@ -150,7 +150,7 @@ class OrderCreator(utils.OrderCreator):
         if offer.max_global_applications:
             count()
         else:
-            transaction.on_commit(count)
+            transaction.on_commit(count, robust=True)  # logged if it fails: the order stands
         if discount.get("voucher"):
             discount["voucher"].record_discount(discount)
 

@@ -664,7 +664,17 @@ def query_counts(data, pages):
         figures[name]["signed_in"] = count(signed_in, "get", url)
         figures[name]["signed_in_again"] = count(signed_in, "get", url)  # the shared live room
     buy = f"/live/{data['session_id']}/buy/{data['item_id']}/"
-    set_last_units(data, 5)  # units to buy, whatever the sale left
+    # units to buy, whatever the sale left, above the low-stock threshold: a typical order (one
+    # that leaves the stock low also raises the alert, after commit: 5 queries more)
+    from oscar.core.loading import get_model
+
+    threshold = (
+        get_model("partner", "StockRecord")
+        .objects.filter(product_id=data["product_id"])
+        .values_list("low_stock_threshold", flat=True)
+        .first()
+    )
+    set_last_units(data, (threshold or 0) + 5)
     figures["live_buy_now_order"] = count(
         signed_in, "post", buy, data={"submission_token": str(uuid.uuid4())}
     )

@@ -10,13 +10,14 @@ import uuid
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from oscar.apps.checkout import exceptions, views
-from oscar.core.loading import get_model
+from oscar.core.loading import get_class, get_model
 
 from orders.payments.views import allow_payment
 
 Order = get_model("order", "Order")
+Repository = get_class("shipping.repository", "Repository")
 
 TOKEN_FIELD = "submission_token"
 
@@ -34,6 +35,35 @@ class IndexView(views.IndexView):
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "request": self.request}
+
+
+class ShippingAddressView(views.ShippingAddressView):
+    """Oscar's address step. When there is no shipping method to choose (one fits the basket and
+    the address), it is chosen here and the buyer goes straight to the preview: Oscar's
+    shipping-method, payment-method and payment-details steps would each only redirect to the
+    next (payment comes after placement), three requests that load the basket and apply offers
+    for nothing. With a choice to make, the buyer goes on to choose, as in Oscar."""
+
+    def get_success_url(self):
+        basket = self.request.basket
+        if basket.is_shipping_required() and self.checkout_session.is_shipping_address_set():
+            methods = Repository().get_shipping_methods(
+                basket=basket,
+                user=self.request.user,
+                shipping_addr=self.get_shipping_address(basket),
+                request=self.request,
+            )
+            if len(methods) == 1:
+                self.checkout_session.use_shipping_method(methods[0].code)
+                return reverse("checkout:preview")
+        return super().get_success_url()
+
+
+class ShippingMethodView(views.ShippingMethodView):
+    """Oscar's, going on to the preview: its payment-method and payment-details steps only
+    redirect here (``PaymentDetailsView``), and the preview checks every step's conditions."""
+
+    success_url = reverse_lazy("checkout:preview")
 
 
 class PaymentDetailsView(views.PaymentDetailsView):

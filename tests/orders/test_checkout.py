@@ -72,6 +72,46 @@ def test_guest_checks_out_with_a_chinese_address(client, basket_with_carrots, st
     assert f"{stripe_server}/js.stripe.com/v3/" in pay
 
 
+def test_with_one_shipping_method_the_address_step_goes_straight_to_the_preview(
+    client, basket_with_carrots
+):
+    """Nothing to choose: no shipping-method, payment-method and payment-details redirects."""
+    _to_shipping_address(client)
+    response = client.post(reverse("checkout:shipping-address"), ADDRESS)
+    assert response.status_code == 302
+    assert response.url == reverse("checkout:preview")
+    preview = client.get(response.url)
+    assert preview.status_code == 200
+    assert "李华" in preview.content.decode()
+    response = client.post(reverse("checkout:preview"), {"action": "place_order"})
+    assert response.status_code == 302
+    assert Order.objects.get().shipping_code == "free-shipping"
+
+
+def test_with_a_choice_of_shipping_the_buyer_chooses_then_sees_the_preview(
+    client, basket_with_carrots, monkeypatch
+):
+    from oscar.apps.shipping.methods import FixedPrice, Free
+
+    from orders.checkout import views
+
+    express = FixedPrice(charge_excl_tax=Decimal("12.00"), charge_incl_tax=Decimal("12.00"))
+    express.code, express.name = "sf-express", "顺丰速运"
+    monkeypatch.setattr(views.Repository, "methods", (Free(), express))
+    _to_shipping_address(client)
+    response = client.post(reverse("checkout:shipping-address"), ADDRESS)
+    assert response.url == reverse("checkout:shipping-method")
+    page = client.get(response.url).content.decode()
+    assert "顺丰速运" in page
+    response = client.post(reverse("checkout:shipping-method"), {"method_code": "sf-express"})
+    assert response.status_code == 302
+    assert response.url == reverse("checkout:preview")
+    assert "¥71.80" in client.get(response.url).content.decode()  # 59.80 + 12.00 shipping
+    client.post(reverse("checkout:preview"), {"action": "place_order"})
+    order = Order.objects.get()
+    assert order.shipping_code == "sf-express" and order.total_incl_tax == Decimal("71.80")
+
+
 def test_a_bad_mobile_number_keeps_the_shopper_on_the_form(client, basket_with_carrots):
     _to_shipping_address(client)
     response = client.post(

@@ -43,7 +43,7 @@ INSERT INTO order_order (number, currency, total_incl_tax, total_excl_tax, shipp
 SELECT 'BENCH' || lpad(g::text, 9, '0'), 'CNY', 0, 0, 0, 0, 'Free shipping', 'free-shipping',
     (ARRAY['已付款', '已发货', '已完成', '已完成', '待付款'])[1 + g %% 5], 'bench@example.com',
     now() - ((g %% 365) || ' days')::interval - ((g %% 1440) || ' minutes')::interval, false
-FROM generate_series(%(first)s, %(last)s) AS g
+FROM generate_series(%(first)s::int, %(last)s::int) AS g
 """
 
 STOCK_RECORDS = """

@@ -180,11 +180,25 @@ class _Validator:
         errors = []
         numbers = {r["number"]: line for line, r in records}
         hashes = {r["id_hash"]: line for line, r in records}
-        for number in Household.objects.filter(number__in=numbers).values_list("number", flat=True):
+        for number in _existing(Household.objects, "number", list(numbers)):
             errors.append((numbers[number], f"户编号 {number} 已登记"))
-        known = Household.objects.filter(id_hash__in=hashes).values_list("id_hash", flat=True)
+        known = _existing(Household.objects, "id_hash", list(hashes))
         errors += [(hashes[id_hash], "身份证号已登记") for id_hash in known]
         return errors
+
+
+# PostgreSQL takes at most 65,535 parameters in one statement (server-side binding sends each
+# value of an IN as one); a county's upload can hold more rows than that.
+LOOKUP_CHUNK = 10_000
+
+
+def _existing(queryset, field, values):
+    """The ``values`` of ``field`` already in ``queryset``, looked up a chunk at a time."""
+    found = []
+    for start in range(0, len(values), LOOKUP_CHUNK):
+        chunk = values[start : start + LOOKUP_CHUNK]
+        found += queryset.filter(**{f"{field}__in": chunk}).values_list(field, flat=True)
+    return found
 
 
 def _one_message_per_line(errors):

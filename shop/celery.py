@@ -5,17 +5,34 @@ Configuration comes from Django settings prefixed ``CELERY_``. With no broker co
 Redis.
 """
 
+import functools
 import os
 
 from celery import Celery
+from celery.contrib.django.task import DjangoTask
 from celery.signals import task_postrun, task_prerun
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
 
 from shop import logs  # noqa: E402,F401  (tasks log under the id of the request that queued them)
 
-app = Celery("shop")
+
+class Task(DjangoTask):
+    """Celery's Django task, queued after commit *robustly*: the transaction's work (an order,
+    a payment, an import) is committed by then, so a broker that cannot take the task is logged
+    at ERROR instead of turning it into an error page, and the transaction's other after-commit
+    callbacks still run. What must not be lost has its own way back (webhook events are stored
+    first and queued again by beat)."""
+
+    def delay_on_commit(self, *args, **kwargs) -> None:
+        transaction.on_commit(functools.partial(self.delay, *args, **kwargs), robust=True)
+
+    def apply_async_on_commit(self, *args, **kwargs) -> None:
+        transaction.on_commit(functools.partial(self.apply_async, *args, **kwargs), robust=True)
+
+
+app = Celery("shop", task_cls="shop.celery:Task")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

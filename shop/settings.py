@@ -178,7 +178,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Server-side binding: psycopg prepares a statement once a connection has run it five times, so
 # PostgreSQL stops parsing and planning the same queries over and over (connections persist,
-# above). Turn off behind a pooler in transaction mode (PgBouncer before 1.21).
+# above). Behind PgBouncer in transaction mode turn it off, unless PgBouncer is 1.22 or later with
+# max_prepared_statements set (psycopg sends DEALLOCATE ALL after a rollback).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
     "DATABASE_PREPARED_STATEMENTS", default=True
 ):

@@ -116,6 +116,32 @@ def test_households_already_registered_are_duplicates(places):
     assert Household.objects.count() == 2  # only the two that were there
 
 
+def test_registered_households_are_found_whichever_lookup_chunk_they_fall_in(places, monkeypatch):
+    from cooperatives import imports
+
+    monkeypatch.setattr(imports, "LOOKUP_CHUNK", 2)
+    rows = good_rows(5)
+    HouseholdFactory(number=rows[0][0])  # first chunk
+    HouseholdFactory(id_number=rows[4][2])  # third chunk
+    result = import_households(as_csv(rows), "h.csv")
+    assert [line for line, _ in result.errors] == [2, 6]
+
+
+@pytest.mark.postgres
+def test_a_county_sized_upload_is_checked_within_postgresqls_parameter_limit(places):
+    """PostgreSQL takes at most 65,535 parameters in a statement: 70,000 numbers are looked up
+    in chunks."""
+    from django.db import connection
+
+    from cooperatives.imports import _existing
+    from tests.conftest import require_service
+
+    require_service(connection.vendor == "postgresql", "needs PostgreSQL (set DATABASE_URL)")
+    HouseholdFactory(number="H69999")
+    numbers = [f"H{i:05d}" for i in range(70_000)]
+    assert _existing(Household.objects, "number", numbers) == ["H69999"]
+
+
 def test_a_file_missing_columns_or_of_another_type_is_refused(places):
     result = import_households(as_csv(good_rows(1), header=HEADER[:5] + ["x"] * 6), "h.csv")
     assert not result.ok and "缺少列" in result.errors[0][1]

@@ -341,7 +341,7 @@ def test_a_failing_stock_alert_does_not_fail_the_buyers_committed_order(
     their order's payment form (it used to be a 500 for an order already placed)."""
     from orders import utils
 
-    def broken(record):
+    def broken(stockrecord_id):
         raise RuntimeError("alert storage unavailable")
 
     monkeypatch.setattr(utils, "sync_stock_alert", broken)

@@ -103,6 +103,15 @@ def test_buyers_alerts_for_one_record_are_serialised(cooperative):
     StockRecord.objects.filter(pk=record.pk).update(num_in_stock=3, low_stock_threshold=5)
     errors = []
 
+    def waiting_for_alert_lock(pk) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                " AND classid = %s AND objid = %s",
+                [_ALERT_LOCK, pk],
+            )
+            return cursor.fetchone()[0] > 0
+
     def other_buyer():
         try:
             raise_low_stock_alert(record.pk)
@@ -116,10 +125,27 @@ def test_buyers_alerts_for_one_record_are_serialised(cooperative):
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ALERT_LOCK, record.pk])
         thread = threading.Thread(target=other_buyer)
         thread.start()
-        time.sleep(0.5)
-        assert thread.is_alive()  # waiting for the lock
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not waiting_for_alert_lock(record.pk):
+            time.sleep(0.05)
+        assert waiting_for_alert_lock(record.pk)  # the other buyer waits for this one
+        assert thread.is_alive()
         assert not StockAlert.objects.exists()
         StockAlert.objects.create(stockrecord=record, threshold=5)
     thread.join(timeout=30)
     assert not errors
+    assert StockAlert.objects.filter(status=StockAlert.OPEN).count() == 1
+
+
+def test_an_open_alert_already_in_place_is_left_without_locking(
+    cooperative, django_assert_num_queries
+):
+    """In a sale's tail every order leaves the stock low: while the one alert is open, checking
+    it is two reads, and no lock that buyers would queue on."""
+    from orders.utils import raise_low_stock_alert
+
+    product = make_product(cooperative, num_in_stock=10)
+    record = _below_threshold(product)  # the stock edit opened the alert
+    with django_assert_num_queries(2):
+        raise_low_stock_alert(record.pk)
     assert StockAlert.objects.filter(status=StockAlert.OPEN).count() == 1

@@ -5,7 +5,6 @@ Configuration comes from Django settings prefixed ``CELERY_``. With no broker co
 Redis.
 """
 
-import functools
 import os
 
 from celery import Celery
@@ -26,10 +25,17 @@ class Task(DjangoTask):
     first and queued again by beat)."""
 
     def delay_on_commit(self, *args, **kwargs) -> None:
-        transaction.on_commit(functools.partial(self.delay, *args, **kwargs), robust=True)
+        self._on_commit(self.delay, args, kwargs)
 
     def apply_async_on_commit(self, *args, **kwargs) -> None:
-        transaction.on_commit(functools.partial(self.apply_async, *args, **kwargs), robust=True)
+        self._on_commit(self.apply_async, args, kwargs)
+
+    def _on_commit(self, send, args, kwargs):
+        def queue():
+            send(*args, **kwargs)
+
+        queue.__qualname__ = f"{self.name}.{send.__name__}"  # what Django's error log names
+        transaction.on_commit(queue, robust=True)
 
 
 app = Celery("shop", task_cls="shop.celery:Task")

@@ -352,3 +352,26 @@ def test_a_failing_stock_alert_does_not_fail_the_buyers_committed_order(
     assert 'id="payment-form"' in response.content.decode()
     assert Order.objects.filter(user=buyer).count() == 1
     assert "alert storage unavailable" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_that_refuses_the_email_task_does_not_fail_the_committed_order(
+    client, buyer, live, carrots, stripe_server, monkeypatch, caplog
+):
+    """Tasks are queued after commit robustly (shop.celery.Task): the order stands, the buyer
+    gets the payment form, and the failure is logged."""
+    from kombu.exceptions import OperationalError
+
+    from orders.payments.tasks import send_order_email
+
+    def refused(*args, **kwargs):
+        raise OperationalError("broker unreachable")
+
+    monkeypatch.setattr(send_order_email, "delay", refused)
+    assert client.login(request=HttpRequest(), username=buyer.email, password=PASSWORD)
+    response = buy(client, live, uuid.uuid4())
+    assert response.status_code == 200
+    assert 'id="payment-form"' in response.content.decode()
+    order = Order.objects.get(user=buyer)
+    assert order.intents.count() == 1
+    assert "broker unreachable" in caplog.text

@@ -46,12 +46,8 @@ def allocate(stockrecord_id: int, quantity: int) -> bool:
         # The other post_save receivers (back-in-stock alerts, the product's cooperative) are
         # for stock edits, which only raise stock; an allocation only lowers what is free.
         # ``robust``: the order is committed by then; a failed alert is logged, not the buyer's.
-        transaction.on_commit(lambda: raise_low_stock_alert(stockrecord_id), robust=True)
+        transaction.on_commit(lambda: sync_stock_alert(stockrecord_id), robust=True)
     return True
-
-
-def raise_low_stock_alert(stockrecord_id):
-    sync_stock_alert(stockrecord_id)
 
 
 def sync_stock_alert(stockrecord_id):

@@ -11,13 +11,18 @@ pytestmark = pytest.mark.django_db
 StockAlert = get_model("partner", "StockAlert")
 
 
+def _with_threshold(product, threshold):
+    record = product.stockrecords.get()
+    record.low_stock_threshold = threshold
+    record.save()
+    return record
+
+
 def test_an_order_that_takes_stock_below_the_threshold_raises_the_alert(
     cooperative, django_capture_on_commit_callbacks
 ):
     product = make_product(cooperative, num_in_stock=6)
-    record = product.stockrecords.get()
-    record.low_stock_threshold = 5
-    record.save()
+    record = _with_threshold(product, 5)
 
     with django_capture_on_commit_callbacks(execute=True):
         make_order([(product, 1)])
@@ -66,11 +71,10 @@ def test_an_allocation_that_leaves_enough_stock_does_not_look_at_alerts(
     from orders import utils
 
     looked = []
-    monkeypatch.setattr(utils, "raise_low_stock_alert", looked.append)
+    monkeypatch.setattr(utils, "sync_stock_alert", looked.append)
     product = make_product(cooperative, num_in_stock=100)
-    record = product.stockrecords.get()
-    record.low_stock_threshold = 5
-    record.save()
+    record = _with_threshold(product, 5)
+    looked.clear()  # the stock edit's own check (post_save)
     with django_capture_on_commit_callbacks(execute=True):
         make_order([(product, 1)])
     assert looked == []
@@ -78,6 +82,7 @@ def test_an_allocation_that_leaves_enough_stock_does_not_look_at_alerts(
     record.num_in_stock = 6  # 5 free: an order of 2 leaves 3, below 5
     record.num_allocated = 1
     record.save()
+    looked.clear()
     with django_capture_on_commit_callbacks(execute=True):
         make_order([(product, 2)])
     assert looked == [record.pk]
@@ -93,7 +98,7 @@ def test_buyers_alerts_for_one_record_are_serialised(cooperative):
 
     from django.db import connection, connections, transaction
 
-    from orders.utils import _ALERT_LOCK, raise_low_stock_alert
+    from orders.utils import _ALERT_LOCK, sync_stock_alert
     from tests.conftest import require_service
 
     require_service(connection.vendor == "postgresql", "needs PostgreSQL (set DATABASE_URL)")
@@ -114,7 +119,7 @@ def test_buyers_alerts_for_one_record_are_serialised(cooperative):
 
     def other_buyer():
         try:
-            raise_low_stock_alert(record.pk)
+            sync_stock_alert(record.pk)
         except Exception as error:  # noqa: BLE001 (reported by the test)
             errors.append(error)
         finally:
@@ -142,10 +147,10 @@ def test_an_open_alert_already_in_place_is_left_without_locking(
 ):
     """In a sale's tail every order leaves the stock low: while the one alert is open, checking
     it is two reads, and no lock that buyers would queue on."""
-    from orders.utils import raise_low_stock_alert
+    from orders.utils import sync_stock_alert
 
     product = make_product(cooperative, num_in_stock=10)
     record = _below_threshold(product)  # the stock edit opened the alert
     with django_assert_num_queries(2):
-        raise_low_stock_alert(record.pk)
+        sync_stock_alert(record.pk)
     assert StockAlert.objects.filter(status=StockAlert.OPEN).count() == 1

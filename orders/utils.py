@@ -112,6 +112,25 @@ def last_in_placement(update):
         pending.append(update)
 
 
+_confirmation: ContextVar[bool] = ContextVar("confirmation", default=False)
+
+
+@contextmanager
+def with_confirmation():
+    """Orders placed inside this (a buyer's checkout or buy now, not the demo's history) get the
+    "order placed" email, sent by the one task queued for each placed order
+    (``orders.tasks.after_order_placed``)."""
+    token = _confirmation.set(True)
+    try:
+        yield
+    finally:
+        _confirmation.reset(token)
+
+
+def confirmation_wanted() -> bool:
+    return _confirmation.get()
+
+
 @contextmanager
 def placement(savepoint=True):
     """The transaction an order is placed in: the updates passed to ``last_in_placement`` inside

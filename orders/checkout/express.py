@@ -32,7 +32,7 @@ from oscar.apps.checkout.mixins import OrderPlacementMixin
 from oscar.apps.order.signals import order_placed
 from oscar.core.loading import get_class, get_model
 
-from orders.utils import OrderCreator, allocate_or_refuse, placement
+from orders.utils import OrderCreator, allocate_or_refuse, placement, with_confirmation
 
 Applicator = get_class("offer.applicator", "Applicator")
 UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
@@ -68,6 +68,10 @@ class _Placement(OrderPlacementMixin):
     def __init__(self, request, address_id):
         self.request = request
         self.address_id = address_id
+
+    def place_order(self, *args, **kwargs):
+        with with_confirmation():  # the buyer's "order placed" email, after commit
+            return super().place_order(*args, **kwargs)
 
     def update_address_book(self, user, addr):
         """Oscar re-saves the address book entry (three queries, a write of every field); the
@@ -117,14 +121,7 @@ def place_express_order(request, basket, address, token=None):
             **extra,
         )
         basket.submit()
-        _email_when_committed(order)
     return order
-
-
-def _email_when_committed(order):
-    from orders.payments.tasks import send_order_email
-
-    send_order_email.delay_on_commit(order.pk, "ORDER_PLACED", {})
 
 
 # --- The flash-sale path ---------------------------------------------------------------------
@@ -250,8 +247,8 @@ def place_single_line_order(
             line.discounts.create(order_discount=order_discount, is_incl_tax=False, amount=off)
         if before_allocation is not None:
             before_allocation(order, line)
-        order_placed.send(sender=OrderCreator, order=order, user=user)
+        with with_confirmation():
+            order_placed.send(sender=OrderCreator, order=order, user=user)
         if product.get_product_class().track_stock:
             allocate_or_refuse(record.pk, 1, product.get_title())
-    _email_when_committed(order)
     return order

@@ -15,6 +15,7 @@ from oscar.apps.checkout import exceptions, views
 from oscar.core.loading import get_class, get_model
 
 from orders.payments.views import allow_payment
+from orders.utils import with_confirmation
 
 Order = get_model("order", "Order")
 Repository = get_class("shipping.repository", "Repository")
@@ -131,7 +132,9 @@ class PaymentDetailsView(views.PaymentDetailsView):
         order = Order.objects.get(pk=self.request.session["checkout_order_id"])
         return reverse("payments:pay", kwargs={"number": order.number})
 
-    def send_order_placed_email(self, order):
-        from orders.payments.tasks import send_order_email
+    def place_order(self, *args, **kwargs):
+        with with_confirmation():  # the buyer's "order placed" email, after commit
+            return super().place_order(*args, **kwargs)
 
-        send_order_email.delay_on_commit(order.pk, "ORDER_PLACED", {})
+    def send_order_placed_email(self, order):
+        """Sent after commit by the task every placed order queues (``orders.receivers``)."""

@@ -48,8 +48,13 @@ def cancel_abandoned_orders() -> int:
 def send_order_email(order_pk: int, code: str, extra: dict | None = None) -> bool:
     """Send one of the order emails (Oscar communications), in Chinese; once per order and code,
     except refunds and parcels, which have one each."""
+    return send_email_for(Order.objects.select_related("user").get(pk=order_pk), code, extra)
+
+
+def send_email_for(order, code: str, extra: dict | None = None) -> bool:
+    """``send_order_email`` for an order already loaded (its lines prefetched, if the caller
+    reads them too)."""
     extra = extra or {}
-    order = Order.objects.get(pk=order_pk)
     event_type, _created = CommunicationEventType.objects.get_or_create(
         code=code, defaults={"name": EMAIL_NAMES.get(code, code), "category": "Order related"}
     )

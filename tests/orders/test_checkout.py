@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 from oscar.core.loading import get_model
 
@@ -39,7 +40,9 @@ def _to_shipping_address(client):
     assert response.url == reverse("checkout:shipping-address")
 
 
-def test_guest_checks_out_with_a_chinese_address(client, basket_with_carrots, stripe_server):
+def test_guest_checks_out_with_a_chinese_address(
+    client, basket_with_carrots, stripe_server, django_capture_on_commit_callbacks
+):
     _to_shipping_address(client)
     page = client.get(reverse("checkout:shipping-address")).content.decode()
     assert "收货人" in page and "手机号" in page and "详细地址" in page
@@ -51,10 +54,15 @@ def test_guest_checks_out_with_a_chinese_address(client, basket_with_carrots, st
     assert "李华" in preview and "房山区" in preview
     assert "¥59.80" in preview
 
-    response = client.post(reverse("checkout:preview"), {"action": "place_order"})
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("checkout:preview"), {"action": "place_order"})
     assert response.status_code == 302
     order = Order.objects.get()
     assert order.guest_email == "guest@example.com"
+    [email] = mail.outbox  # sent after commit, by the order's one task
+    assert "订单已提交" in email.subject and order.number in email.subject
+    assert email.to == ["guest@example.com"]
     assert order.total_incl_tax == Decimal("59.80")
     assert order.currency == "CNY"
     address = order.shipping_address

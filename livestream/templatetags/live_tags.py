@@ -26,7 +26,13 @@ def hosts_session(context, session_id) -> bool:
     from ..services import sessions_for_host
 
     user = context["user"]
-    return user.is_authenticated and sessions_for_host(user).filter(pk=session_id).exists()
+    if not user.is_authenticated:
+        return False
+    # A buyer (no host role): no query beyond the one the navigation's host link already made
+    # (the user's host row, or its absence, is kept on the user for the request).
+    if not user.is_staff and not hasattr(user, "live_host"):
+        return False
+    return sessions_for_host(user).filter(pk=session_id).exists()
 
 
 @register.simple_tag(takes_context=True)

@@ -22,6 +22,9 @@ The load generator (aiohttp, one process) runs on the same 2 cores.
    ``--checkout-duration`` s.
 3. Pages: requests/s and p50/p99 for home, category, product, live room and the trivial
    ``/healthz`` view (one ``SELECT 1``: the machine's ceiling), ``--page-concurrency`` clients.
+   Then the payments issue's oversell and idempotency tests (``TESTS_UNDER_LOAD``: pytest on a
+   PostgreSQL test database of their own, against localstripe) run while the sale goes on at
+   full speed; they must pass.
 4. SQL queries per page and per order (Django's test client in this process, same database).
 5. Webhooks: one signed ``payment_intent.succeeded`` per order of the sale, sent in a burst; the
    endpoint's latency and rate, and how long the Celery worker takes to drain them (orders
@@ -51,6 +54,12 @@ BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/jingmeng_flash"
+# The oversell and idempotency tests (the payments issue's, and the live buy now's double taps).
+TESTS_UNDER_LOAD = [
+    "tests/orders/test_stock_race.py",
+    "tests/orders/test_payments.py",
+    "tests/livestream/test_buy_now_express.py",
+]
 WEBHOOK_SECRET = "whsec_bench_flash_sale"
 
 
@@ -636,6 +645,62 @@ def sale_outcome(data):
     }
 
 
+def tests_under_load(base, data, args, test_env):
+    """Run ``TESTS_UNDER_LOAD`` while the flash sale goes on at full speed (in 10 s rounds until
+    pytest is done). Their test database is made first, before the load: it is their setup, not
+    what is tested."""
+    from django.db.models import F
+
+    from livestream.models import SessionProduct
+
+    set_last_units(data, args.stock)  # units to sell while the tests run
+    SessionProduct.objects.filter(pk=data["item_id"]).update(quota=F("quota_used") + args.stock)
+    log = ROOT / "var" / "bench" / "tests_under_load.log"
+    pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    with open(log, "w") as out:
+        subprocess.run(  # creates the test database (a quick test of the same files)
+            [*pytest, "--create-db", "-k", "database_refuses", TESTS_UNDER_LOAD[0]],
+            cwd=ROOT,
+            env=test_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+        started = time.monotonic()
+        proc = subprocess.Popen(
+            [*pytest, "--reuse-db", *TESTS_UNDER_LOAD],
+            cwd=ROOT,
+            env=test_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        orders, errors, samples, rounds = 0, 0, [], 0
+        while proc.poll() is None:
+            chunk = asyncio.run(flash_sale(base, data, 10))
+            orders, errors, rounds = orders + chunk["orders"], errors + chunk["errors"], rounds + 1
+            samples.extend(chunk["error_samples"][: 5 - len(samples)])
+        seconds = time.monotonic() - started
+    lines = [
+        line for line in log.read_text().splitlines() if re.search(r"\d+ (passed|failed)", line)
+    ]
+    summary_line = lines[-1].strip("= ") if lines else "no pytest summary (see the log)"
+    counts = {kind: int(n) for n, kind in re.findall(r"(\d+) (passed|failed|error)", summary_line)}
+    return {
+        "tests": TESTS_UNDER_LOAD,
+        "returncode": proc.returncode,
+        "summary": summary_line,
+        "passed": counts.get("passed", 0),
+        "failed": counts.get("failed", 0) + counts.get("error", 0),
+        "seconds": round(seconds, 1),
+        "sale_orders": orders,
+        "sale_orders_per_second": round(orders / seconds, 1) if seconds else 0,
+        "errors": errors,
+        "error_samples": samples,
+        "database": sale_outcome(data),
+        "log": str(log.relative_to(ROOT)),
+    }
+
+
 def query_counts(data, pages):
     from django.db import connection
     from django.test import Client
@@ -714,12 +779,18 @@ def main():
     parser.add_argument("--page-seconds", type=float, default=10)
     parser.add_argument("--page-concurrency", type=int, default=32)
     parser.add_argument("--webhook-concurrency", type=int, default=32)
-    parser.add_argument("--skip", action="append", default=[], help="sale/checkout/pages/webhooks")
+    parser.add_argument(
+        "--skip", action="append", default=[], help="sale/tests/checkout/pages/webhooks"
+    )
     parser.add_argument("--output", default=str(ROOT / "var" / "bench" / "flash_sale.json"))
     args = parser.parse_args()
     (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
 
     stripe_port, web_port = free_port(), free_port()
+    test_env = {  # for the tests run under load: the caller's environment, a database of their own
+        **os.environ,
+        "DATABASE_URL": args.database_url.rstrip("/") + "_tests",
+    }
     env = {**os.environ, **bench_environment(args, stripe_port, redis_db=5)}
     os.environ.update(env)
     flush_redis(env)
@@ -819,6 +890,14 @@ def main():
             paced["database"] = sale_outcome(data)
             results["flash_sale_paced"] = paced
             report_sale(f"paced at {rate}/s", paced)
+            if "tests" not in args.skip:
+                print(
+                    f"Oversell and idempotency tests under load (the sale at full speed): "
+                    f"{', '.join(TESTS_UNDER_LOAD)}…",
+                    flush=True,
+                )
+                results["tests_under_load"] = tests_under_load(base, data, args, test_env)
+                report_tests(results["tests_under_load"])
             # The last units: stock set to what is held + --last-units, every tap sent twice.
             last = set_last_units(data, args.last_units)
             print(f"Sell-out: the last {args.last_units} units, every tap doubled…", flush=True)
@@ -865,6 +944,13 @@ def main():
             failed.append(f"{name}: a double tap made two orders")
         if sale and sale.get("double_taps_answered_differently"):
             failed.append(f"{name}: a double tap's two answers differed")
+    under_load = results.get("tests_under_load")
+    if under_load and (
+        under_load["returncode"] or under_load["failed"] or not under_load["passed"]
+    ):
+        failed.append(f"tests under load: {under_load['summary']} ({under_load['log']})")
+    if under_load and (under_load["database"]["oversold_units"] or under_load["errors"]):
+        failed.append("the sale beside the tests: oversold or errors")
     if failed:
         raise SystemExit("; ".join(failed))
 
@@ -919,6 +1005,18 @@ def report_sale(name, sale):
             f"answered differently: {sale['double_taps_answered_differently']}"
         )
     for sample in sale["error_samples"]:
+        print("    error:", sample)
+
+
+def report_tests(figures):
+    db = figures["database"]
+    print(
+        f"  tests: {figures['summary']} (exit {figures['returncode']}) in {figures['seconds']} s;"
+        f" meanwhile the sale placed {figures['sale_orders']} orders "
+        f"({figures['sale_orders_per_second']}/s), errors {figures['errors']}, oversold "
+        f"{db['oversold_units']}; pytest's output: {figures['log']}"
+    )
+    for sample in figures["error_samples"]:
         print("    error:", sample)
 
 

@@ -18,23 +18,27 @@ def complete_shipped_orders() -> int:
     return fulfilment.complete_shipped_orders()
 
 
-@shared_task(**MONEY_TASK)
-def after_order_placed(order_id: int, confirmation: bool = False) -> None:
+@shared_task(bind=True, **MONEY_TASK)
+def after_order_placed(self, order_id: int, confirmation: bool = False) -> None:
     """Everything a placed order needs after its commit, in one task (one message, one trip
-    through the worker, for each of a flash sale's orders): the buyer's "order placed" email when
-    the placement asked for it (``orders.utils.with_confirmation``), then Oscar's purchase
-    counters, both from the order loaded once with its lines. The email is sent once per order,
-    so a retry does not send it again; the counters are not retried (a failure is logged: a retry
-    could count an order twice)."""
+    through the worker, for each of a flash sale's orders): Oscar's purchase counters, then the
+    buyer's "order placed" email when the placement asked for it
+    (``orders.utils.with_confirmation``), both from the order loaded once with its lines.
+
+    The counters are recorded on the first attempt only (a failure there is logged: counting
+    again could count the order twice), so a mail server that is down delays the email's retries
+    and never the counters; the email is sent once per order, so a retry does not send it twice.
+    """
     order = _placed_order(order_id)
     if order is None:
         return
+    if not self.request.retries:
+        try:
+            oscar_analytics.receive_order_placed(None, order=order, user=order.user)
+        except Exception:
+            logger.exception("Order %s: purchase counters not recorded", order_id)
     if confirmation:
         send_email_for(order, "ORDER_PLACED")
-    try:
-        oscar_analytics.receive_order_placed(None, order=order, user=order.user)
-    except Exception:
-        logger.exception("Order %s: purchase counters not recorded", order_id)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

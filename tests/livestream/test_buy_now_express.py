@@ -165,8 +165,39 @@ def test_after_commit_one_task_sends_the_order_email_and_counts_the_purchase(
     assert email.to == [buyer.email]
     assert ProductRecord.objects.get(product=carrots).num_purchases == 1
 
-    after_order_placed(order.pk, confirmation=True)  # a retried task: no second email
+    after_order_placed.apply(args=(order.pk,), kwargs={"confirmation": True}, retries=1)
+    assert len(mail.outbox) == 1  # a retried task sends no second email…
+    assert ProductRecord.objects.get(product=carrots).num_purchases == 1  # …nor counts again
+
+
+def test_a_failing_email_is_retried_without_counting_the_purchase_again(
+    client, buyer, live, carrots, stripe_server, monkeypatch
+):
+    """The counters are recorded on the task's first attempt, whatever the email does; its
+    retry (the mail server back) sends the email and counts nothing more."""
+    from django.core import mail
+
+    from orders import tasks
+
+    ProductRecord = get_model("analytics", "ProductRecord")
+    assert client.login(request=HttpRequest(), username=buyer.email, password=PASSWORD)
+    buy(client, live, uuid.uuid4())  # (its after-commit task does not run in this test)
+    order = Order.objects.get(user=buyer)
+    send = tasks.send_email_for
+
+    def mail_server_down(order, code):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr(tasks, "send_email_for", mail_server_down)
+    with pytest.raises(Exception, match="mail server down"):
+        tasks.after_order_placed.apply(args=(order.pk,), kwargs={"confirmation": True}, throw=True)
+    assert ProductRecord.objects.get(product=carrots).num_purchases == 1
+
+    monkeypatch.setattr(tasks, "send_email_for", send)
+    mail.outbox.clear()
+    tasks.after_order_placed.apply(args=(order.pk,), kwargs={"confirmation": True}, retries=1)
     assert len(mail.outbox) == 1
+    assert ProductRecord.objects.get(product=carrots).num_purchases == 1
 
 
 def test_an_order_placed_outside_a_buyers_checkout_gets_no_email(

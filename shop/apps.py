@@ -11,6 +11,7 @@ class ShopConfig(AppConfig):
         from . import checks  # noqa: F401  (registers the deployment checks)
 
         self.connect_page_cache()
+        self.connect_nav_roles()
 
     def connect_page_cache(self):
         """Edits that change what anonymous pages show empty the page cache (shop/pagecache)."""
@@ -37,3 +38,23 @@ class ShopConfig(AppConfig):
             post_save.connect(bump, sender=model, dispatch_uid=uid + ".save")
             post_delete.connect(bump, sender=model, dispatch_uid=uid + ".delete")
         m2m_changed.connect(bump, dispatch_uid="pagecache.m2m")
+
+    def connect_nav_roles(self):
+        """Role changes move the header's cached role links on (shop/roles)."""
+        from django.apps import apps
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from .roles import bump
+
+        for app_label, name in [
+            ("cooperatives", "OfficialScope"),
+            ("livestream", "Host"),
+            ("auth", "Group"),
+            ("auth", "Permission"),
+        ]:
+            model = apps.get_model(app_label, name)
+            uid = f"navroles.{app_label}.{name}"
+            post_save.connect(bump, sender=model, dispatch_uid=uid + ".save")
+            post_delete.connect(bump, sender=model, dispatch_uid=uid + ".delete")
+        # groups, user and group permissions, partner users
+        m2m_changed.connect(bump, dispatch_uid="navroles.m2m")

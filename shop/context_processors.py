@@ -35,3 +35,14 @@ def notifications(request):
         return {}
     unread = Notification.objects.filter(recipient=user, date_read=None)
     return {"num_unread_notifications": SimpleLazyObject(unread.count)}
+
+
+def nav_roles(request):
+    """The header's role links (``shop.roles``): from the cache, looked up when a template uses
+    them."""
+    from .roles import nav_roles as lookup
+
+    user = getattr(request, "user", None)
+    if user is None:
+        return {}
+    return {"nav_roles": SimpleLazyObject(lambda: lookup(user))}

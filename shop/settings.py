@@ -153,6 +153,7 @@ TEMPLATES = [
                 "shop.context_processors.search_form",
                 "oscar.apps.checkout.context_processors.checkout",
                 "shop.context_processors.notifications",
+                "shop.context_processors.nav_roles",
                 "oscar.core.context_processors.metadata",
                 "shop.context_processors.site",
             ],

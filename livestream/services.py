@@ -304,7 +304,7 @@ def place_buy_now(request, session, item, address, token=None):
     if (
         untaxed
         and express.shipping_is_free()
-        and express.only_offer_running(offer, others_elsewhere)
+        and express.only_offer_running(offer, others_elsewhere, key=f"product-{product.pk}")
     ):
         attributed = attributable(session)
 

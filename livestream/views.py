@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -87,8 +88,10 @@ class BuyNowView(View):
             SessionProduct.objects.select_related(
                 "product__product_class", "session__offer", "session__cooperative"
             ),
+            ~Q(
+                session__status=LiveSession.Status.CANCELLED
+            ),  # public sessions (a join, no subquery)
             pk=item_pk,
-            session__in=selectors.public_sessions(),
             session_id=pk,
         )
         session = item.session
@@ -99,9 +102,11 @@ class BuyNowView(View):
         if address is None:
             return self._to_checkout(request, session, item)
         token = parse_token(request.POST.get(TOKEN_FIELD))
+        placed_now = False
         try:
             with transaction.atomic():
                 order = services.place_buy_now(request, session, item, address, token)
+            placed_now = True
         except UnableToPlaceOrder as error:
             # The other tap of a double tap may have taken the last unit (or seen the session
             # end) for this very tap's order: the buyer sees this answer, so it is that order.
@@ -115,7 +120,8 @@ class BuyNowView(View):
             order = self._placed(request, token) if token else None
             if order is None:
                 raise
-        return pay_page(request, order)  # the PaymentIntent is made here, after commit
+        # the PaymentIntent is made here, after commit
+        return pay_page(request, order, placed_now=placed_now)
 
     def _placed(self, request, token, attempts=20):
         for attempt in range(attempts):  # the unique index made us wait for its commit already

@@ -25,14 +25,16 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.sites.models import Site
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Min, Q
 from django.utils import timezone
 from oscar.apps.checkout.mixins import OrderPlacementMixin
 from oscar.apps.order.signals import order_placed
 from oscar.core.loading import get_class, get_model
 
 from orders.utils import OrderCreator, allocate_or_refuse, placement, with_confirmation
+from shop.pagecache import version
 
 Applicator = get_class("offer.applicator", "Applicator")
 UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
@@ -144,16 +146,53 @@ def shipping_is_free() -> bool:
     return [method.code for method in Repository().methods] == [Free.code]
 
 
-def only_offer_running(offer=None, cannot_apply=None) -> bool:
+def only_offer_running(offer=None, cannot_apply=None, *, key=None) -> bool:
     """No running site offer but ``offer`` could apply (``cannot_apply``: a queryset of offers
     the caller knows cannot, e.g. other sessions' live prices on other products): Oscar's offers
-    would price the line with ``offer`` alone. One query."""
+    would price the line with ``offer`` alone. One query.
+
+    With ``key`` (what ``cannot_apply`` depends on, such as the product) the answer is kept in
+    the cache, as every tap of a flash sale asks the same: until an offer or a live session is
+    edited (the page cache's version, ``shop.pagecache``), an offer starts or ends by its dates
+    (``_next_offer_change``), or ``OFFER_ANSWER_SECONDS`` pass."""
+    if key is None:
+        return _only_offer_running(offer, cannot_apply)
+    cache_key = f"express:only-offer:{version()}:{offer.pk if offer else 0}:{key}"
+    answer = cache.get(cache_key)
+    if answer is None:
+        now = timezone.now()
+        answer = _only_offer_running(offer, cannot_apply)
+        until = _next_offer_change(now)
+        seconds = OFFER_ANSWER_SECONDS
+        if until is not None:
+            seconds = min(seconds, int((until - now).total_seconds()))
+        if seconds > 0:
+            cache.set(cache_key, answer, seconds)
+    return answer
+
+
+OFFER_ANSWER_SECONDS = 60
+
+
+def _only_offer_running(offer, cannot_apply) -> bool:
     others = ConditionalOffer.active.filter(offer_type=ConditionalOffer.SITE)
     if offer is not None:
         others = others.exclude(pk=offer.pk)
     if cannot_apply is not None:
         others = others.exclude(pk__in=cannot_apply.values("pk"))
     return not others.exists()
+
+
+def _next_offer_change(now):
+    """When the next open site offer starts or ends by its dates (None: none will)."""
+    changes = ConditionalOffer.objects.filter(
+        offer_type=ConditionalOffer.SITE, status=ConditionalOffer.OPEN
+    ).aggregate(
+        start=Min("start_datetime", filter=Q(start_datetime__gt=now)),
+        end=Min("end_datetime", filter=Q(end_datetime__gt=now)),
+    )
+    times = [when for when in changes.values() if when is not None]
+    return min(times) if times else None
 
 
 def place_single_line_order(

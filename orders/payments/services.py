@@ -48,11 +48,12 @@ class RefundError(Exception):
 # --- Starting and confirming a payment -------------------------------------------------------
 
 
-def payable_intent(order) -> PaymentIntentRecord | None:
-    """The PaymentIntent the buyer should pay this order with, made if needed (None once paid)."""
+def payable_intent(order, *, placed_now=False) -> PaymentIntentRecord | None:
+    """The PaymentIntent the buyer should pay this order with, made if needed (None once paid).
+    ``placed_now``: the caller placed the order in this request, so it has no intent yet."""
     if order.status != statuses.PENDING_PAYMENT:
         return None
-    latest = order.intents.order_by("-attempt").first()
+    latest = None if placed_now else order.intents.order_by("-attempt").first()
     if latest and latest.status in OPEN_INTENT_STATES:
         return latest
     if latest and latest.status in ("processing", "succeeded"):

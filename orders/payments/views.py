@@ -81,13 +81,14 @@ class PayView(View):
         return pay_page(request, order_for_buyer(request, number))
 
 
-def pay_page(request, order):
+def pay_page(request, order, *, placed_now=False):
     """The payment form for ``order`` (also the answer to a live "buy now", whose URL the page
-    then replaces with its own, so a reload shows this page again)."""
+    then replaces with its own, so a reload shows this page again). ``placed_now``: the order
+    was placed in this request (``services.payable_intent``)."""
     if order.status != statuses.PENDING_PAYMENT:
         return redirect("payments:done", number=order.number)
     try:
-        record = services.payable_intent(order)
+        record = services.payable_intent(order, placed_now=placed_now)
     except PaymentError as error:
         logger.warning("Order %s: could not start payment: %s", order.number, error)
         record = None

@@ -2,6 +2,7 @@
 payment form in the answer; a double tap is one order; sold out is a clear refusal."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.http import HttpRequest
@@ -369,6 +370,54 @@ def test_another_running_offer_sends_buy_now_through_oscars_offers(
     order = Order.objects.get()
     assert {d.offer_name for d in order.discounts.all()} >= {"全场九折"}
     assert order.total_incl_tax < order.lines.get().line_price_before_discounts_incl_tax
+
+
+def _ten_percent_off_everything(**dates):
+    Range = get_model("offer", "Range")
+    Condition = get_model("offer", "Condition")
+    Benefit = get_model("offer", "Benefit")
+    ConditionalOffer = get_model("offer", "ConditionalOffer")
+    everything = Range.objects.create(name="全场", includes_all_products=True)
+    return ConditionalOffer.objects.create(
+        name="全场九折",
+        offer_type=ConditionalOffer.SITE,
+        priority=200,
+        condition=Condition.objects.create(range=everything, type=Condition.COUNT, value=1),
+        benefit=Benefit.objects.create(range=everything, type=Benefit.PERCENTAGE, value=10),
+        **dates,
+    )
+
+
+def test_an_offer_added_during_the_sale_prices_the_next_tap(
+    client, buyer, live, carrots, stripe_server
+):
+    """The flash-sale path's "no other offer" answer is cached for the sale's taps: an offer
+    saved in the dashboard (or the admin) ends that at once."""
+    client.force_login(buyer)
+    assert buy(client, live, uuid.uuid4()).status_code == 200
+    first = Order.objects.get()
+    assert {d.offer_name for d in first.discounts.all()} == {live.offer.name}
+    _ten_percent_off_everything()
+    assert buy(client, live, uuid.uuid4()).status_code == 200
+    second = Order.objects.exclude(pk=first.pk).get()
+    assert {d.offer_name for d in second.discounts.all()} >= {"全场九折"}  # Oscar priced it
+
+
+def test_the_cached_answer_ends_when_an_offer_starts_by_its_dates(live):
+    """An offer that starts by its dates sends no signal: the answer is kept no longer than
+    until it starts."""
+    import time
+
+    from django.utils import timezone
+
+    from orders.checkout import express
+
+    starts = timezone.now() + timedelta(seconds=2)
+    _ten_percent_off_everything(start_datetime=starts)
+    assert express.only_offer_running(live.offer, key="product-1")
+    assert express.only_offer_running(live.offer, key="product-1")  # from the cache
+    time.sleep((starts - timezone.now()).total_seconds() + 0.1)
+    assert not express.only_offer_running(live.offer, key="product-1")
 
 
 def test_a_flash_sale_buy_now_is_a_short_list_of_queries(

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,6 +27,7 @@ from .models import LiveSession, Reminder, SessionProduct
 
 Basket = get_model("basket", "Basket")
 Order = get_model("order", "Order")
+StockRecord = get_model("partner", "StockRecord")
 UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
 
 
@@ -84,13 +85,14 @@ class BuyNowView(View):
     """
 
     def post(self, request, pk, item_pk):
+        public = ~Q(session__status=LiveSession.Status.CANCELLED)  # a join, not a subquery
         item = get_object_or_404(
             SessionProduct.objects.select_related(
                 "product__product_class", "session__offer", "session__cooperative"
+            ).prefetch_related(  # the strategy's stock record, with the partner the line names
+                Prefetch("product__stockrecords", StockRecord.objects.select_related("partner"))
             ),
-            ~Q(
-                session__status=LiveSession.Status.CANCELLED
-            ),  # public sessions (a join, no subquery)
+            public,
             pk=item_pk,
             session_id=pk,
         )

@@ -20,9 +20,14 @@ StockRecord = get_model("partner", "StockRecord")
 
 
 def public_sessions():
-    return LiveSession.objects.exclude(status=LiveSession.Status.CANCELLED).select_related(
+    return LiveSession.objects.filter(is_public("")).select_related(
         "cooperative", "cooperative__county"
     )
+
+
+def is_public(prefix="session__"):
+    """The condition for a public session, on a model that reaches it through ``prefix``."""
+    return ~Q(**{f"{prefix}status": LiveSession.Status.CANCELLED})
 
 
 def session_lists(now=None):

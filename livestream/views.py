@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -85,14 +85,13 @@ class BuyNowView(View):
     """
 
     def post(self, request, pk, item_pk):
-        public = ~Q(session__status=LiveSession.Status.CANCELLED)  # a join, not a subquery
         item = get_object_or_404(
             SessionProduct.objects.select_related(
                 "product__product_class", "session__offer", "session__cooperative"
             ).prefetch_related(  # the strategy's stock record, with the partner the line names
                 Prefetch("product__stockrecords", StockRecord.objects.select_related("partner"))
             ),
-            public,
+            selectors.is_public(),  # a join, not a subquery of public_sessions()
             pk=item_pk,
             session_id=pk,
         )

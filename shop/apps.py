@@ -42,6 +42,7 @@ class ShopConfig(AppConfig):
     def connect_nav_roles(self):
         """Role changes move the header's cached role links on (shop/roles)."""
         from django.apps import apps
+        from django.conf import settings
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from .roles import bump
@@ -56,5 +57,10 @@ class ShopConfig(AppConfig):
             uid = f"navroles.{app_label}.{name}"
             post_save.connect(bump, sender=model, dispatch_uid=uid + ".save")
             post_delete.connect(bump, sender=model, dispatch_uid=uid + ".delete")
-        # groups, user and group permissions, partner users
-        m2m_changed.connect(bump, dispatch_uid="navroles.m2m")
+        User = apps.get_model(settings.AUTH_USER_MODEL)
+        Group = apps.get_model("auth", "Group")
+        for through in (User.groups.through, User.user_permissions.through):
+            m2m_changed.connect(bump, sender=through, dispatch_uid=f"navroles.{through.__name__}")
+        m2m_changed.connect(
+            bump, sender=Group.permissions.through, dispatch_uid="navroles.group_permissions"
+        )

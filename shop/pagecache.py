@@ -29,6 +29,7 @@ import re
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.template import Context, engines
@@ -54,7 +55,14 @@ HOLE = re.compile(r"<!--jm-personal-(\d+)-->")
 
 
 def bump(**_kwargs):
-    """Invalidate every cached page (a signal receiver: catalogue, offer or live edits)."""
+    """Invalidate every cached page (a signal receiver: catalogue, offer or live edits): now,
+    and again once the edit is committed, as a page (or an answer keyed by this version, such as
+    ``orders.checkout.express.only_offer_running``) made before the commit shows it as it was."""
+    _next_version()
+    transaction.on_commit(_next_version)
+
+
+def _next_version():
     try:
         cache.incr(VERSION_KEY)
     except ValueError:

@@ -6,20 +6,23 @@ the "Impact" link, a partner with Oscar's ``partner.dashboard_access`` permissio
 four queries on every page (the official's scope, the user's and their groups' permissions, the
 host row) for answers that change only when staff change someone's roles. They are kept in the
 cache per user, with a version that any change to those roles moves on (``bump``, connected in
-``shop.apps``): an official scope or host row saved or deleted, a many-to-many change (groups,
-permissions, partner users), a group or permission deleted. An entry also expires after
-``ROLES_SECONDS``, so a change made behind Django's signals (a bulk ``update()``) shows within
-that time.
+``shop.apps``): an official scope or host row saved or deleted, a user's groups or permissions or
+a group's permissions changed, a group or permission saved or deleted; each change moves it on
+again once committed. An entry also expires after ``ROLES_SECONDS``, so a change made behind
+Django's signals (a bulk ``update()``) shows within that time.
 
 These are links only: every view behind them checks the role itself, from the database.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.apps import apps
 from django.core.cache import cache
+from django.db import transaction
 
 VERSION_KEY = "navroles:version"
+# "1": the stored entry's shape; a deploy that changes NavRoles changes it (as shop.pagecache)
+ENTRY_KEY = "navroles:1:{pk}"
 ROLES_SECONDS = 300
 
 
@@ -31,7 +34,13 @@ class NavRoles:
 
 
 def bump(**_kwargs):
-    """Forget every visitor's cached roles (a signal receiver)."""
+    """Forget every visitor's cached roles (a signal receiver): now, and again once the change
+    is committed, as a page read before the commit may have cached the roles as they were."""
+    _next_version()
+    transaction.on_commit(_next_version)
+
+
+def _next_version():
     try:
         cache.incr(VERSION_KEY)
     except ValueError:
@@ -54,12 +63,15 @@ def nav_roles(user) -> NavRoles:
         return NavRoles()
     if user.is_staff:
         return NavRoles(impact=True, dashboard=True, host=True)
-    key = f"navroles:{user.pk}"
+    key = ENTRY_KEY.format(pk=user.pk)
     found = cache.get_many([VERSION_KEY, key])
     current = found.get(VERSION_KEY) or 1
     entry = found.get(key)
     if entry is not None and entry[0] == current:
-        return entry[1]
-    roles = _from_database(user)
-    cache.set(key, (current, roles), ROLES_SECONDS)
+        roles = entry[1]
+    else:
+        roles = _from_database(user)
+        cache.set(key, (current, roles), ROLES_SECONDS)
+    if user.is_superuser and user.is_active:  # every permission; the flag is on the user row
+        roles = replace(roles, dashboard=True)
     return roles

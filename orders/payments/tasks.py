@@ -10,6 +10,7 @@ from . import services
 Order = get_model("order", "Order")
 CommunicationEvent = get_model("order", "CommunicationEvent")
 CommunicationEventType = get_model("communication", "CommunicationEventType")
+Dispatcher = get_class("communication.utils", "Dispatcher")
 OrderDispatcher = get_class("order.utils", "OrderDispatcher")
 
 MONEY_TASK = {
@@ -65,10 +66,9 @@ def send_email_for(order, code: str, extra: dict | None = None) -> bool:
         return False
     context = {"order": order, "lines": order.lines.all(), **_extra_context(order, extra)}
     with translation.override("zh-hans"):
-        dispatcher = OrderDispatcher()
         # Oscar's Dispatcher.get_messages, from the event type already here (not looked up again)
-        messages = event_type.get_messages(dispatcher.dispatcher.get_base_context(**context))
-        dispatcher.dispatch_order_messages(order, messages, code)
+        messages = event_type.get_messages(Dispatcher().get_base_context(**context))
+        OrderDispatcher().dispatch_order_messages(order, messages, code)
     return True
 
 

@@ -1,4 +1,5 @@
-"""Real browser: an official signs in, opens /impact/, sees the charts and downloads the XLSX."""
+"""Real browser: an official signs in, follows the header's Impact link, sees the charts and
+downloads the XLSX."""
 
 import re
 from decimal import Decimal
@@ -45,7 +46,9 @@ def test_official_sees_the_impact_charts_and_downloads_xlsx(
     page.fill("#id_login-password", PASSWORD)
     page.click("button[name=login_submit]")
 
-    page.goto(live_server.url + "/impact/")
+    page.goto(live_server.url + "/")  # the header's Impact link (shop.roles) leads there
+    page.click("a.impact-link")
+    expect(page).to_have_url(re.compile("/impact/$"))
     expect(page.locator("[data-total=gmv]")).to_have_text("¥299.00")
     expect(page.locator("[data-total=income]")).to_have_text("¥29.90")
     expect(page.locator("#chart-county")).to_have_attribute("data-rendered", "true")

@@ -408,6 +408,8 @@ def test_the_cached_answer_ends_when_an_offer_starts_by_its_dates(live):
     until it starts."""
     import time
 
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from orders.checkout import express
@@ -415,7 +417,9 @@ def test_the_cached_answer_ends_when_an_offer_starts_by_its_dates(live):
     starts = timezone.now() + timedelta(seconds=2)
     _ten_percent_off_everything(start_datetime=starts)
     assert express.only_offer_running(live.offer, key="product-1")
-    assert express.only_offer_running(live.offer, key="product-1")  # from the cache
+    with CaptureQueriesContext(connection) as again:
+        assert express.only_offer_running(live.offer, key="product-1")
+    assert len(again) == 0  # from the cache
     time.sleep((starts - timezone.now()).total_seconds() + 0.1)
     assert not express.only_offer_running(live.offer, key="product-1")
 

@@ -71,6 +71,7 @@ def test_each_signed_in_viewer_gets_their_own_parts_of_the_shared_page(
     first, host_page = page(host, url)
     assert "X-Page-Cache" not in first
     assert reverse("livestream:host-session", kwargs={"pk": live.pk}) in host_page
+    assert reverse("livestream:host-list") in host_page  # the header's link (shop.roles)
 
     buyer, client = buyer_with_basket
     response, buyer_page = page(client, url)
@@ -79,6 +80,7 @@ def test_each_signed_in_viewer_gets_their_own_parts_of_the_shared_page(
     # the buyer's own basket (3 × ¥18.80) and unread notification; not the host's links
     assert "56.40" in buyer_page and 'badge badge-warning">1<' in buyer_page
     assert reverse("livestream:host-session", kwargs={"pk": live.pk}) not in buyer_page
+    assert reverse("livestream:host-list") not in buyer_page
 
     response, host_again = page(host, url)
     assert response["X-Page-Cache"] == "hit" and host_again == host_page

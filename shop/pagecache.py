@@ -55,18 +55,24 @@ HOLE = re.compile(r"<!--jm-personal-(\d+)-->")
 
 
 def bump(**_kwargs):
-    """Invalidate every cached page (a signal receiver: catalogue, offer or live edits): now,
-    and again once the edit is committed, as a page (or an answer keyed by this version, such as
-    ``orders.checkout.express.only_offer_running``) made before the commit shows it as it was."""
-    _next_version()
-    transaction.on_commit(_next_version)
+    """Invalidate every cached page (a signal receiver: catalogue, offer or live edits)."""
+    move_on(VERSION_KEY)
 
 
-def _next_version():
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 2, None)
+def move_on(key):
+    """Move the version kept at ``key`` on (entries keyed by the old one go unused): now, and
+    again once the change under way commits, as a page (or an answer keyed by the version, such
+    as ``orders.checkout.express.only_offer_running``) made before the commit shows it as it
+    was. Also ``shop.roles``."""
+
+    def next_version():
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 2, None)
+
+    next_version()
+    transaction.on_commit(next_version)
 
 
 def version() -> int:

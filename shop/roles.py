@@ -18,7 +18,8 @@ from dataclasses import dataclass, replace
 
 from django.apps import apps
 from django.core.cache import cache
-from django.db import transaction
+
+from .pagecache import move_on
 
 VERSION_KEY = "navroles:version"
 # "1": the stored entry's shape; a deploy that changes NavRoles changes it (as shop.pagecache)
@@ -34,17 +35,8 @@ class NavRoles:
 
 
 def bump(**_kwargs):
-    """Forget every visitor's cached roles (a signal receiver): now, and again once the change
-    is committed, as a page read before the commit may have cached the roles as they were."""
-    _next_version()
-    transaction.on_commit(_next_version)
-
-
-def _next_version():
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 2, None)
+    """Forget every visitor's cached roles (a signal receiver; see ``pagecache.move_on``)."""
+    move_on(VERSION_KEY)
 
 
 def _from_database(user) -> NavRoles:

@@ -80,6 +80,16 @@ def certified_products(limit: int = 8) -> list:
     )
 
 
+def recently_viewed(ids, *, exclude=None, limit: int = 6) -> list:
+    """Product cards for a visitor's browsing history (``ids`` oldest first, as Oscar's history
+    cookie keeps them): newest first, without ``exclude``, at most ``limit``."""
+    ids = [pk for pk in reversed(ids) if pk != exclude][: limit * 2]  # some may be gone
+    if not ids:
+        return []
+    cards = product_cards(Product.objects.filter(pk__in=ids)).in_bulk()
+    return [cards[pk] for pk in ids if pk in cards][:limit]
+
+
 def product_detail_queryset() -> QuerySet:
     """Products for the product page, with origin and cooperative in the same query."""
     return (

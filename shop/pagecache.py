@@ -22,6 +22,13 @@ mini-basket, host links, reminder) left as a marker, stored, and each buyer's ow
 rendered into it when it is served (``fill``). A view's ``page_cache_hit(request, **kwargs)``, if
 it has one, does what its ``get`` would have done besides rendering, for a visitor who has a
 session (signed in, or with a session of their own already).
+
+Some parts differ even between visitors who are not signed in: what they browsed ("products you
+recently viewed", from their history cookie). Those are ``{% per_visitor %}`` parts, left as
+markers in every shared render and rendered for each visitor when the page is served, so no
+visitor is ever shown what another browsed. A view's ``page_cache_served(request, response,
+**kwargs)``, if it has one, runs for every page served from the cache (the product page adds the
+product to the visitor's history there, as its ``get`` does).
 """
 
 import hashlib
@@ -33,6 +40,9 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.template import Context, engines
+from django.template.context_processors import csrf
+
+from shop.templatetags.page_holes import VISITOR
 
 CACHEABLE_VIEWS = {
     "home",
@@ -102,22 +112,34 @@ def _variant(request) -> str | None:
 
 def _key(request, version, variant) -> str:
     path = hashlib.sha1(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
-    # "2": the stored entry's shape (content type, content, personal parts); a deploy that changes
-    # it changes this, so old and new workers sharing one Redis never read each other's entries.
-    return f"pagecache:2:{version}:{request.LANGUAGE_CODE}:{variant}:{path}"
+    # "3": the stored entry's shape (content type, content, personal parts with their kind); a
+    # deploy that changes it changes this, so old and new workers sharing one Redis never read
+    # each other's entries.
+    return f"pagecache:3:{version}:{request.LANGUAGE_CODE}:{variant}:{path}"
 
 
 def fill(request, content: str, holes) -> str:
-    """Render each personal part of a shared page for this request, into its marker."""
+    """Render each personal part of a shared page for this request, into its marker: a signed-in
+    buyer's parts from the template context processors, a visitor's parts (``per_visitor``) from
+    the request and its CSRF token alone."""
     if not holes:
         return content
     engine = engines["django"].engine
-    context = Context(autoescape=engine.autoescape)
-    for processor in engine.template_context_processors:
-        context.update(processor(request))
+    contexts = {}
+
+    def context_for(kind):
+        if kind not in contexts:
+            context = contexts[kind] = Context(autoescape=engine.autoescape)
+            if kind == VISITOR:
+                context.update({"request": request, **csrf(request)})
+            else:
+                for processor in engine.template_context_processors:
+                    context.update(processor(request))
+        return contexts[kind]
 
     def part(match):
-        name, values = holes[int(match.group(1))]
+        name, values, kind = holes[int(match.group(1))]
+        context = context_for(kind)
         with context.push(**values):
             return engine.get_template(name).render(context)
 
@@ -133,7 +155,7 @@ class AnonymousPageCacheMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         holes = getattr(request, "_page_holes", None)
-        if holes is None or response.streaming:
+        if not holes or response.streaming:
             return self._store(request, response, [])
         content = response.content.decode(response.charset)
         self._store(request, response, holes, content)
@@ -166,8 +188,9 @@ class AnonymousPageCacheMiddleware:
         hit = cache.get(key)
         if hit is None:
             request._page_cache_key = key
-            if variant == "signed-in":
-                request._page_holes = []  # {% personal %} parts are left as markers
+            request._page_variant = variant
+            # {% per_visitor %} parts are left as markers; for signed-in buyers {% personal %} too
+            request._page_holes = []
             return None
         content_type, content, holes = hit
         hook = getattr(getattr(view_func, "view_class", None), "page_cache_hit", None)
@@ -180,4 +203,7 @@ class AnonymousPageCacheMiddleware:
             content = content.replace(NONCE_PLACEHOLDER, str(request.csp_nonce))
         response = HttpResponse(fill(request, content, holes), content_type=content_type)
         response["X-Page-Cache"] = "hit"
+        served = getattr(getattr(view_func, "view_class", None), "page_cache_served", None)
+        if served is not None:
+            served(request, response, *view_args, **view_kwargs)  # e.g. the browsing history
         return response

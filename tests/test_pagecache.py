@@ -4,8 +4,10 @@ visitor's own CSRF token, and catalogue edits showing at once."""
 import re
 
 import pytest
+from django.db import connection
 from django.http import HttpRequest
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import PASSWORD, UserFactory, make_product
@@ -79,3 +81,84 @@ def test_off_when_set_to_zero(carrots, settings):
     url = carrots.get_absolute_url()
     Client().get(url)
     assert "X-Page-Cache" not in Client().get(url)
+
+
+# --- "Products you recently viewed": each visitor's own, on shared pages too ---------------------
+
+
+@pytest.fixture
+def produce(cooperative):
+    return {
+        name: make_product(cooperative, title=title)
+        for name, title in {
+            "oats": "察右中旗燕麦米 2.5kg",
+            "tea": "武川县雪菊茶 50g",
+            "potatoes": "奈曼旗烟薯25号 5斤",
+            "milk": "正镶白旗奶皮子 500g",
+        }.items()
+    }
+
+
+def history(client) -> list:
+    import json
+
+    return json.loads(client.cookies["oscar_history"].value)
+
+
+def test_one_visitors_history_is_never_shown_to_another(produce):
+    oats, tea, potatoes, milk = (produce[k] for k in ("oats", "tea", "potatoes", "milk"))
+    browser = Client()
+    browser.get(oats.get_absolute_url())
+    first = browser.get(tea.get_absolute_url())  # rendered with oats as recently viewed, stored
+    assert "X-Page-Cache" not in first
+    assert oats.get_absolute_url() in first.content.decode()
+
+    stranger = Client().get(tea.get_absolute_url())
+    assert stranger["X-Page-Cache"] == "hit"
+    assert oats.get_absolute_url() not in stranger.content.decode()
+    assert "jm-personal" not in stranger.content.decode()
+
+    other = Client()
+    other.get(potatoes.get_absolute_url())
+    other.get(milk.get_absolute_url())
+    theirs = other.get(tea.get_absolute_url()).content.decode()
+    assert potatoes.get_absolute_url() in theirs and milk.get_absolute_url() in theirs
+    assert oats.get_absolute_url() not in theirs
+    # newest first, as Oscar lists them
+    assert theirs.index(milk.get_absolute_url()) < theirs.index(potatoes.get_absolute_url())
+
+
+def test_a_page_from_the_cache_still_joins_the_visitors_history(produce):
+    oats, tea = produce["oats"], produce["tea"]
+    Client().get(oats.get_absolute_url())  # someone else renders and stores it
+    visitor = Client()
+    assert visitor.get(oats.get_absolute_url())["X-Page-Cache"] == "hit"
+    assert history(visitor) == [oats.pk]
+    page = visitor.get(tea.get_absolute_url()).content.decode()
+    assert oats.get_absolute_url() in page
+    assert history(visitor) == [oats.pk, tea.pk]
+
+
+def test_the_history_on_a_served_page_is_loaded_in_bulk(produce):
+    tea = produce["tea"]
+    Client().get(tea.get_absolute_url())
+    few, many = Client(), Client()
+    few.get(produce["oats"].get_absolute_url())
+    for name in ("oats", "potatoes", "milk"):
+        many.get(produce[name].get_absolute_url())
+    with CaptureQueriesContext(connection) as one:
+        assert few.get(tea.get_absolute_url())["X-Page-Cache"] == "hit"
+    with CaptureQueriesContext(connection) as three:
+        assert many.get(tea.get_absolute_url())["X-Page-Cache"] == "hit"
+    assert len(one) == len(three) <= 6
+
+
+@pytest.mark.parametrize("cookie", ["not json", '["x", 1]', '{"a": 1}', "[1, [2]]"])
+def test_a_broken_history_cookie_shows_no_history(produce, cookie):
+    tea = produce["tea"]
+    Client().get(tea.get_absolute_url())
+    visitor = Client()
+    visitor.cookies["oscar_history"] = cookie
+    page = visitor.get(tea.get_absolute_url())
+    assert page.status_code == 200 and page["X-Page-Cache"] == "hit"
+    assert produce["oats"].get_absolute_url() not in page.content.decode()

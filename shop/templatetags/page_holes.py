@@ -1,42 +1,77 @@
-"""``{% personal "template.html" name=value %}``: a personal part of an otherwise shared page.
+"""Parts of an otherwise shared page that are one visitor's own (``shop.pagecache``).
 
-Rendered normally it is an ``{% include … with … %}``. When the page is being rendered to be
-shared between signed-in buyers (``shop.pagecache``), it leaves a marker instead, and the part is
-rendered for each buyer when the page is served, from the template context processors (user,
-basket, CSRF token, notifications…) and the values given here only (plain values: ids, strings).
-A personal template must therefore not rely on anything else from the page's context; the page
-cache's tests compare a served page with a freshly rendered one for different buyers.
+- ``{% personal "template.html" name=value %}``: a signed-in buyer's part (account menu,
+  mini-basket, host links, reminder). Left as a marker when a page is rendered to be shared
+  between signed-in buyers, and rendered for each of them when the page is served, from the
+  template context processors (user, basket, CSRF token, notifications…) and the values given
+  here only (plain values: ids, strings).
+- ``{% per_visitor "template.html" name=value %}``: a part that differs between visitors who are
+  not signed in either (what they browsed, from their own cookie). Left as a marker in every
+  shared render, anonymous ones included, and rendered when the page is served from the request,
+  its CSRF token and the values given here only: anonymous hits stay cheap.
+
+Rendered normally (a page of one's own), either is an ``{% include … with … %}``. A personal
+template must therefore not rely on anything else from the page's context; the page cache's
+tests compare a served page with a freshly rendered one for different visitors.
 """
 
 from django import template
 from django.template.base import token_kwargs
+from oscar.core.loading import get_class
 
 register = template.Library()
 
+SIGNED_IN, VISITOR = "signed-in", "visitor"
+
 
 class PersonalNode(template.Node):
-    def __init__(self, name, values):
+    def __init__(self, name, values, kind=SIGNED_IN):
         self.name = name
         self.values = values
+        self.kind = kind
 
     def render(self, context):
         name = self.name.resolve(context)
         values = {key: value.resolve(context) for key, value in self.values.items()}
-        holes = getattr(context.get("request"), "_page_holes", None)
-        if holes is not None:
-            holes.append((name, values))
+        request = context.get("request")
+        holes = getattr(request, "_page_holes", None)
+        if holes is not None and (self.kind == VISITOR or request._page_variant == SIGNED_IN):
+            holes.append((name, values, self.kind))
             return f"<!--jm-personal-{len(holes) - 1}-->"  # a node's output is not escaped
         part = context.template.engine.get_template(name)
         with context.push(**values):
             return part.render(context)
 
 
-@register.tag
-def personal(parser, token):
-    bits = token.split_contents()
-    if len(bits) < 2:
-        raise template.TemplateSyntaxError(f"{bits[0]} needs a template name")
-    values = token_kwargs(bits[2:], parser)
-    if len(values) != len(bits) - 2:
-        raise template.TemplateSyntaxError(f"{bits[0]}: give values as name=value")
-    return PersonalNode(parser.compile_filter(bits[1]), values)
+def _tag(kind):
+    def tag(parser, token):
+        bits = token.split_contents()
+        if len(bits) < 2:
+            raise template.TemplateSyntaxError(f"{bits[0]} needs a template name")
+        values = token_kwargs(bits[2:], parser)
+        if len(values) != len(bits) - 2:
+            raise template.TemplateSyntaxError(f"{bits[0]}: give values as name=value")
+        return PersonalNode(parser.compile_filter(bits[1]), values, kind)
+
+    return tag
+
+
+register.tag("personal", _tag(SIGNED_IN))
+register.tag("per_visitor", _tag(VISITOR))
+
+
+@register.simple_tag(takes_context=True)
+def visitor_history(context, current_product_id=None):
+    """The products this visitor viewed last, newest first, without the one they are looking at
+    (Oscar's "recently viewed", from their own history cookie), as product cards loaded in bulk.
+    No query without a history."""
+    from catalog.selectors import recently_viewed
+
+    History = get_class("customer.history", "CustomerHistoryManager")
+    ids = History.extract(context["request"])
+    try:
+        ids = [int(pk) for pk in ids]
+        current = int(current_product_id) if current_product_id is not None else None
+    except (TypeError, ValueError):
+        return []  # a cookie that is not a list of ids
+    return recently_viewed(ids, exclude=current)

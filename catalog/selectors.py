@@ -82,12 +82,13 @@ def certified_products(limit: int = 8) -> list:
 
 def recently_viewed(ids, *, exclude=None, limit: int = 6) -> list:
     """Product cards for a visitor's browsing history (``ids`` oldest first, as Oscar's history
-    cookie keeps them): newest first, without ``exclude``, at most ``limit``."""
-    ids = [pk for pk in reversed(ids) if pk != exclude][: limit * 2]  # some may be gone
-    if not ids:
+    cookie keeps them, at most ``OSCAR_RECENTLY_VIEWED_PRODUCTS``): newest first, each once,
+    without ``exclude`` and products no longer on sale, at most ``limit``."""
+    newest_first = [pk for pk in dict.fromkeys(reversed(ids)) if pk != exclude]
+    if not newest_first:
         return []
-    cards = product_cards(Product.objects.filter(pk__in=ids)).in_bulk()
-    return [cards[pk] for pk in ids if pk in cards][:limit]
+    cards = product_cards(Product.objects.filter(pk__in=newest_first)).in_bulk()
+    return [cards[pk] for pk in newest_first if pk in cards][:limit]
 
 
 def product_detail_queryset() -> QuerySet:

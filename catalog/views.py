@@ -13,10 +13,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 from oscar.apps.catalogue.views import ProductDetailView as OscarProductDetailView
-from oscar.core.loading import get_class, get_model
+from oscar.core.loading import get_model
 
-from . import selectors
+from . import history, selectors
 from .forms import ProductListForm
+from .history import clean_history_cookie
 
 Category = get_model("catalogue", "Category")
 Product = get_model("catalogue", "Product")
@@ -26,12 +27,16 @@ class ProductDetailView(OscarProductDetailView):
     def get_queryset(self):
         return selectors.product_detail_queryset()
 
+    def get(self, request, *args, **kwargs):
+        clean_history_cookie(request)  # for Oscar's "recently viewed" and its history update
+        return super().get(request, *args, **kwargs)
+
     @staticmethod
     def page_cache_served(request, response, pk, **kwargs):
         """Served from the page cache (``shop.pagecache``): the product still joins the visitor's
         browsing history, as Oscar's view does when it renders the page."""
-        History = get_class("customer.history", "CustomerHistoryManager")
-        History.update(Product(pk=int(pk)), request, response)
+        clean_history_cookie(request)
+        history.manager().update(Product(pk=int(pk)), request, response)
 
 
 class CatalogueView(ListView):

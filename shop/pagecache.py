@@ -3,9 +3,8 @@
 A livestream sends thousands of phones to the same few pages at once (home, category, product,
 the live room). For a visitor who is not signed in, has an empty basket (no basket cookie) and no
 pending messages, those pages are the same for everyone in a language, so they are rendered once
-and served from the cache (Redis in production) for ``PAGE_CACHE_SECONDS``. Everything personal
-stays uncached: anyone with a basket cookie or pending messages, any POST, and signed-in buyers
-except on the pages below that mark their personal parts.
+and served from the cache (Redis in production) for ``PAGE_CACHE_SECONDS``. Any POST, and
+signed-in buyers except on the pages below that mark their personal parts, stay uncached.
 
 - The CSRF token and the Content-Security-Policy nonce are the per-response parts of such a page:
   they are stored as placeholders, and each visitor's own token (their CSRF cookie set) and a
@@ -15,15 +14,23 @@ except on the pages below that mark their personal parts.
   empty the cache at every sale): a page may show "in stock" for up to ``PAGE_CACHE_SECONDS``
   after the last unit sold, and placing the order is what checks stock, always.
 
-Signed-in buyers share pages too where the page says which of its parts are theirs
-(``SHARED_SIGNED_IN_VIEWS``; the live room, where a flash sale's buyers all are): the page is
-rendered once for all signed-in buyers with each ``{% personal %}`` part (account menu,
-mini-basket, host links, reminder) left as a marker, stored, and each buyer's own parts are
-rendered into it when it is served (``fill``). A view's ``page_cache_hit(request, **kwargs)``, if
-it has one, does what its ``get`` would have done besides rendering, for a visitor who has a
-session (signed in, or with a session of their own already).
+The personal parts of a page are marked in its templates, ``{% personal %}``: the account menu,
+the mini-basket, the messages, host links, the reminder. Pages are shared with those parts left
+as markers, stored, and each visitor's own parts are rendered into it when it is served
+(``fill``):
 
-Some parts differ even between visitors who are not signed in: what they browsed ("products you
+- between guests (not signed in, with a basket or messages to show), on every page here: a
+  guest's page differs from another's only in their basket and messages (the header) and what
+  they browsed (below);
+- between signed-in buyers where the page says its parts are all marked
+  (``SHARED_SIGNED_IN_VIEWS``; the live room, where a flash sale's buyers all are). Elsewhere a
+  signed-in page has parts of its own (wish lists, reviews, staff links) and is rendered for them.
+
+A view's ``page_cache_hit(request, **kwargs)``, if it has one, does what its ``get`` would have
+done besides rendering, for a visitor who has a session (signed in, or with a session of their
+own already).
+
+Some parts differ even between visitors without a basket: what they browsed ("products you
 recently viewed", from their history cookie). Those are ``{% per_visitor %}`` parts, left as
 markers in every shared render and rendered for each visitor when the page is served, so no
 visitor is ever shown what another browsed. A view's ``page_cache_served(request, response,
@@ -42,7 +49,7 @@ from django.middleware.csrf import get_token
 from django.template import Context, engines
 from django.template.context_processors import csrf
 
-from shop.templatetags.page_holes import VISITOR
+from shop.templatetags.page_holes import ANONYMOUS, GUEST, SIGNED_IN, VISITOR
 
 CACHEABLE_VIEWS = {
     "home",
@@ -95,19 +102,24 @@ def _seconds() -> int:
 
 
 def _variant(request) -> str | None:
-    """Which shared render this request may have: "anonymous", "signed-in", or None (its own)."""
+    """Which shared render this request may have: "anonymous" (nothing of their own to show),
+    "guest" (not signed in, with a basket or messages to show), "signed-in", or None (a render of
+    its own)."""
     if request.method not in ("GET", "HEAD") or _seconds() <= 0:
         return None
     match = getattr(request, "resolver_match", None)
-    if match is None or match.view_name not in CACHEABLE_VIEWS or "messages" in request.COOKIES:
+    if match is None or match.view_name not in CACHEABLE_VIEWS:
         return None
-    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
-        return None if BASKET_COOKIE in request.COOKIES else "anonymous"
-    if request.session.get("_messages"):
-        return None
-    if request.user.is_authenticated:
-        return "signed-in" if match.view_name in SHARED_SIGNED_IN_VIEWS else None
-    return None if BASKET_COOKIE in request.COOKIES else "anonymous"
+    has_session = settings.SESSION_COOKIE_NAME in request.COOKIES
+    if has_session and request.user.is_authenticated:
+        return SIGNED_IN if match.view_name in SHARED_SIGNED_IN_VIEWS else None
+    if (
+        BASKET_COOKIE in request.COOKIES
+        or request.COOKIES.get("messages")  # an emptied cookie may still be sent: it holds none
+        or (has_session and request.session.get("_messages"))
+    ):
+        return GUEST
+    return ANONYMOUS
 
 
 def _key(request, version, variant) -> str:
@@ -159,6 +171,7 @@ class AnonymousPageCacheMiddleware:
             return self._store(request, response, [])
         content = response.content.decode(response.charset)
         self._store(request, response, holes, content)
+        request._page_holes = None  # the parts are rendered now, whole
         response.content = fill(request, content, holes)
         return response
 
@@ -189,7 +202,8 @@ class AnonymousPageCacheMiddleware:
         if hit is None:
             request._page_cache_key = key
             request._page_variant = variant
-            # {% per_visitor %} parts are left as markers; for signed-in buyers {% personal %} too
+            # {% per_visitor %} parts are left as markers; for guests and signed-in buyers
+            # {% personal %} ones too
             request._page_holes = []
             return None
         content_type, content, holes = hit

@@ -52,8 +52,10 @@ def test_each_visitor_gets_a_working_csrf_token_of_their_own(carrots):
         {"quantity": 1, "csrfmiddlewaretoken": tokens.pop()},
     )
     assert added.status_code == 302  # accepted (a bad token is 403)
-    # with a basket now, the visitor sees their own page, not the shared one
-    assert "X-Page-Cache" not in visitor.get(url)
+    # with a basket now, the visitor is a guest: not the anonymous page, but their own basket
+    page = visitor.get(url)
+    assert "X-Page-Cache" not in page  # the guests' shared render is made now
+    assert "¥29.90" in page.content.decode().split('class="basket-mini')[1][:400]
 
 
 def test_signed_in_buyers_never_get_the_shared_page(carrots):
@@ -121,7 +123,9 @@ def test_one_visitors_history_is_never_shown_to_another(produce):
     other = Client()
     other.get(potatoes.get_absolute_url())
     other.get(milk.get_absolute_url())
-    theirs = other.get(tea.get_absolute_url()).content.decode()
+    served = other.get(tea.get_absolute_url())
+    assert served["X-Page-Cache"] == "hit"
+    theirs = served.content.decode()
     assert potatoes.get_absolute_url() in theirs and milk.get_absolute_url() in theirs
     assert oats.get_absolute_url() not in theirs
     # newest first, as Oscar lists them
@@ -147,18 +151,132 @@ def test_the_history_on_a_served_page_is_loaded_in_bulk(produce):
     for name in ("oats", "potatoes", "milk"):
         many.get(produce[name].get_absolute_url())
     with CaptureQueriesContext(connection) as one:
-        assert few.get(tea.get_absolute_url())["X-Page-Cache"] == "hit"
+        page_one = few.get(tea.get_absolute_url())
     with CaptureQueriesContext(connection) as three:
-        assert many.get(tea.get_absolute_url())["X-Page-Cache"] == "hit"
+        page_three = many.get(tea.get_absolute_url())
+    assert page_one["X-Page-Cache"] == page_three["X-Page-Cache"] == "hit"
+    assert produce["oats"].get_absolute_url() in page_one.content.decode()
+    for name in ("oats", "potatoes", "milk"):
+        assert produce[name].get_absolute_url() in page_three.content.decode()
     assert len(one) == len(three) <= 6
 
 
-@pytest.mark.parametrize("cookie", ["not json", '["x", 1]', '{"a": 1}', "[1, [2]]"])
-def test_a_broken_history_cookie_shows_no_history(produce, cookie):
+def recently_viewed_heading() -> str:
+    from django.utils.translation import gettext, override
+
+    with override("zh-hans"):
+        return gettext("Products you recently viewed")
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        "not json",
+        '["x"]',
+        '{"a": 1}',
+        "[[2], null]",
+        "[1e400]",
+        "[Infinity]",
+        "[99999999999999999999]",
+    ],
+)
+@pytest.mark.parametrize("served", [False, True], ids=["rendered", "from the cache"])
+def test_a_broken_history_cookie_shows_no_history(produce, cookie, served):
     tea = produce["tea"]
-    Client().get(tea.get_absolute_url())
+    if served:
+        Client().get(tea.get_absolute_url())
     visitor = Client()
     visitor.cookies["oscar_history"] = cookie
     page = visitor.get(tea.get_absolute_url())
-    assert page.status_code == 200 and page["X-Page-Cache"] == "hit"
-    assert produce["oats"].get_absolute_url() not in page.content.decode()
+    assert page.status_code == 200
+    assert ("X-Page-Cache" in page) == served
+    assert recently_viewed_heading() not in page.content.decode()
+
+
+def test_a_history_shows_on_a_page_of_ones_own_too(produce):
+    buyer = UserFactory(email="li@example.com")
+    client = Client()
+    assert client.login(request=HttpRequest(), username=buyer.email, password=PASSWORD)
+    client.get(produce["oats"].get_absolute_url())
+    page = client.get(produce["tea"].get_absolute_url())
+    assert "X-Page-Cache" not in page
+    html = page.content.decode()
+    assert recently_viewed_heading() in html and produce["oats"].get_absolute_url() in html
+    assert "jm-personal" not in html
+
+
+# --- Guests with a basket share pages too, each with their own basket --------------------------
+
+
+def guest_with(product, *, messages_read=True):
+    guest = Client()
+    added = guest.post(reverse("basket:add", kwargs={"pk": product.pk}), {"quantity": 1})
+    assert added.status_code == 302
+    if messages_read:
+        guest.get(reverse("basket:summary"))  # shows "added to your basket"
+    return guest
+
+
+def mini_basket(page) -> str:
+    html = page.content.decode()
+    return html[html.index('class="basket-mini') : html.index('class="basket-mini') + 3000]
+
+
+def test_guests_share_a_page_each_with_their_own_basket(produce):
+    oats, tea, potatoes = produce["oats"], produce["tea"], produce["potatoes"]
+    url = potatoes.get_absolute_url()
+    first, second = guest_with(oats), guest_with(tea)
+    with CaptureQueriesContext(connection) as rendered:
+        page = first.get(url)
+    assert "X-Page-Cache" not in page
+    assert oats.title in mini_basket(page) and tea.title not in mini_basket(page)
+
+    with CaptureQueriesContext(connection) as served:
+        page = second.get(url)
+    assert page["X-Page-Cache"] == "hit"
+    assert tea.title in mini_basket(page) and oats.title not in mini_basket(page)
+    assert potatoes.title in page.content.decode()
+    assert "jm-personal" not in page.content.decode()
+    # the basket is loaded and priced; the page itself is not rendered again
+    assert len(served) < len(rendered) - 5
+
+    anonymous = Client().get(url)  # no basket: the anonymous page, rendered separately
+    assert "X-Page-Cache" not in anonymous
+    assert oats.title not in mini_basket(anonymous) and tea.title not in mini_basket(anonymous)
+
+
+def test_a_guest_page_shows_the_basket_as_it_is_now(produce):
+    oats, tea, potatoes = produce["oats"], produce["tea"], produce["potatoes"]
+    url = potatoes.get_absolute_url()
+    guest = guest_with(oats)
+    guest.get(url)
+    guest.post(reverse("basket:add", kwargs={"pk": tea.pk}), {"quantity": 1})
+    guest.get(reverse("basket:summary"))  # the "added" message is shown (and gone)
+    page = guest.get(url)
+    assert page["X-Page-Cache"] == "hit"
+    assert oats.title in mini_basket(page) and tea.title in mini_basket(page)
+
+
+def test_a_guests_messages_are_their_own_and_shown_once(produce):
+    url = produce["tea"].get_absolute_url()
+    guest_with(produce["milk"]).get(url)  # the guests' render, stored
+    guest = guest_with(produce["oats"], messages_read=False)  # "added to your basket" waits
+    page = guest.get(url)
+    assert page["X-Page-Cache"] == "hit"
+    messages = page.content.decode().split('id="messages"')[1][:3000]
+    assert produce["oats"].title in messages and produce["milk"].title not in messages
+    again = guest.get(url)
+    assert again["X-Page-Cache"] == "hit"
+    assert 'class="alert' not in again.content.decode().split('id="messages"')[1][:300]
+
+
+def test_another_guest_never_sees_the_renderers_messages(produce):
+    url = produce["tea"].get_absolute_url()
+    renderer = guest_with(produce["oats"], messages_read=False)
+    rendered = renderer.get(url)
+    assert "X-Page-Cache" not in rendered
+    assert produce["oats"].title in rendered.content.decode().split('id="messages"')[1][:3000]
+    other = guest_with(produce["milk"])
+    page = other.get(url)
+    assert page["X-Page-Cache"] == "hit"
+    assert 'class="alert' not in page.content.decode().split('id="messages"')[1][:300]

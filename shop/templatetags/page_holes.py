@@ -1,8 +1,9 @@
 """Parts of an otherwise shared page that are one visitor's own (``shop.pagecache``).
 
-- ``{% personal "template.html" name=value %}``: a signed-in buyer's part (account menu,
-  mini-basket, host links, reminder). Left as a marker when a page is rendered to be shared
-  between signed-in buyers, and rendered for each of them when the page is served, from the
+- ``{% personal "template.html" name=value %}``: a signed-in buyer's or a guest's part (account
+  menu, mini-basket, host links, reminder). Left as a marker when a page is rendered to be shared
+  between signed-in buyers or between guests with a basket, and rendered for each of them when
+  the page is served, from the
   template context processors (user, basket, CSRF token, notifications…) and the values given
   here only (plain values: ids, strings).
 - ``{% per_visitor "template.html" name=value %}``: a part that differs between visitors who are
@@ -17,11 +18,14 @@ tests compare a served page with a freshly rendered one for different visitors.
 
 from django import template
 from django.template.base import token_kwargs
-from oscar.core.loading import get_class
 
 register = template.Library()
 
-SIGNED_IN, VISITOR = "signed-in", "visitor"
+# The page cache's shared renders (``shop.pagecache._variant``): anonymous visitors without a
+# basket share pages whole (but for per-visitor parts); guests with a basket and signed-in buyers
+# share them with their personal parts left as markers.
+ANONYMOUS, GUEST, SIGNED_IN = "anonymous", "guest", "signed-in"
+VISITOR = "visitor"  # the kind of a {% per_visitor %} part
 
 
 class PersonalNode(template.Node):
@@ -35,7 +39,7 @@ class PersonalNode(template.Node):
         values = {key: value.resolve(context) for key, value in self.values.items()}
         request = context.get("request")
         holes = getattr(request, "_page_holes", None)
-        if holes is not None and (self.kind == VISITOR or request._page_variant == SIGNED_IN):
+        if holes is not None and (self.kind == VISITOR or request._page_variant != ANONYMOUS):
             holes.append((name, values, self.kind))
             return f"<!--jm-personal-{len(holes) - 1}-->"  # a node's output is not escaped
         part = context.template.engine.get_template(name)
@@ -65,13 +69,14 @@ def visitor_history(context, current_product_id=None):
     """The products this visitor viewed last, newest first, without the one they are looking at
     (Oscar's "recently viewed", from their own history cookie), as product cards loaded in bulk.
     No query without a history."""
+    from catalog.history import history_ids
     from catalog.selectors import recently_viewed
 
-    History = get_class("customer.history", "CustomerHistoryManager")
-    ids = History.extract(context["request"])
+    ids = history_ids(context["request"])
+    if not ids:
+        return []
     try:
-        ids = [int(pk) for pk in ids]
-        current = int(current_product_id) if current_product_id is not None else None
+        current = int(current_product_id)
     except (TypeError, ValueError):
-        return []  # a cookie that is not a list of ids
+        current = None  # not on a product's page: leave nothing out
     return recently_viewed(ids, exclude=current)

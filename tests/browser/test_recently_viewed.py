@@ -36,6 +36,7 @@ def test_each_shopper_sees_only_what_they_browsed(chromium_path, browser, live_s
     assert response.headers.get("x-page-cache") == "hit"
     expect(second.locator(".product_main h1")).to_have_text("武川县雪菊茶")
     expect(recently_viewed(second)).to_have_count(0)
+    expect(second.locator("body")).not_to_contain_text("察右中旗燕麦米")
 
     second.goto(url["potatoes"])  # the tea, served from the cache, is in their history
     expect(recently_viewed(second)).to_have_count(1)

@@ -118,17 +118,24 @@ def test_a_served_page_still_remembers_the_session_for_attribution(live, consume
     assert client.session[services.SESSION_KEY] == live.pk
 
 
-def test_pending_messages_get_a_page_of_their_own(live, consumer):
+def test_pending_messages_are_the_buyers_own_part_of_the_shared_page(live, consumer):
     url = reverse("livestream:detail", kwargs={"pk": live.pk})
-    page(signed_in(UserFactory(email="first@example.com")), url)
+    first = signed_in(UserFactory(email="first@example.com"))
+    page(first, url)
     client = signed_in(consumer)
     client.post(reverse("livestream:remind", kwargs={"pk": live.pk}))  # not upcoming: 404
     client.post(
         reverse("basket:add", kwargs={"pk": live.items.first().product_id}), {"quantity": 1}
     )
     response = client.get(url)
-    assert "X-Page-Cache" not in response
-    assert "已添加" in response.content.decode() or "added" in response.content.decode()
+    assert response["X-Page-Cache"] == "hit"
+    messages = response.content.decode().split('id="messages"')[1][:2000]
+    assert "已添加" in messages or "added" in messages
+    # shown once, and only to them
+    for other in (client, first):
+        again = other.get(url)
+        assert again["X-Page-Cache"] == "hit"
+        assert 'class="alert' not in again.content.decode().split('id="messages"')[1][:300]
 
 
 def test_a_served_page_costs_the_same_queries_whatever_the_rail_holds(

@@ -748,6 +748,16 @@ def query_counts(data, pages):
     for name, url in pages.items():
         figures[name]["signed_in"] = count(signed_in, "get", url)
         figures[name]["signed_in_again"] = count(signed_in, "get", url)  # the shared live room
+    # a guest with a basket (the checkout's product): pages shared between guests, each with
+    # their own basket in the header; the second guest is served the first one's render
+    guests = [Client(), Client()]
+    for guest in guests:
+        guest.post(f"/basket/add/{data['checkout_product_id']}/", {"quantity": 1})
+        guest.get("/basket/")  # the "added to your basket" message, shown
+    bump()
+    for name, url in pages.items():
+        figures[name]["guest"] = count(guests[0], "get", url)
+        figures[name]["guest_served"] = count(guests[1], "get", url)
     buy = f"/live/{data['session_id']}/buy/{data['item_id']}/"
     # units to buy, whatever the sale left, above the low-stock threshold: a typical order (one
     # that leaves the stock low also raises the alert, after commit: 5 queries more)
@@ -1071,13 +1081,15 @@ def report_pages(speeds):
 def report_queries(counts):
     print(
         "SQL queries (anonymous: rendered / from the page cache; signed in: rendered / again, "
-        "which for the live room is the page shared between signed-in buyers):"
+        "which for the live room is the page shared between signed-in buyers; a guest with a "
+        "basket: rendered / another guest served it):"
     )
     for name, figures in counts.items():
         if isinstance(figures, dict):
             print(
                 f"  {name:22} {figures['rendered']:3} / {figures['from_page_cache']:3};"
-                f" {figures['signed_in']:3} / {figures['signed_in_again']:3}"
+                f" {figures['signed_in']:3} / {figures['signed_in_again']:3};"
+                f" {figures['guest']:3} / {figures['guest_served']:3}"
             )
         else:
             print(f"  {name:22} {figures}")

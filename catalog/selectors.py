@@ -6,6 +6,7 @@ product class and options (Oscar's ``base_queryset``), stock records, images, co
 county. A page of 24 products costs the same number of queries as a page of 2.
 """
 
+from django.conf import settings
 from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 from oscar.core.loading import get_model
@@ -85,6 +86,7 @@ def recently_viewed(ids, *, exclude=None, limit: int = 6) -> list:
     cookie keeps them, at most ``OSCAR_RECENTLY_VIEWED_PRODUCTS``): newest first, each once,
     without ``exclude`` and products no longer on sale, at most ``limit``."""
     newest_first = [pk for pk in dict.fromkeys(reversed(ids)) if pk != exclude]
+    newest_first = newest_first[: settings.OSCAR_RECENTLY_VIEWED_PRODUCTS]  # Oscar keeps so many
     if not newest_first:
         return []
     cards = product_cards(Product.objects.filter(pk__in=newest_first)).in_bulk()

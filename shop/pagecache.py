@@ -179,6 +179,7 @@ class AnonymousPageCacheMiddleware:
         key = getattr(request, "_page_cache_key", None)
         if (
             key
+            and not getattr(getattr(request, "_messages", None), "used", False)  # shown inline
             and request.method == "GET"
             and response.status_code == 200
             and not response.streaming
@@ -208,9 +209,12 @@ class AnonymousPageCacheMiddleware:
             return None
         content_type, content, holes = hit
         hook = getattr(getattr(view_func, "view_class", None), "page_cache_hit", None)
-        if hook is not None and settings.SESSION_COOKIE_NAME in request.COOKIES:
-            # what the view does for a visitor with a session; a phone without one is not given
-            # a session (a database write) just to look at a cached page
+        if hook is not None and (
+            settings.SESSION_COOKIE_NAME in request.COOKIES or variant == GUEST
+        ):
+            # what the view does for a visitor with a session, or a basket (who had a render of
+            # their own, and so the view's writes, before guests shared pages); a phone with
+            # neither is not given a session (a database write) just to look at a cached page
             hook(request, *view_args, **view_kwargs)
         content = content.replace(PLACEHOLDER, get_token(request))
         if NONCE_PLACEHOLDER in content:

@@ -280,3 +280,50 @@ def test_another_guest_never_sees_the_renderers_messages(produce):
     page = other.get(url)
     assert page["X-Page-Cache"] == "hit"
     assert 'class="alert' not in page.content.decode().split('id="messages"')[1][:300]
+
+
+def messages_area(html) -> str:
+    """The messages' <div id="messages">…</div>, nested divs and all."""
+    start = html.index('<div id="messages">')
+    depth, position = 0, start
+    for tag in re.finditer(r"<div\b|</div>", html[start:]):
+        depth += 1 if tag.group() == "<div" else -1
+        if depth == 0:
+            position = start + tag.end()
+            break
+    return html[start:position]
+
+
+@pytest.fixture
+def shared_pages(produce, cooperative, vegetables):
+    make_product(cooperative, title="察右中旗胡萝卜", categories=[vegetables])
+    return {
+        "home": "/",
+        "catalogue": reverse("catalogue:index"),
+        "category": vegetables.get_absolute_url(),
+        "product": produce["tea"].get_absolute_url(),
+        "live sessions": reverse("livestream:list"),
+        "cooperatives": reverse("cooperatives:list"),
+        "cooperative": cooperative.get_absolute_url(),
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["home", "catalogue", "category", "product", "live sessions", "cooperatives", "cooperative"],
+)
+def test_every_shared_page_shows_each_guest_their_own_messages_and_basket(
+    produce, shared_pages, name
+):
+    url = shared_pages[name]
+    renderer = guest_with(produce["oats"], messages_read=False)
+    rendered = renderer.get(url)
+    assert rendered.status_code == 200 and "X-Page-Cache" not in rendered
+    other = guest_with(produce["milk"], messages_read=False)
+    page = other.get(url)
+    assert page["X-Page-Cache"] == "hit"
+    html = page.content.decode()
+    messages = messages_area(html)
+    assert produce["milk"].title in messages and produce["oats"].title not in messages
+    assert produce["oats"].title not in mini_basket(page)
+    assert "jm-personal" not in html

@@ -118,6 +118,27 @@ def test_a_served_page_still_remembers_the_session_for_attribution(live, consume
     assert client.session[services.SESSION_KEY] == live.pk
 
 
+def test_a_guest_served_the_shared_page_is_still_attributed_to_the_session(live, oats):
+    from livestream.models import BasketAttribution
+
+    url = reverse("livestream:detail", kwargs={"pk": live.pk})
+    carrots = live.items.get().product
+
+    def guest():
+        client = Client()
+        client.post(reverse("basket:add", kwargs={"pk": oats.pk}), {"quantity": 1})
+        client.get(reverse("basket:summary"))  # the "added" message, shown
+        return client
+
+    page(guest(), url)  # the guests' page, stored
+    other = guest()
+    response, _text = page(other, url)
+    assert response["X-Page-Cache"] == "hit"
+    other.post(reverse("basket:add", kwargs={"pk": carrots.pk}), {"quantity": 1})
+    attributed = BasketAttribution.objects.filter(line__product=carrots)
+    assert [a.session_id for a in attributed] == [live.pk]
+
+
 def test_pending_messages_are_the_buyers_own_part_of_the_shared_page(live, consumer):
     url = reverse("livestream:detail", kwargs={"pk": live.pk})
     first = signed_in(UserFactory(email="first@example.com"))

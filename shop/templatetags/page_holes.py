@@ -1,11 +1,10 @@
 """Parts of an otherwise shared page that are one visitor's own (``shop.pagecache``).
 
 - ``{% personal "template.html" name=value %}``: a signed-in buyer's or a guest's part (account
-  menu, mini-basket, host links, reminder). Left as a marker when a page is rendered to be shared
-  between signed-in buyers or between guests with a basket, and rendered for each of them when
-  the page is served, from the
-  template context processors (user, basket, CSRF token, notifications…) and the values given
-  here only (plain values: ids, strings).
+  menu, mini-basket, messages, host links, reminder). Left as a marker when a page is rendered
+  to be shared between signed-in buyers or between guests, and rendered for each of them when
+  the page is served, from the template context processors (user, basket, messages, CSRF token,
+  notifications…) and the values given here only (plain values: ids, strings).
 - ``{% per_visitor "template.html" name=value %}``: a part that differs between visitors who are
   not signed in either (what they browsed, from their own cookie). Left as a marker in every
   shared render, anonymous ones included, and rendered when the page is served from the request,
@@ -21,9 +20,9 @@ from django.template.base import token_kwargs
 
 register = template.Library()
 
-# The page cache's shared renders (``shop.pagecache._variant``): anonymous visitors without a
-# basket share pages whole (but for per-visitor parts); guests with a basket and signed-in buyers
-# share them with their personal parts left as markers.
+# The page cache's shared renders (``shop.pagecache._variant``): anonymous visitors with nothing
+# of their own to show share pages whole (but for per-visitor parts); guests (a basket or
+# messages) and signed-in buyers share them with their personal parts left as markers.
 ANONYMOUS, GUEST, SIGNED_IN = "anonymous", "guest", "signed-in"
 VISITOR = "visitor"  # the kind of a {% per_visitor %} part
 

@@ -17,7 +17,6 @@ from oscar.core.loading import get_model
 
 from . import history, selectors
 from .forms import ProductListForm
-from .history import clean_history_cookie
 
 Category = get_model("catalogue", "Category")
 Product = get_model("catalogue", "Product")
@@ -28,14 +27,16 @@ class ProductDetailView(OscarProductDetailView):
         return selectors.product_detail_queryset()
 
     def get(self, request, *args, **kwargs):
-        clean_history_cookie(request)  # for Oscar's "recently viewed" and its history update
+        history.clean_history_cookie(
+            request
+        )  # for Oscar's "recently viewed" and its history update
         return super().get(request, *args, **kwargs)
 
     @staticmethod
     def page_cache_served(request, response, pk, **kwargs):
         """Served from the page cache (``shop.pagecache``): the product still joins the visitor's
         browsing history, as Oscar's view does when it renders the page."""
-        clean_history_cookie(request)
+        history.clean_history_cookie(request)
         history.manager().update(Product(pk=int(pk)), request, response)
 
 

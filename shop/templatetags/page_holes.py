@@ -24,11 +24,12 @@ register = template.Library()
 # of their own to show share pages whole (but for per-visitor parts); guests (a basket or
 # messages) and signed-in buyers share them with their personal parts left as markers.
 ANONYMOUS, GUEST, SIGNED_IN = "anonymous", "guest", "signed-in"
-VISITOR = "visitor"  # the kind of a {% per_visitor %} part
+# The kinds of part: {% personal %} (a guest's or signed-in buyer's), {% per_visitor %}.
+PERSONAL, VISITOR = "personal", "visitor"
 
 
 class PersonalNode(template.Node):
-    def __init__(self, name, values, kind=SIGNED_IN):
+    def __init__(self, name, values, kind=PERSONAL):
         self.name = name
         self.values = values
         self.kind = kind
@@ -59,7 +60,7 @@ def _tag(kind):
     return tag
 
 
-register.tag("personal", _tag(SIGNED_IN))
+register.tag("personal", _tag(PERSONAL))
 register.tag("per_visitor", _tag(VISITOR))
 
 

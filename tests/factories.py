@@ -118,6 +118,7 @@ def make_order(items, *, user=None, status=None, **order_fields):
 def saved_address(user, country, **fields):
     """The buyer's default address in their address book (a Beijing one unless told)."""
     values = {
+        "is_default_for_shipping": True,
         "first_name": "王小明",
         "phone_number": "13800138000",
         "state": "北京市",
@@ -126,9 +127,7 @@ def saved_address(user, country, **fields):
         "line1": "建国路 88 号 1 号楼 1201",
         **fields,
     }
-    return get_model("address", "UserAddress").objects.create(
-        user=user, country=country, is_default_for_shipping=True, **values
-    )
+    return get_model("address", "UserAddress").objects.create(user=user, country=country, **values)
 
 
 _household_serial = itertools.count(1)

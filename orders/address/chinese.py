@@ -47,3 +47,19 @@ class ChineseAddressMixin:
     @property
     def summary(self):
         return " ".join(self.active_address_fields())
+
+    @property
+    def region_and_detail(self) -> str:
+        """The address without the recipient: 省 市 区 详细地址 postcode."""
+        return " ".join(
+            self.active_address_fields()[len(self.get_address_field_values(["salutation"])) :]
+        )
+
+    @property
+    def masked_mobile(self) -> str:
+        """139****5678, as printed on a parcel's label."""
+        try:
+            digits = normalise_mainland_mobile(getattr(self, "phone_number", None) or "")
+        except ValidationError:
+            return ""
+        return digits[:3] + "****" + digits[-4:]

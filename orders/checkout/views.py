@@ -1,23 +1,35 @@
-"""Oscar's checkout, with payment after placement.
+"""Oscar's checkout on one page (确认订单), with payment after placement.
+
+Oscar asks in five steps: who you are, the address, the shipping method, payment details, then a
+preview with "place order". A shopper on a phone expects one page, as in every Chinese store: the
+address (a saved one or a new one), the shipping method when there is a choice, a guest's email,
+the items and totals, and "提交订单". That page is ``IndexView`` (``checkout:index``, where the
+basket's checkout button goes); Oscar's step URLs lead back to it (``StepView``).
 
 The order is placed as 待付款 with its stock allocated (``orders.utils.OrderCreator``), then the
 buyer pays on ``payments:pay`` with Stripe.js; the webhook makes it 已付款. Placement is idempotent:
-the preview form carries a one-time token saved on the order, so a double click or a retried POST
-lands on the order already placed.
+the form carries a one-time token saved on the order, so a double click or a retried POST lands on
+the order already placed.
 """
 
 import uuid
 
+from django.conf import settings
+from django.core.signing import BadSignature, Signer
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
-from django.urls import reverse, reverse_lazy
-from oscar.apps.checkout import exceptions, views
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views import generic
+from oscar.apps.checkout import signals, views
 from oscar.core.loading import get_class, get_model
 
-from orders.payments.views import allow_payment
+from orders.checkout.forms import NEW_ADDRESS, CheckoutForm, ShippingAddressForm
+from orders.payments.views import PAYABLE_SESSION_KEY, allow_payment
 from orders.utils import with_confirmation
 
 Order = get_model("order", "Order")
+UserAddress = get_model("address", "UserAddress")
 Repository = get_class("shipping.repository", "Repository")
 
 TOKEN_FIELD = "submission_token"
@@ -30,51 +42,25 @@ def parse_token(value) -> uuid.UUID | None:
         return None
 
 
-class IndexView(views.IndexView):
-    """Oscar's first checkout step, whose "returning customer" option signs in: the form gets the
-    request, so that login is throttled like every other (django-axes needs the request)."""
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "request": self.request}
-
-
-class ShippingAddressView(views.ShippingAddressView):
-    """Oscar's address step. When there is no shipping method to choose (one fits the basket and
-    the address), it is chosen here and the buyer goes straight to the preview: Oscar's
-    shipping-method, payment-method and payment-details steps would each only redirect to the
-    next (payment comes after placement), three requests that load the basket and apply offers
-    for nothing. With a choice to make, the buyer goes on to choose, as in Oscar."""
-
-    def get_success_url(self):
-        basket = self.request.basket
-        if basket.is_shipping_required() and self.checkout_session.is_shipping_address_set():
-            methods = Repository().get_shipping_methods(
-                basket=basket,
-                user=self.request.user,
-                shipping_addr=self.get_shipping_address(basket),
-                request=self.request,
-            )
-            if len(methods) == 1:
-                self.checkout_session.use_shipping_method(methods[0].code)
-                return reverse("checkout:preview")
-        return super().get_success_url()
-
-
-class ShippingMethodView(views.ShippingMethodView):
-    """Oscar's, going on to the preview: its payment-method and payment-details steps only
-    redirect here (``PaymentDetailsView``), and the preview checks every step's conditions."""
-
-    success_url = reverse_lazy("checkout:preview")
+def placed_here(request, order) -> bool:
+    """Whether this request comes from whoever placed ``order``: its signed-in owner; for a
+    guest's order, the browser that placed it (this session was let pay it) or whose basket it
+    was (Oscar's signed basket cookie, still sent by a double click's second request). A token
+    alone, however it was learnt, leads nobody else to the order's payment page."""
+    if order.user_id:
+        return order.user_id == getattr(request.user, "pk", None)
+    if order.pk in request.session.get(PAYABLE_SESSION_KEY, []):
+        return True
+    try:
+        basket_id = Signer().unsign(request.COOKIES[settings.OSCAR_BASKET_COOKIE_OPEN])
+        return int(basket_id) == order.basket_id
+    except (KeyError, BadSignature, ValueError):
+        return False
 
 
 class PaymentDetailsView(views.PaymentDetailsView):
-    def get_skip_conditions(self, request):
-        if not self.preview:
-            return ["skip_payment_details"]  # payment comes after placement, on payments:pay
-        return super().get_skip_conditions(request)
-
-    def skip_payment_details(self, request):
-        raise exceptions.PassedSkipCondition(url=reverse("checkout:preview"))
+    """Oscar's placement (``submit``), made idempotent and followed by the payment page. Its
+    own pages are not used: ``IndexView`` below is the checkout."""
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -95,9 +81,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
         if token is None or request.POST.get("action") != "place_order":
             return None
         order = Order.objects.filter(submission_token=token).first()
-        if order is None:
-            return None
-        if order.user_id and order.user_id != getattr(request.user, "pk", None):
+        if order is None or not placed_here(request, order):
             return None
         allow_payment(request, order)
         return HttpResponseRedirect(reverse("payments:pay", kwargs={"number": order.number}))
@@ -138,3 +122,157 @@ class PaymentDetailsView(views.PaymentDetailsView):
 
     def send_order_placed_email(self, order):
         """Sent after commit by the task every placed order queues (``orders.receivers``)."""
+
+
+class IndexView(PaymentDetailsView):
+    """The checkout on one page. GET shows it; POST checks every answer, keeps them in Oscar's
+    checkout session (so the page is filled in again if placement fails) and places the order
+    through Oscar's ``submit``. Anything wrong re-shows the page with what was typed and the
+    errors, nothing placed."""
+
+    template_name = template_name_preview = "oscar/checkout/one_page.html"
+    preview = True
+    pre_conditions = ["check_basket_is_not_empty", "check_basket_is_valid"]
+
+    def get_pre_conditions(self, request):
+        return self.pre_conditions
+
+    def get_skip_conditions(self, request):
+        return []
+
+    def get(self, request, *args, **kwargs):
+        signals.start_checkout.send_robust(sender=self, request=request)
+        return self.render_preview(request)
+
+    def post(self, request, *args, **kwargs):
+        form, address_form = self.forms = self.build_forms(request.POST)
+        if parse_token(request.POST.get(TOKEN_FIELD)) is None:
+            # Without its one-time token a repeat could not be told from a new order.
+            return self.render_preview(request, error=EXPIRED)
+        valid = form.is_valid()
+        if valid and request.basket.is_shipping_required() and form.wants_new_address:
+            valid = address_form.is_valid()
+        if not valid:
+            return self.render_preview(request)
+        self.remember(form, address_form)
+        method = self.method_for_address(form)
+        if method is None:
+            form.add_error(None, _("We cannot deliver to this address with that shipping method."))
+            return self.render_preview(request)
+        self.checkout_session.use_shipping_method(method.code)
+        self.answers_stored = True
+        return self.handle_place_order_submission(request)
+
+    def remember(self, form, address_form):
+        """The answers, in Oscar's checkout session, where its placement reads them."""
+        session = self.checkout_session
+        email = form.cleaned_data.get("email")
+        if email:
+            session.set_guest_email(email)
+            signals.start_checkout.send_robust(sender=self, request=self.request, email=email)
+        if self.request.basket.is_shipping_required():
+            session.reset_shipping_data()
+            saved = form.chosen_address()
+            if saved is not None:
+                session.ship_to_user_address(saved)
+            else:
+                fields = address_form.instance.__dict__.items()
+                session.ship_to_new_address({k: v for k, v in fields if not k.startswith("_")})
+        self.__dict__.pop("_methods", None)  # the methods for the address now chosen
+
+    def method_for_address(self, form):
+        """The method the buyer chose (or the only one), if it reaches the address chosen."""
+        methods = {method.code: method for method in self.shipping_methods()}
+        code = form.cleaned_data.get("method_code") or next(iter(methods), None)
+        return methods.get(code)
+
+    # --- the page's forms and figures --------------------------------------------------------
+
+    def saved_addresses(self):
+        """The signed-in buyer's own addresses (the queryset is theirs only), default first."""
+        if not self.request.user.is_authenticated or not self.request.basket.is_shipping_required():
+            return []
+        if not hasattr(self, "_saved_addresses"):
+            self._saved_addresses = list(
+                UserAddress.objects.filter(
+                    user=self.request.user, country__is_shipping_country=True
+                ).order_by("-is_default_for_shipping", "-num_orders_as_shipping_address", "-pk")
+            )
+        return self._saved_addresses
+
+    def shipping_methods(self):
+        """The methods for the address in the checkout session (before an answer: any)."""
+        if not hasattr(self, "_methods"):
+            basket = self.request.basket
+            self._methods = Repository().get_shipping_methods(
+                basket=basket,
+                user=self.request.user,
+                shipping_addr=self.get_shipping_address(basket),
+                request=self.request,
+            )
+        return self._methods
+
+    def build_forms(self, data=None):
+        session = self.checkout_session
+        basket = self.request.basket
+        addresses = self.saved_addresses()
+        initial = {}
+        if session.get_guest_email():
+            initial["email"] = session.get_guest_email()
+        if session.shipping_user_address_id() in {a.pk for a in addresses}:
+            initial["address"] = str(session.shipping_user_address_id())
+        elif addresses and session.new_shipping_address_fields():
+            initial["address"] = NEW_ADDRESS
+        if session.shipping_method_code(basket):
+            initial["method_code"] = session.shipping_method_code(basket)
+        form = CheckoutForm(
+            data,
+            initial=initial,
+            guest=not self.request.user.is_authenticated,
+            addresses=addresses,
+            methods=self.shipping_methods(),
+        )
+        fields = dict(session.new_shipping_address_fields() or {})
+        fields.pop("country_id", None)
+        address_form = ShippingAddressForm(data, initial=fields)
+        if addresses:  # a saved address is chosen by default: the new one's fields may be empty
+            address_form.use_required_attribute = False
+        return form, address_form
+
+    def get_shipping_method(self, basket, shipping_address=None, **kwargs):
+        """At placement, the method stored by ``post``. On the page, the one ticked (what the
+        buyer posted, else what was stored, else the first offered): its totals are shown."""
+        method = super().get_shipping_method(basket, shipping_address, **kwargs)
+        if getattr(self, "answers_stored", False):
+            return method
+        methods = {m.code: m for m in self.shipping_methods()}
+        form = getattr(self, "forms", (None,))[0]
+        ticked = form["method_code"].value() if form and "method_code" in form.fields else None
+        return methods.get(ticked) or method or next(iter(methods.values()), None)
+
+    def get_context_data(self, **kwargs):
+        if not hasattr(self, "forms"):
+            self.forms = self.build_forms()
+        ctx = super().get_context_data(**kwargs)
+        ctx["form"], ctx["address_form"] = self.forms
+        basket = self.request.basket
+        ctx["shipping_choices"] = [
+            (method, charge, self.get_order_totals(basket, shipping_charge=charge))
+            for method in self.shipping_methods()
+            for charge in [method.calculate(basket)]
+        ]
+        return ctx
+
+
+EXPIRED = _("This page had expired, so nothing was ordered. Please check it and submit again.")
+
+
+class StepView(generic.RedirectView):
+    """Oscar's separate checkout steps (address, method, payment details, preview): all on the
+    one page now, so a link or bookmark to one of them leads there."""
+
+    pattern_name = "checkout:index"
+    preview = False  # Oscar's URLs pass it to the preview step
+
+    def post(self, request, *args, **kwargs):
+        return self.get(request, *args, **kwargs)

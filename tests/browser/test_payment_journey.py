@@ -76,21 +76,27 @@ def test_guest_pays_by_card_and_sees_the_order_paid(
     url = webhooks_to_live_server.url
     page.goto(f"{url}{carrots.get_absolute_url()}")
     page.locator("#add_to_basket_form button[type=submit]").click()
-    page.goto(f"{url}/checkout/")
-    page.fill("#id_username", "buyer@example.com")
-    page.check("input[value=anonymous]")
-    page.locator("form button[type=submit]").first.click()
+    page.goto(f"{url}/basket/")
+    page.locator("a[href='/checkout/']").last.click()  # the basket's checkout button
 
+    # One page: contact, address, shipping, the items and the total, "提交订单".
+    expect(page.locator("h1")).to_have_text("确认订单")
+    expect(page.locator("#checkout-shipping")).to_contain_text("免费配送")
+    expect(page.locator("#place-order")).to_contain_text("提交订单 · ¥29.90")
+    page.fill("#id_email", "buyer@example.com")
     page.fill("#id_first_name", "李华")
-    page.fill("#id_phone_number", "13912345678")
+    page.fill("#id_phone_number", "1391234567")  # a digit short
     page.select_option("#id_state", "北京市")
     page.fill("#id_line4", "北京市")
     page.fill("#id_line3", "房山区")
     page.fill("#id_line1", "良乡镇拱辰大街 1 号")
-    page.locator("#new_shipping_address button[type=submit]").click()
+    page.locator("#place-order").click()
 
-    expect(page.locator("#place_order_form")).to_be_visible()
-    expect(page.locator("body")).to_contain_text("良乡镇拱辰大街 1 号")
+    expect(page.locator("#checkout-error")).to_contain_text("请更正下面的错误")
+    expect(page.locator("#checkout-address")).to_contain_text("请输入中国大陆手机号")
+    expect(page.locator("#id_line1")).to_have_value("良乡镇拱辰大街 1 号")  # nothing retyped
+    expect(page.locator("#id_email")).to_have_value("buyer@example.com")
+    page.fill("#id_phone_number", "13912345678")
     page.locator("#place-order").click()
 
     expect(page.locator("#payment-form")).to_be_visible()

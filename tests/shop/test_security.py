@@ -122,18 +122,20 @@ def basket_with_carrots(client, cooperative):
     return carrots
 
 
-def test_signing_in_at_checkout_is_throttled_too(client, settings, basket_with_carrots):
+def test_signing_in_at_checkout_is_the_throttled_login_page(client, settings, basket_with_carrots):
+    """The checkout takes no password of its own (Oscar's did, on its first step): it links to
+    the login page, where guessing is throttled, and comes back to the checkout."""
     buyer = UserFactory(email="buyer@example.com")
-
-    def sign_in(password):
-        return client.post(
-            "/checkout/", {"username": buyer.email, "options": "existing", "password": password}
-        )
-
+    page = client.get("/checkout/").content.decode()
+    assert 'type="password"' not in page
+    assert f'href="{LOGIN}?next=/checkout/"' in page
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        assert sign_in("wrong-password").status_code in (200, 429)
-    locked = sign_in(PASSWORD)
-    assert locked.status_code == 429
+        _login(client, buyer.email, "wrong-password")
+    assert _login(client, buyer.email, PASSWORD).status_code == 429
+    posted = client.post(
+        "/checkout/", {"username": buyer.email, "options": "existing", "password": PASSWORD}
+    )
+    assert posted.status_code == 200  # the old step's sign-in: only the form again
     assert not _signed_in(client)
 
 

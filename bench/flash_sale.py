@@ -20,8 +20,8 @@ The load generator (aiohttp, one process) runs on the same 2 cores.
    the payments issue's oversell and idempotency tests (``TESTS_UNDER_LOAD``: pytest on a
    PostgreSQL test database of their own, against localstripe; they must pass, none skipped),
    then sells out its last units with every tap sent twice.
-2. Standard checkout: ``--checkout-buyers`` guests each go product page -> add to basket ->
-   the one-page checkout (email and address) -> submit -> payment page, for
+2. Standard checkout: ``--checkout-buyers`` guests each go product page -> 立即购买 (added to
+   the basket, then the one-page checkout) -> email and address, submit -> payment page, for
    ``--checkout-duration`` s.
 3. Pages: requests/s and p50/p99 for home, category, product, live room and the trivial
    ``/healthz`` view (one ``SELECT 1``: the machine's ceiling), ``--page-concurrency`` clients.
@@ -423,13 +423,11 @@ async def standard_checkout(base, data, args):
                         page = await r.text()
                     token = CSRF_RE.search(page).group(1)
                     headers = {"Referer": product_url}
-                    async with http.post(
-                        f"{base}/basket/add/{data['checkout_product_id']}/",
+                    async with http.post(  # 立即购买: added, then the checkout page
+                        f"{base}/checkout/buy/{data['checkout_product_id']}/",
                         data={"csrfmiddlewaretoken": token, "quantity": "1"},
                         headers=headers,
                     ) as r:
-                        await r.read()
-                    async with http.get(f"{base}/checkout/") as r:
                         page = await r.text()
                         url = str(r.url)
                     if not url.endswith("/checkout/"):
@@ -783,9 +781,7 @@ def checkout_queries(data):
             method, url, data, headers = "get", response.url, None, {}
 
     request("get", data["checkout_product_url"])
-    product = "http://testserver" + data["checkout_product_url"]  # back to it, as from a browser
-    request("post", f"/basket/add/{data['checkout_product_id']}/", {"quantity": 1}, Referer=product)
-    page = request("get", "/checkout/")
+    page = request("post", f"/checkout/buy/{data['checkout_product_id']}/", {"quantity": 1})
     token = TOKEN_RE.search(page.content.decode()).group(1)
     answers = {"email": "counted@bench.example", **CHECKOUT_ADDRESS}
     request("post", "/checkout/", {"action": "place_order", "submission_token": token, **answers})

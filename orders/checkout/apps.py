@@ -1,4 +1,5 @@
 import oscar.apps.checkout.apps as apps
+from django.urls import path
 from oscar.core.loading import get_class
 
 
@@ -11,3 +12,8 @@ class CheckoutConfig(apps.CheckoutConfig):
         step = get_class("checkout.views", "StepView")
         self.shipping_address_view = self.shipping_method_view = step
         self.payment_method_view = self.payment_details_view = step
+        self.buy_now_view = get_class("checkout.views", "BuyNowView")
+
+    def get_urls(self):
+        urls = [path("buy/<int:pk>/", self.buy_now_view.as_view(), name="buy-now")]
+        return self.post_process_urls(urls) + super().get_urls()

@@ -1,6 +1,6 @@
-"""Real browser, on a phone: a returning buyer with a basket signs in from the one-page checkout,
-comes back to it with their basket, picks one of their saved addresses (numbers masked) and
-lands on the payment form; nothing typed but the password."""
+"""Real browser, on a phone: a returning buyer taps 立即购买 on a product page, signs in from the
+one-page checkout, comes back to it with their basket, picks one of their saved addresses
+(numbers masked) and lands on the payment form; nothing typed but the password."""
 
 import pytest
 from playwright.sync_api import expect
@@ -37,9 +37,11 @@ def test_a_returning_buyer_signs_in_at_checkout_and_ships_to_a_saved_address(
     page = phone.new_page()
     url = live_server.url
     page.goto(f"{url}{carrots.get_absolute_url()}")
-    page.locator("#add_to_basket_form button[type=submit]").click()
-    page.goto(f"{url}/checkout/")
+    page.locator("#buy-now").click()  # 立即购买: added, and straight to the checkout
+    expect(page).to_have_url(f"{url}/checkout/")
     expect(page.locator("h1")).to_have_text("确认订单")
+    expect(page.locator("#checkout_form")).to_contain_text(carrots.title)
+    expect(page.locator(".alert-success")).to_have_count(0)  # no "added to basket" note
     page.locator("#checkout-sign-in").click()
 
     page.fill("#id_login-username", consumer.email)

@@ -75,7 +75,7 @@ def test_guest_pays_by_card_and_sees_the_order_paid(
 ):
     url = webhooks_to_live_server.url
     page.goto(f"{url}{carrots.get_absolute_url()}")
-    page.locator("#add_to_basket_form button[type=submit]").click()
+    page.locator("#add-to-basket").click()
     page.goto(f"{url}/basket/")
     page.locator("a[href='/checkout/']").last.click()  # the basket's checkout button
 

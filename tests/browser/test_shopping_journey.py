@@ -41,7 +41,7 @@ def test_consumer_finds_a_product_and_puts_it_in_the_basket(
     expect(page.locator(".cooperative-card")).to_contain_text(cooperative.name)
     expect(page.locator(".product-origin-line .certified")).to_be_visible()
 
-    page.locator("#add_to_basket_form button[type=submit]").click()
+    page.locator("#add-to-basket").click()
     expect(page.locator(".alert-success").first).to_contain_text("察右中旗草原胡萝卜")
 
     page.goto(live_server.url + "/basket/")

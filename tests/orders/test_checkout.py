@@ -352,3 +352,33 @@ def test_the_guest_checkout_is_a_short_list_of_queries(
         client.get(reverse("checkout:index"))
     with django_assert_max_num_queries(33):
         assert submit(client, GUEST, str(uuid.uuid4())).status_code == 302
+
+
+def test_buy_now_on_the_product_page_adds_and_goes_straight_to_the_checkout(
+    client, cooperative, stripe_server
+):
+    carrots = make_product(cooperative, title="察右中旗胡萝卜", price="29.90", num_in_stock=10)
+    page = client.get(carrots.get_absolute_url()).content.decode()
+    buy = reverse("checkout:buy-now", kwargs={"pk": carrots.pk})
+    assert f'formaction="{buy}"' in page and "立即购买" in page and "加入购物车" in page
+
+    response = client.post(buy, {"quantity": 3})
+    assert response.status_code == 302 and response.url == reverse("checkout:index")
+    checkout = client.get(response.url)
+    html = checkout.content.decode()
+    assert checkout.context["basket"].num_items == 3 and "提交订单 · ¥89.70" in html
+    assert "已添加到" not in html  # the checkout lists the basket: no "added" note
+    assert submit(client, GUEST).status_code == 302
+    assert Order.objects.get().lines.get().quantity == 3
+
+
+def test_buy_now_refused_goes_back_saying_why_with_nothing_added(client, cooperative):
+    carrots = make_product(cooperative, title="察右中旗胡萝卜", price="29.90", num_in_stock=2)
+    buy = reverse("checkout:buy-now", kwargs={"pk": carrots.pk})
+    product_page = "http://testserver" + carrots.get_absolute_url()
+    response = client.post(buy, {"quantity": 5}, headers={"Referer": product_page})
+    assert response.status_code == 302 and response.url == product_page
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert messages and "2" in messages[0]  # Oscar's "only 2 available"
+    assert client.get(reverse("basket:summary")).context["basket"].num_items == 0
+    assert client.post(reverse("checkout:buy-now", kwargs={"pk": 999999}), {}).status_code == 404

@@ -8,6 +8,7 @@ import io
 from collections import OrderedDict
 from xml.sax.saxutils import escape
 
+from django.conf import settings
 from django.utils import timezone
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -25,14 +26,12 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from shop.demo.images import cjk_font_path
-
 FONT = "JingmengCJK"
 
 
 def _font() -> str:
     if FONT not in pdfmetrics.getRegisteredFontNames():
-        path = cjk_font_path()
+        path = settings.CJK_FONT_PATH
         if path is None:
             raise RuntimeError("No CJK font: install fonts-wqy-microhei (scripts/system-deps.sh)")
         pdfmetrics.registerFont(TTFont(FONT, path, subfontIndex=0))

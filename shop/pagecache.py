@@ -63,7 +63,7 @@ CACHEABLE_VIEWS = {
 }
 # Pages whose signed-in render differs from another buyer's only in their {% personal %} parts.
 SHARED_SIGNED_IN_VIEWS = {"livestream:detail"}
-VERSION_KEY = "pagecache:version"
+VERSION_KEY = settings.PAGE_CACHE_VERSION_KEY
 PLACEHOLDER = "__csrf_token_placeholder__"
 NONCE_PLACEHOLDER = "__csp_nonce_placeholder__"
 TOKEN_FIELD = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')

@@ -206,8 +206,28 @@ else:
 
 # Sessions are read on every request: from the cache, written through to the database.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# A font with Chinese glyphs, for the demo's product pictures and the packing slips' PDF: the first
+# of these found (scripts/system-deps.sh installs fonts-wqy-microhei); None when there is none.
+CJK_FONT_PATH = next(
+    (
+        path
+        for path in (
+            env("JINGMENG_CJK_FONT", default=""),
+            "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+            "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+            "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+            "/usr/share/fonts/truetype/arphic/uming.ttc",
+        )
+        if path and Path(path).is_file()
+    ),
+    None,
+)
+
 # Whole pages for anonymous visitors with an empty basket (shop/pagecache.py); 0 turns it off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=15)
+# The version in every cached page's key (shop/pagecache.py moves it on at catalogue, offer and
+# live edits); answers cached elsewhere under it (orders/checkout/express.py) read it by this key.
+PAGE_CACHE_VERSION_KEY = "pagecache:version"
 
 # --- Celery (cookiecutter-django's wiring; eager when no broker is configured) -----------------
 

@@ -34,7 +34,6 @@ from oscar.apps.order.signals import order_placed
 from oscar.core.loading import get_class, get_model
 
 from orders.utils import OrderCreator, allocate_or_refuse, placement, with_confirmation
-from shop.pagecache import version
 
 Applicator = get_class("offer.applicator", "Applicator")
 UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
@@ -157,7 +156,8 @@ def only_offer_running(offer=None, cannot_apply=None, *, key=None) -> bool:
     (``_next_offer_change``), or ``OFFER_ANSWER_SECONDS`` pass."""
     if key is None:
         return _only_offer_running(offer, cannot_apply)
-    cache_key = f"express:only-offer:{version()}:{offer.pk if offer else 0}:{key}"
+    version = cache.get(settings.PAGE_CACHE_VERSION_KEY) or 1
+    cache_key = f"express:only-offer:{version}:{offer.pk if offer else 0}:{key}"
     answer = cache.get(cache_key)
     if answer is None:
         now = timezone.now()

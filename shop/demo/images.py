@@ -5,33 +5,21 @@ font is found the name is written in pinyin instead, so the picture stays readab
 """
 
 import io
-import os
-from functools import lru_cache
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw, ImageFont
 from pypinyin import lazy_pinyin
 
-CJK_FONT_CANDIDATES = [
-    os.environ.get("JINGMENG_CJK_FONT", ""),
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-]
 LATIN_FONT_CANDIDATES = [
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
     "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
 ]
 
 
-@lru_cache(maxsize=1)
 def cjk_font_path() -> str | None:
-    for candidate in CJK_FONT_CANDIDATES:
-        if candidate and Path(candidate).is_file():
-            return candidate
-    return None
+    return settings.CJK_FONT_PATH
 
 
 def _font(size: int, cjk: bool):

@@ -180,6 +180,7 @@ class AnonymousPageCacheMiddleware:
         if (
             key
             and not getattr(getattr(request, "_messages", None), "used", False)  # shown inline
+            and not getattr(request, "_page_cache_skip", False)  # a part was this visitor's
             and request.method == "GET"
             and response.status_code == 200
             and not response.streaming

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["catalog", "cooperatives", "orders", "livestream", "dashboard"]
+# Every app of the project (a folder with an apps.py), whatever is added later; shop/ wires them.
+APPS = sorted(path.parent.name for path in ROOT.glob("*/apps.py") if path.parent.name != "shop")
 
 
 def imported_modules(app, root=ROOT):
@@ -30,6 +31,10 @@ def importers_of(apps, target, root=ROOT):
         for path, module in imported_modules(app, root)
         if module == target or module.startswith(target + ".")
     )
+
+
+def test_the_apps_are_found():
+    assert {"catalog", "cooperatives", "orders", "livestream", "dashboard"} <= set(APPS)
 
 
 @pytest.mark.parametrize("app", APPS)

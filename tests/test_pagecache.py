@@ -327,3 +327,25 @@ def test_every_shared_page_shows_each_guest_their_own_messages_and_basket(
     assert produce["milk"].title in messages and produce["oats"].title not in messages
     assert produce["oats"].title not in mini_basket(page)
     assert "jm-personal" not in html
+
+
+@pytest.mark.parametrize("button", ["basket:add", "checkout:buy-now"])
+def test_a_refused_add_to_basket_form_is_shown_to_that_visitor_alone(cooperative, button):
+    """Oscar keeps a refused post in the visitor's session and binds the product page's form to
+    it (their quantity, its error): such a render is never stored for others."""
+    carrots = make_product(cooperative, title="察右中旗胡萝卜", price="29.90", num_in_stock=2)
+    page = carrots.get_absolute_url()
+    refused = Client()
+    response = refused.post(
+        reverse(button, kwargs={"pk": carrots.pk}),
+        {"quantity": 7},
+        headers={"Referer": "http://testserver" + page},
+    )
+    assert response.status_code == 302 and response.url == "http://testserver" + page
+    own = refused.get(page).content.decode()
+    assert 'value="7"' in own  # their form, as Oscar shows it to them
+
+    for other in (Client(), guest_with(carrots), guest_with(carrots, messages_read=False)):
+        html = other.get(page).content.decode()
+        assert 'value="7"' not in html and 'name="quantity" value="1"' in html
+    assert 'value="7"' not in refused.get(page).content.decode()  # shown once, as in Oscar

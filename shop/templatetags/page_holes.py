@@ -80,3 +80,20 @@ def visitor_history(context, current_product_id=None):
     except (TypeError, ValueError):
         current = None  # not on a product's page: leave nothing out
     return recently_viewed(ids, exclude=current)
+
+
+REFUSED_ADD_KEY = "add_to_basket_form_post_data_%s"  # Oscar's BasketAddView.form_invalid
+
+
+@register.simple_tag(takes_context=True)
+def shared_basket_form(context, product, quantity_type="single"):
+    """Oscar's ``basket_form``, for a page that is stored and served to others. After a refused
+    "add to basket" Oscar keeps the visitor's post in their session, and its tag binds the form
+    to it (their quantity, "Oops! We found some errors"): a render showing that is theirs alone,
+    so the page cache does not store it (``shop.pagecache``: ``_page_cache_skip``)."""
+    from oscar.templatetags.basket_tags import basket_form
+
+    request = context["request"]
+    if REFUSED_ADD_KEY % product.pk in request.session:
+        request._page_cache_skip = True
+    return basket_form(request, product, quantity_type)

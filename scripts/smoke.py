@@ -24,7 +24,7 @@ later runs copy it, so release's migrate finds nothing to do (migrating takes a 
 2-core machine). ``--fresh`` (or SMOKE_FRESH=1) always migrates from empty.
 
 Then the demo data are loaded (``manage.py load_demo``) and the demo consumer buys a product over
-HTTP, as a browser does: sign in, add to basket, checkout with the saved address, place the order,
+HTTP, as a browser does: sign in, add to basket, the one-page checkout with the saved address,
 make a card payment method on localstripe with the publishable key (as Stripe.js does), confirm
 through the store's payment endpoint, and wait until localstripe's webhook has gone through
 gunicorn and the Celery worker has made the order 已付款. ``/healthz`` and ``/readyz`` must
@@ -68,7 +68,7 @@ STOP_SECONDS = 20
 PAID = "已付款"
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TOKEN_RE = re.compile(r'name="submission_token" value="([^"]+)"')
-ADDRESS_RE = re.compile(r'name="address_id" value="(\d+)"')
+SAVED_ADDRESS_RE = re.compile(r'name="address" value="(\d+)"[^>]*checked')
 ADD_RE = re.compile(r'action="(/basket/add/\d+/)"')
 PRODUCT_RE = re.compile(r'href="(/catalogue/[^"/]+_\d+/)"')
 PK_RE = re.compile(r'data-publishable-key="([^"]+)"')
@@ -455,30 +455,19 @@ def purchase(origin: str, stripe_base: str, env: dict, database_url: str) -> dic
         referer=urljoin(origin, product_path),
     )
 
-    page = browser.get("/checkout/")  # → the shipping address step, with the saved address
-    if "/checkout/shipping-address/" not in page.url:
+    page = browser.get("/checkout/")  # the one-page checkout, the saved address ticked
+    if urlparse(page.url).path != "/checkout/" or "提交订单" not in page.text:
         raise SmokeFailure(
-            f"/checkout/ led to {page.url}, not the address step: {page_messages(page.text)}", "web"
-        )
-    page = browser.post(
-        page.url,
-        data={
-            "csrfmiddlewaretoken": find(CSRF_RE, page.text, "CSRF token"),
-            "action": "ship_to",
-            "address_id": find(ADDRESS_RE, page.text, "saved address"),
-        },
-    )  # → shipping method (one: skipped) → payment (after placement: skipped) → preview
-    if "/checkout/preview/" not in page.url:
-        raise SmokeFailure(
-            f"the address step led to {page.url}, not the preview: {page_messages(page.text)}",
+            f"/checkout/ led to {page.url}, not the checkout page: {page_messages(page.text)}",
             "web",
         )
     placed = browser.post(
-        "/checkout/preview/",
+        "/checkout/",
         data={
             "csrfmiddlewaretoken": find(CSRF_RE, page.text, "CSRF token"),
             "action": "place_order",
             "submission_token": find(TOKEN_RE, page.text, "submission token"),
+            "address": find(SAVED_ADDRESS_RE, page.text, "saved address, ticked"),
         },
         expect=302,
         follow=False,

@@ -50,8 +50,6 @@ class CheckoutForm(forms.Form):
                 initial=methods[0].code,
             )
         self.addresses = {str(a.pk): a for a in addresses}
-        self.methods = {m.code: m for m in methods}
-        self.default_method = methods[0] if methods else None
 
     @property
     def wants_new_address(self) -> bool:
@@ -61,7 +59,3 @@ class CheckoutForm(forms.Form):
     def chosen_address(self):
         """The saved address chosen (one of the buyer's own), or None for a new one."""
         return None if self.wants_new_address else self.addresses[self.cleaned_data["address"]]
-
-    def chosen_method(self):
-        code = self.cleaned_data.get("method_code")
-        return self.methods[code] if code else self.default_method

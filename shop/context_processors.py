@@ -33,8 +33,11 @@ def notifications(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    unread = Notification.objects.filter(recipient=user, date_read=None)
-    return {"num_unread_notifications": SimpleLazyObject(unread.count)}
+
+    def count():  # the query built only when counted (building it is most of its cost)
+        return Notification.objects.filter(recipient=user, date_read=None).count()
+
+    return {"num_unread_notifications": SimpleLazyObject(count)}
 
 
 def nav_roles(request):

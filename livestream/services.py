@@ -366,11 +366,13 @@ def _live_discount(request, session, item, price):
             raise UnableToPlaceOrder(
                 _("The live session has ended, and its prices with it. Nothing was ordered.")
             )
-        # the item as it is now (a host may have changed its quota), as Oscar's deferred
-        # benefit reads it
-        claim_units(
-            order, SessionProduct.objects.select_related("product").get(pk=item.pk), 1, customer
+        # the item's quota and limit as they are now (a host may have changed them), as
+        # Oscar's deferred benefit reads them; its product (named in the refusals) is the same
+        now = SessionProduct.objects.only("quota", "per_customer_limit", "product_id").get(
+            pk=item.pk
         )
+        now.product = item.product
+        claim_units(order, now, 1, customer)
         return _("Live price")
 
     return Discount(offer=offer, amount=price - item.live_price, claim=claim)

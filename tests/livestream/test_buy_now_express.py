@@ -110,6 +110,37 @@ def test_sold_out_is_refused_and_nothing_is_written(client, buyer, live, carrots
     assert record.num_allocated in (0, None)
 
 
+def test_a_limit_lowered_while_the_tap_is_placed_refuses_it_and_writes_nothing(
+    client, buyer, live, carrots
+):
+    """The claim reads the item's limit as it is when the order is placed (a host may have
+    changed it since the tap's request read the item), as Oscar's deferred benefit does."""
+    from unittest import mock
+
+    from django.contrib.messages import get_messages
+
+    from livestream.models import CustomerQuota, QuotaClaim, SessionProduct
+
+    item = live.items.get()
+    SessionProduct.objects.filter(pk=item.pk).update(per_customer_limit=2)
+    assert client.login(request=HttpRequest(), username=buyer.email, password=PASSWORD)
+
+    def host_lowers_the_limit(session, now=None):
+        SessionProduct.objects.filter(pk=item.pk).update(per_customer_limit=0)
+        return True
+
+    with mock.patch.object(services, "attributable", side_effect=host_lowers_the_limit):
+        response = buy(client, live, uuid.uuid4())
+    assert response.status_code == 302
+    assert response.url == reverse("livestream:detail", kwargs={"pk": live.pk})
+    assert not Order.objects.exists()
+    assert not QuotaClaim.objects.exists()
+    assert not CustomerQuota.objects.filter(units__gt=0).exists()
+    assert StockRecord.objects.get(product=carrots).num_allocated in (0, None)
+    refusals = [str(message) for message in get_messages(response.wsgi_request)]
+    assert len(refusals) == 1 and carrots.title in refusals[0]
+
+
 def test_without_a_saved_address_buy_now_goes_to_checkout(client, live, carrots):
     user = UserFactory()
     assert client.login(request=HttpRequest(), username=user.email, password=PASSWORD)

@@ -22,9 +22,11 @@ The load generator (aiohttp, one process) runs on the same 2 cores.
    then sells out its last units with every tap sent twice.
 2. Standard checkout: ``--checkout-buyers`` guests each go product page -> 立即购买 (added to
    the basket, then the one-page checkout) -> email and address, submit -> payment page, for
-   ``--checkout-duration`` s.
+   ``--checkout-duration`` s; then paced at 80 % of that rate for ``--paced-duration`` s.
 3. Pages: requests/s and p50/p99 for home, category, product, live room and the trivial
    ``/healthz`` view (one ``SELECT 1``: the machine's ceiling), ``--page-concurrency`` clients.
+   Then bare Django (``bench/bare_django.py``: the issue's "trivial Django view", no middleware)
+   on the same gunicorn: how fast this machine is beside the one the issue measured on.
 4. SQL queries per page and per order (Django's test client in this process, same database).
 5. Webhooks: one signed ``payment_intent.succeeded`` per order of the sale, sent in a burst; the
    endpoint's latency and rate, and how long the Celery worker takes to drain them (orders
@@ -397,14 +399,18 @@ async def flash_sale(base, data, duration, double_tap=False, rate=None):
     return summary(results, started, done_at, order_step=order_step, journey=journey)
 
 
-async def standard_checkout(base, data, args):
+async def standard_checkout(base, data, args, duration=None, rate=None):
+    """Guests buy through 立即购买 and the one-page checkout, each starting again as soon as
+    their payment page is back (the store's capacity) or, with ``rate``, the guests together
+    starting ``rate`` journeys a second (the latency a buyer sees at that load)."""
     import aiohttp
 
     product_url = base + data["checkout_product_url"]
     results = {"orders": 0, "errors": 0, "error_samples": []}
     place, journey, done_at = [], [], []
     started = time.monotonic()
-    deadline = started + args.checkout_duration
+    deadline = started + (duration or args.checkout_duration)
+    period = args.checkout_buyers / rate if rate else 0
     connector = aiohttp.TCPConnector(limit=0)
     timeout = aiohttp.ClientTimeout(total=60)
 
@@ -412,7 +418,13 @@ async def standard_checkout(base, data, args):
         record_error(results, message)
 
     async def guest(n):
+        next_start = started + n * period / args.checkout_buyers
         while time.monotonic() < deadline:
+            if period:
+                await asyncio.sleep(max(0, next_start - time.monotonic()))
+                next_start += period
+                if next_start - period >= deadline:
+                    return
             jar = aiohttp.CookieJar(unsafe=True)
             async with aiohttp.ClientSession(
                 connector=connector, connector_owner=False, cookie_jar=jar, timeout=timeout
@@ -470,6 +482,7 @@ async def standard_checkout(base, data, args):
 
     await asyncio.gather(*(guest(n) for n in range(args.checkout_buyers)))
     await connector.close()
+    results["offered_rate"] = rate
     return summary(results, started, done_at, place_order_step=place, journey=journey)
 
 
@@ -567,15 +580,106 @@ async def webhook_burst(base, args, intent_ids):
 # --- Database checks and query counts --------------------------------------------------------
 
 
-def wait_for_celery(env, limit=300) -> float:
+def cpu_by_part(procs) -> dict | None:
+    """CPU seconds (user + system) used so far by each part of the run, from /proc: the
+    processes this harness started with their children (gunicorn's workers, Celery's pool),
+    PostgreSQL's and Redis's server processes, and this process (the load generator). None
+    where there is no /proc."""
+    if not os.path.isdir("/proc/self"):
+        return None
+    hz = os.sysconf("SC_CLK_TCK")
+    started = {proc.pid: name for name, proc in procs.procs}
+    stats = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            raw = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        comm, fields = raw[raw.index("(") + 1 : raw.rindex(")")], raw[raw.rindex(")") + 2 :].split()
+        stats[int(entry)] = (comm, int(fields[1]), (int(fields[11]) + int(fields[12])) / hz)
+    parts = {}
+    for pid, (comm, _ppid, seconds) in stats.items():
+        part, ancestor = None, pid
+        while part is None and ancestor in stats and ancestor > 1:
+            part = started.get(ancestor)
+            ancestor = stats[ancestor][1]
+        if pid == os.getpid():
+            part = "load_generator"
+        elif part is None and comm.startswith("postgres"):
+            part = "postgresql"
+        elif part is None and comm.startswith("redis-server"):
+            part = "redis"
+        if part is not None:
+            parts[part] = parts.get(part, 0.0) + seconds
+    return parts
+
+
+def cpu_per_order(before, after, run) -> dict | None:
+    """Milliseconds of CPU per order each part spent between ``before`` and ``after``."""
+    if before is None or after is None or not run["orders"]:
+        return None
+    spent = {part: after[part] - before.get(part, 0.0) for part in after}
+    figures = {part: round(1000 * spent[part] / run["orders"], 1) for part in sorted(spent)}
+    figures["total"] = round(1000 * sum(spent.values()) / run["orders"], 1)
+    return figures
+
+
+def report_cpu(figures):
+    if figures:
+        parts = ", ".join(f"{part} {ms}" for part, ms in figures.items() if part != "total")
+        print(f"  CPU per order (ms): {parts}; total {figures['total']}")
+
+
+# The issue's "trivial Django view with persistent connections" on the machine it measured on.
+ISSUE_TRIVIAL_VIEW = 5900
+
+
+def calibrate(procs, env, args, ceiling):
+    """Bare Django (``bench/bare_django.py``) on the same gunicorn and load as the pages: how this
+    machine compares with the one the issue's figures come from, and what the store's
+    middleware costs a request (its ``/healthz`` beside this)."""
+    port = free_port()
+    proc = procs.start(
+        "bare_django",
+        [
+            str(BIN / "gunicorn"),
+            "bench.bare_django:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            "sync",
+            "--backlog",
+            "2048",
+        ],
+        env,
+        ready_port=port,
+    )
+    try:
+        figures = asyncio.run(page_speed(f"http://127.0.0.1:{port}/trivial", args))
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    rate = figures["requests_per_second"] or 1
+    figures["machine_vs_issue"] = round(rate / ISSUE_TRIVIAL_VIEW, 3)
+    figures["store_ceiling_vs_bare"] = round(ceiling / rate, 3)
+    return figures
+
+
+def wait_for_celery(env, limit=300, settle=0) -> float:
     """Until the worker has taken every queued task (the sale's order emails), so that the page
-    figures are not measured beside it; the seconds waited."""
+    figures are not measured beside it, and ``settle`` s more for the last ones it took to finish;
+    the seconds waited."""
     import redis
 
     broker = redis.Redis.from_url(env["CELERY_BROKER_URL"])
     started = time.monotonic()
     while broker.llen(env["CELERY_QUEUE"]) and time.monotonic() - started < limit:
         time.sleep(0.5)
+    time.sleep(settle)
     return time.monotonic() - started
 
 
@@ -818,6 +922,9 @@ def main():
     parser.add_argument("--paced-duration", type=float, default=60)
     parser.add_argument("--checkout-buyers", type=int, default=64)
     parser.add_argument("--checkout-duration", type=float, default=60)
+    parser.add_argument(
+        "--checkout-rate", type=float, default=0, help="paced checkout (default 80%% of max)"
+    )
     parser.add_argument("--page-seconds", type=float, default=10)
     parser.add_argument("--page-concurrency", type=int, default=32)
     parser.add_argument("--webhook-concurrency", type=int, default=32)
@@ -921,7 +1028,10 @@ def main():
                 f"Flash sale: {args.buyers} buyers, {args.stock} units of {data['product_title']}…",
                 flush=True,
             )
+            cpu_before = cpu_by_part(procs)
             sale = asyncio.run(flash_sale(base, data, args.duration))  # as fast as answered
+            wait_for_celery(env, settle=1)  # the sale's emails and counters are its CPU too
+            sale["cpu_ms_per_order"] = cpu_per_order(cpu_before, cpu_by_part(procs), sale)
             sale["database"] = sale_outcome(data)
             results["flash_sale_buy_now"] = sale
             report_sale("buy now", sale)
@@ -952,9 +1062,18 @@ def main():
             report_sale("sell-out", sellout)
         if "checkout" not in args.skip:
             print(f"Standard checkout: {args.checkout_buyers} guests…", flush=True)
+            cpu_before = cpu_by_part(procs)
             checkout = asyncio.run(standard_checkout(base, data, args))
+            wait_for_celery(env, settle=1)
+            checkout["cpu_ms_per_order"] = cpu_per_order(cpu_before, cpu_by_part(procs), checkout)
             results["standard_checkout"] = checkout
-            report_checkout(checkout)
+            report_checkout("standard checkout", checkout)
+            # Paced, as the sale is: the place-order latency a guest sees when the store keeps up.
+            rate = args.checkout_rate or max(0.5, round(0.8 * checkout["orders_per_second"], 1))
+            print(f"Checkout paced: {rate} guests/s for {args.paced_duration:.0f} s…", flush=True)
+            paced = asyncio.run(standard_checkout(base, data, args, args.paced_duration, rate))
+            results["standard_checkout_paced"] = paced
+            report_checkout(f"paced at {rate}/s", paced)
         if "pages" not in args.skip:
             waited = wait_for_celery(env)
             print(
@@ -969,6 +1088,8 @@ def main():
                 figures["ratio_to_ceiling"] = round(figures["requests_per_second"] / ceiling, 3)
             results["pages"] = speeds
             report_pages(speeds)
+            results["calibration"] = calibrate(procs, env, args, ceiling)
+            report_calibration(results["calibration"])
         results["sql_queries"] = query_counts(data, pages)
         report_queries(results["sql_queries"])
         if "webhooks" not in args.skip and "sale" not in args.skip:
@@ -1045,6 +1166,7 @@ def report_sale(name, sale):
         f"{db['final_stock_record']}, orders without a PaymentIntent "
         f"{db['orders_without_payment_intent']}"
     )
+    report_cpu(sale.get("cpu_ms_per_order"))
     if "double_taps_split_into_two_orders" in sale:
         print(
             f"  double taps that made two orders: {sale['double_taps_split_into_two_orders']}, "
@@ -1066,14 +1188,16 @@ def report_tests(figures):
         print("    error:", sample)
 
 
-def report_checkout(checkout):
+def report_checkout(name, checkout):
     print(
-        f"  standard checkout: {checkout['orders']} orders in {checkout['seconds']} s = "
+        f"  {name}: {checkout['orders']} orders in {checkout['seconds']} s = "
         f"{checkout['orders_per_second']} orders/s; place order p50 "
         f"{checkout['place_order_step']['p50_ms']} ms, p99 "
         f"{checkout['place_order_step']['p99_ms']} ms; journey p50 "
-        f"{checkout['journey']['p50_ms']} ms; errors {checkout['errors']}"
+        f"{checkout['journey']['p50_ms']} ms, p99 {checkout['journey']['p99_ms']} ms; errors "
+        f"{checkout['errors']}"
     )
+    report_cpu(checkout.get("cpu_ms_per_order"))
     for sample in checkout["error_samples"]:
         print("    error:", sample)
 
@@ -1085,6 +1209,16 @@ def report_pages(speeds):
             f"{figures['p50_ms']} ms  p99 {figures['p99_ms']} ms  "
             f"{figures['ratio_to_ceiling']:.2f}× ceiling  errors {figures['errors']}"
         )
+
+
+def report_calibration(figures):
+    print(
+        f"  bare Django (bench/bare_django.py: no middleware, SELECT 1): "
+        f"{figures['requests_per_second']:.1f} req/s, p99 {figures['p99_ms']} ms; the issue's "
+        f"machine ≈ {ISSUE_TRIVIAL_VIEW:,} req/s, so this one runs at "
+        f"{figures['machine_vs_issue']:.2f}× it; the store's /healthz is "
+        f"{figures['store_ceiling_vs_bare']:.2f}× bare Django"
+    )
 
 
 def report_queries(counts):

@@ -331,7 +331,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG or env.bool("TESTING", default=False)
-            else "shop.storage.StaticFilesStorage"  # WhiteNoise's, URLs remembered
+            else "shop.storage.MemoizedManifestStaticFilesStorage"  # WhiteNoise's
         )
     },
 }

@@ -8,14 +8,14 @@ import pytest
 from django.core.management import call_command
 from django.templatetags.static import static
 
-from shop.storage import StaticFilesStorage
+from shop.storage import MemoizedManifestStaticFilesStorage
 
 
 def test_collectstatic_builds_the_hashed_compressed_manifest(settings, tmp_path):
     settings.STATIC_ROOT = tmp_path
     settings.STORAGES = {
         **settings.STORAGES,
-        "staticfiles": {"BACKEND": "shop.storage.StaticFilesStorage"},
+        "staticfiles": {"BACKEND": "shop.storage.MemoizedManifestStaticFilesStorage"},
     }
     call_command("collectstatic", interactive=False, verbosity=0)
     assert (tmp_path / "staticfiles.json").exists()
@@ -33,7 +33,7 @@ def test_static_urls_are_worked_out_once_and_missing_files_still_fail(settings, 
     (tmp_path / "staticfiles.json").write_text(
         json.dumps({"version": "1.1", "paths": {"a/b.js": "a/b.0123abcd.js"}})
     )
-    storage = StaticFilesStorage()
+    storage = MemoizedManifestStaticFilesStorage()
     assert storage.url("a/b.js") == "/static/a/b.0123abcd.js"
     with mock.patch.object(storage, "stored_name", side_effect=AssertionError("asked again")):
         assert storage.url("a/b.js") == "/static/a/b.0123abcd.js"
@@ -41,3 +41,5 @@ def test_static_urls_are_worked_out_once_and_missing_files_still_fail(settings, 
         with pytest.raises(ValueError, match="Missing staticfiles manifest entry"):
             storage.url("missing.js")
     assert "missing.js" not in storage._urls
+    list(storage.post_process({}, dry_run=True))  # collectstatic rebuilding the manifest
+    assert storage._urls == {}

@@ -368,9 +368,7 @@ def _live_discount(request, session, item, price):
             )
         # the item's quota and limit as they are now (a host may have changed them), as
         # Oscar's deferred benefit reads them; its product (named in the refusals) is the same
-        now = SessionProduct.objects.only("quota", "per_customer_limit", "product_id").get(
-            pk=item.pk
-        )
+        now = SessionProduct.objects.only("quota", "per_customer_limit").get(pk=item.pk)
         now.product = item.product
         claim_units(order, now, 1, customer)
         return _("Live price")

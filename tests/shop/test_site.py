@@ -136,14 +136,15 @@ def test_check_deploy_warns_when_two_factor_login_is_off():
     assert "jingmeng.W002" in off.stderr
 
 
-def test_the_header_counts_the_buyers_own_unread_notifications(client, django_user_model):
+def test_the_header_counts_the_buyers_own_unread_notifications(client):
     """``shop.context_processors.notifications``: the badge counts this buyer's unread ones only."""
     from django.utils import timezone
     from oscar.core.loading import get_model
 
     Notification = get_model("communication", "Notification")
-    buyer = django_user_model.objects.create_user("reader", "reader@example.com", "pw-123-xyz")
-    other = django_user_model.objects.create_user("other", "other@example.com", "pw-123-xyz")
+    from tests.factories import UserFactory
+
+    buyer, other = UserFactory(), UserFactory()
     for recipient, read in ((buyer, None), (buyer, None), (buyer, timezone.now()), (other, None)):
         Notification.objects.create(recipient=recipient, subject="s", date_read=read)
     client.force_login(buyer)

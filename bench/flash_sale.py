@@ -351,10 +351,10 @@ async def flash_sale(base, data, duration, double_tap=False, rate=None):
         ) as http:
             while time.monotonic() < deadline:
                 if period:
+                    if next_start >= deadline:
+                        return
                     await asyncio.sleep(max(0, next_start - time.monotonic()))
                     next_start += period
-                    if next_start - period >= deadline:
-                        return
                 t0 = time.monotonic()
                 token = str(uuid.uuid4())
                 try:
@@ -421,10 +421,10 @@ async def standard_checkout(base, data, args, duration=None, rate=None):
         next_start = started + n * period / args.checkout_buyers
         while time.monotonic() < deadline:
             if period:
+                if next_start >= deadline:
+                    return
                 await asyncio.sleep(max(0, next_start - time.monotonic()))
                 next_start += period
-                if next_start - period >= deadline:
-                    return
             jar = aiohttp.CookieJar(unsafe=True)
             async with aiohttp.ClientSession(
                 connector=connector, connector_owner=False, cookie_jar=jar, timeout=timeout
@@ -583,7 +583,8 @@ async def webhook_burst(base, args, intent_ids):
 def cpu_by_part(procs) -> dict | None:
     """CPU seconds (user + system) used so far by each part of the run, from /proc: the
     processes this harness started with their children (gunicorn's workers, Celery's pool),
-    PostgreSQL's and Redis's server processes, and this process (the load generator). None
+    PostgreSQL's and Redis's server processes (by name: every such process on this machine, so
+    nothing else should run beside the bench), and this process (the load generator). None
     where there is no /proc."""
     if not os.path.isdir("/proc/self"):
         return None
@@ -594,11 +595,14 @@ def cpu_by_part(procs) -> dict | None:
         if not entry.isdigit():
             continue
         try:
-            raw = Path(f"/proc/{entry}/stat").read_text()
+            raw = Path(f"/proc/{entry}/stat").read_bytes().decode(errors="replace")
         except OSError:  # gone meanwhile
             continue
         comm, fields = raw[raw.index("(") + 1 : raw.rindex(")")], raw[raw.rindex(")") + 2 :].split()
-        stats[int(entry)] = (comm, int(fields[1]), (int(fields[11]) + int(fields[12])) / hz)
+        # its own time and its children's that have exited (PostgreSQL's backends, replaced
+        # as connections reach CONN_MAX_AGE; workers restarted): each process counted once
+        ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))
+        stats[int(entry)] = (comm, int(fields[1]), ticks / hz)
     parts = {}
     for pid, (comm, _ppid, seconds) in stats.items():
         part, ancestor = None, pid
@@ -667,6 +671,36 @@ def calibrate(procs, env, args, ceiling):
     figures["machine_vs_issue"] = round(rate / ISSUE_TRIVIAL_VIEW, 3)
     figures["store_ceiling_vs_bare"] = round(ceiling / rate, 3)
     return figures
+
+
+def warm_up(base, data, env, limit=120):
+    """Before the first measured run: the Celery worker answers (the store's ``/readyz`` pings
+    it) and every gunicorn worker has loaded its templates, so that starting up is not counted
+    as the sale's time and CPU."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + limit
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/readyz", timeout=5) as answer:  # noqa: S310
+                if answer.status == 200:
+                    break
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit("the store was not ready (database, Redis, Celery): see /readyz")
+        time.sleep(0.5)
+    for _round in range(10):  # the requests spread over the workers
+        for path in (
+            "/",
+            data["category_url"],
+            data["product_url"],
+            f"/live/{data['session_id']}/",
+        ):
+            with urllib.request.urlopen(base + path, timeout=30) as answer:  # noqa: S310
+                answer.read()
+    wait_for_celery(env, settle=1)
 
 
 def wait_for_celery(env, limit=300, settle=0) -> float:
@@ -1028,6 +1062,7 @@ def main():
                 f"Flash sale: {args.buyers} buyers, {args.stock} units of {data['product_title']}…",
                 flush=True,
             )
+            warm_up(base, data, env)
             cpu_before = cpu_by_part(procs)
             sale = asyncio.run(flash_sale(base, data, args.duration))  # as fast as answered
             wait_for_celery(env, settle=1)  # the sale's emails and counters are its CPU too
@@ -1062,6 +1097,7 @@ def main():
             report_sale("sell-out", sellout)
         if "checkout" not in args.skip:
             print(f"Standard checkout: {args.checkout_buyers} guests…", flush=True)
+            wait_for_celery(env, settle=1)  # what the runs before left queued is not its CPU
             cpu_before = cpu_by_part(procs)
             checkout = asyncio.run(standard_checkout(base, data, args))
             wait_for_celery(env, settle=1)
@@ -1088,7 +1124,10 @@ def main():
                 figures["ratio_to_ceiling"] = round(figures["requests_per_second"] / ceiling, 3)
             results["pages"] = speeds
             report_pages(speeds)
-            results["calibration"] = calibrate(procs, env, args, ceiling)
+            try:
+                results["calibration"] = calibrate(procs, env, args, ceiling)
+            except (SystemExit, subprocess.TimeoutExpired, OSError) as failure:
+                results["calibration"] = {"error": str(failure) or failure.__class__.__name__}
             report_calibration(results["calibration"])
         results["sql_queries"] = query_counts(data, pages)
         report_queries(results["sql_queries"])
@@ -1212,6 +1251,9 @@ def report_pages(speeds):
 
 
 def report_calibration(figures):
+    if "error" in figures:
+        print(f"  bare Django (bench/bare_django.py): not measured: {figures['error']}")
+        return
     print(
         f"  bare Django (bench/bare_django.py: no middleware, SELECT 1): "
         f"{figures['requests_per_second']:.1f} req/s, p99 {figures['p99_ms']} ms; the issue's "

@@ -636,6 +636,24 @@ def report_cpu(figures):
         print(f"  CPU per order (ms): {parts}; total {figures['total']}")
 
 
+def gunicorn_argv(app, port, args):
+    """gunicorn serving ``app`` as the bench runs the store: ``--workers`` sync workers."""
+    return [
+        str(BIN / "gunicorn"),
+        app,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(args.workers),
+        "--worker-class",
+        "sync",
+        "--backlog",
+        "2048",
+        "--timeout",
+        "60",
+    ]
+
+
 # The issue's "trivial Django view with persistent connections" on the machine it measured on.
 ISSUE_TRIVIAL_VIEW = 5900
 
@@ -646,21 +664,7 @@ def calibrate(procs, env, args, ceiling):
     middleware costs a request (its ``/healthz`` beside this)."""
     port = free_port()
     proc = procs.start(
-        "bare_django",
-        [
-            str(BIN / "gunicorn"),
-            "bench.bare_django:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--worker-class",
-            "sync",
-            "--backlog",
-            "2048",
-        ],
-        env,
-        ready_port=port,
+        "bare_django", gunicorn_argv("bench.bare_django:application", port, args), env, port
     )
     try:
         figures = asyncio.run(page_speed(f"http://127.0.0.1:{port}/trivial", args))
@@ -1015,23 +1019,7 @@ def main():
             ready_port=stripe_port,
         )
         procs.start(
-            "gunicorn",
-            [
-                str(BIN / "gunicorn"),
-                "shop.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{web_port}",
-                "--workers",
-                str(args.workers),
-                "--worker-class",
-                "sync",
-                "--backlog",
-                "2048",
-                "--timeout",
-                "60",
-            ],
-            env,
-            ready_port=web_port,
+            "gunicorn", gunicorn_argv("shop.wsgi:application", web_port, args), env, web_port
         )
         procs.start(
             "celery",

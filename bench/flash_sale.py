@@ -306,6 +306,15 @@ CHECKOUT_ADDRESS = {
 PAY_URL_RE = re.compile(r'data-pay-url="/payments/([^/"]+)/"')
 
 
+async def next_turn(start, period, deadline):
+    """A paced client waits for its turn at ``start``; returns its next turn, ``period`` s later,
+    or None if ``start`` is past ``deadline`` (it stops)."""
+    if start >= deadline:
+        return None
+    await asyncio.sleep(max(0, start - time.monotonic()))
+    return start + period
+
+
 async def flash_sale(base, data, duration, double_tap=False, rate=None):
     """Buyers tap "buy now" until ``duration`` s pass or they are told it is sold out. With
     ``double_tap`` every tap is sent twice at once with the same token: both answers must be the
@@ -350,11 +359,8 @@ async def flash_sale(base, data, duration, double_tap=False, rate=None):
             connector=connector, connector_owner=False, cookie_jar=jar, timeout=timeout
         ) as http:
             while time.monotonic() < deadline:
-                if period:
-                    if next_start >= deadline:
-                        return
-                    await asyncio.sleep(max(0, next_start - time.monotonic()))
-                    next_start += period
+                if period and (next_start := await next_turn(next_start, period, deadline)) is None:
+                    return
                 t0 = time.monotonic()
                 token = str(uuid.uuid4())
                 try:
@@ -420,11 +426,8 @@ async def standard_checkout(base, data, args, duration=None, rate=None):
     async def guest(n):
         next_start = started + n * period / args.checkout_buyers
         while time.monotonic() < deadline:
-            if period:
-                if next_start >= deadline:
-                    return
-                await asyncio.sleep(max(0, next_start - time.monotonic()))
-                next_start += period
+            if period and (next_start := await next_turn(next_start, period, deadline)) is None:
+                return
             jar = aiohttp.CookieJar(unsafe=True)
             async with aiohttp.ClientSession(
                 connector=connector, connector_owner=False, cookie_jar=jar, timeout=timeout
@@ -627,6 +630,18 @@ def cpu_per_order(before, after, run) -> dict | None:
     spent = {part: after[part] - before.get(part, 0.0) for part in after}
     figures = {part: round(1000 * spent[part] / run["orders"], 1) for part in sorted(spent)}
     figures["total"] = round(1000 * sum(spent.values()) / run["orders"], 1)
+    return figures
+
+
+def with_cpu(procs, env, run):
+    """Run the coroutine ``run`` (a sale or a checkout) and add its CPU per order by process,
+    measured from an empty Celery queue (what runs before left queued is not its CPU) to the
+    queue emptied again (its emails and counters are)."""
+    wait_for_celery(env, settle=1)
+    before = cpu_by_part(procs)
+    figures = asyncio.run(run)
+    wait_for_celery(env, settle=1)
+    figures["cpu_ms_per_order"] = cpu_per_order(before, cpu_by_part(procs), figures)
     return figures
 
 
@@ -1051,10 +1066,8 @@ def main():
                 flush=True,
             )
             warm_up(base, data, env)
-            cpu_before = cpu_by_part(procs)
-            sale = asyncio.run(flash_sale(base, data, args.duration))  # as fast as answered
-            wait_for_celery(env, settle=1)  # the sale's emails and counters are its CPU too
-            sale["cpu_ms_per_order"] = cpu_per_order(cpu_before, cpu_by_part(procs), sale)
+            # as fast as answered
+            sale = with_cpu(procs, env, flash_sale(base, data, args.duration))
             sale["database"] = sale_outcome(data)
             results["flash_sale_buy_now"] = sale
             report_sale("buy now", sale)
@@ -1085,11 +1098,7 @@ def main():
             report_sale("sell-out", sellout)
         if "checkout" not in args.skip:
             print(f"Standard checkout: {args.checkout_buyers} guests…", flush=True)
-            wait_for_celery(env, settle=1)  # what the runs before left queued is not its CPU
-            cpu_before = cpu_by_part(procs)
-            checkout = asyncio.run(standard_checkout(base, data, args))
-            wait_for_celery(env, settle=1)
-            checkout["cpu_ms_per_order"] = cpu_per_order(cpu_before, cpu_by_part(procs), checkout)
+            checkout = with_cpu(procs, env, standard_checkout(base, data, args))
             results["standard_checkout"] = checkout
             report_checkout("standard checkout", checkout)
             # Paced, as the sale is: the place-order latency a guest sees when the store keeps up.

@@ -115,8 +115,6 @@ def test_a_limit_lowered_while_the_tap_is_placed_refuses_it_and_writes_nothing(
 ):
     """The claim reads the item's limit as it is when the order is placed (a host may have
     changed it since the tap's request read the item), as Oscar's deferred benefit does."""
-    from unittest import mock
-
     from django.contrib.messages import get_messages
 
     from livestream.models import CustomerQuota, QuotaClaim, SessionProduct
@@ -134,8 +132,8 @@ def test_a_limit_lowered_while_the_tap_is_placed_refuses_it_and_writes_nothing(
         SessionProduct.objects.filter(pk=item.pk).update(per_customer_limit=0)
         return True
 
-    with mock.patch.object(services, "attributable", side_effect=host_lowers_the_limit):
-        response = buy(client, live, uuid.uuid4())
+    monkeypatch.setattr(services, "attributable", host_lowers_the_limit)
+    response = buy(client, live, uuid.uuid4())
     assert calls == [1]  # the flash-sale path's own claim, not Oscar's deferred benefit
     assert response.status_code == 302
     assert response.url == reverse("livestream:detail", kwargs={"pk": live.pk})

@@ -4,10 +4,11 @@ from unittest import mock
 import pytest
 from django.db.utils import OperationalError
 from django.template import Context, Template
-from django.utils import translation
+from django.utils import timezone, translation
+from oscar.core.loading import get_model
 
 from shop.text import pinyin_slugify
-from tests.factories import make_product
+from tests.factories import UserFactory, make_product
 
 pytestmark = pytest.mark.django_db
 
@@ -138,12 +139,7 @@ def test_check_deploy_warns_when_two_factor_login_is_off():
 
 def test_the_header_counts_the_buyers_own_unread_notifications(client):
     """``shop.context_processors.notifications``: the badge counts this buyer's unread ones only."""
-    from django.utils import timezone
-    from oscar.core.loading import get_model
-
     Notification = get_model("communication", "Notification")
-    from tests.factories import UserFactory
-
     buyer, other = UserFactory(), UserFactory()
     for recipient, read in ((buyer, None), (buyer, None), (buyer, timezone.now()), (other, None)):
         Notification.objects.create(recipient=recipient, subject="s", date_read=read)

@@ -7,7 +7,7 @@ cooperatives and households outside the official's counties are 404 (the queryse
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -67,15 +67,7 @@ class ImpactExportView(ImpactMixin, TemplateView):
             raise Http404("Unknown breakdown")
         rows = impact.report(self.counties)["breakdowns"][by]
         stamp = timezone.localdate().isoformat()
-        if kwargs["fmt"] == "csv":
-            body, content_type = reports.as_csv(rows, by), "text/csv; charset=utf-8"
-        else:
-            body = reports.as_xlsx(rows, by, impact.BREAKDOWNS[by][0])
-            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        response = HttpResponse(body, content_type=content_type)
-        filename = f"impact-{by}-{stamp}.{kwargs['fmt']}"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return reports.sheet(rows, by).as_response(kwargs["fmt"], f"impact-{by}-{stamp}")
 
 
 class CooperativeImpactView(ImpactMixin, TemplateView):

@@ -1,22 +1,22 @@
-"""Impact report files: the same figures as /impact/, as XLSX (openpyxl) or CSV."""
-
-import csv
-import io
+"""Impact report files: the same figures as /impact/, as XLSX or CSV (written by sheets.writer,
+which keeps a cooperative's or county's name from running as a formula)."""
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+
+from sheets.writer import Column, Sheet
 
 from .impact import BREAKDOWNS
 
+MONEY = "¥#,##0.00"
 
-def _header(by):
+
+def _columns(by):
     return [
         str(BREAKDOWNS[by][0]),
-        _("Sales (GMV, ¥)"),
+        Column(_("Sales (GMV, ¥)"), number_format=MONEY),
         _("Paid orders"),
         _("Units"),
-        _("Income attributed to households (¥)"),
+        Column(_("Income attributed to households (¥)"), number_format=MONEY),
         _("Households benefiting"),
     ]
 
@@ -32,27 +32,8 @@ def _values(row, by):
             row["households"]]  # fmt: skip
 
 
-def as_csv(rows, by) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel in China opens the Chinese text correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(_header(by))
-    for row in rows:
-        writer.writerow(_values(row, by))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def as_xlsx(rows, by, title) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=str(title)[:31])
-    header = _header(by)
-    sheet.append(header)
-    for row in rows:
-        values = _values(row, by)
-        for money in (1, 4):
-            values[money] = WriteOnlyCell(sheet, value=values[money])
-            values[money].number_format = "¥#,##0.00"
-        sheet.append(values)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+def sheet(rows, by) -> Sheet:
+    """The breakdown ``by`` (county, cooperative, district, month) of an impact report."""
+    report = Sheet(BREAKDOWNS[by][0], _columns(by))
+    report.extend(_values(row, by) for row in rows)
+    return report

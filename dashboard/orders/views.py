@@ -19,6 +19,7 @@ from oscar.core.loading import get_model
 from orders import fulfilment, statuses
 from orders.payments import services
 from orders.payments.models import Refund
+from sheets.writer import Sheet
 
 Line = get_model("order", "Line")
 Partner = get_model("partner", "Partner")
@@ -116,6 +117,16 @@ class OrderListView(views.OrderListView):
             messages.error(request, refusal)
             return None
         return super().change_order_status(request, order)
+
+    def download_selected_orders(self, request, orders):
+        """Oscar's CSV (same columns and values), written by the store's one exporter: a 收货人
+        or e-mail typed as ``=HYPERLINK(...)`` reaches the file as text, not as a formula."""
+        sheet = Sheet(_("Orders"), self.CSV_COLUMNS.values())
+        sheet.extend(
+            [values.get(column, "") for column in self.CSV_COLUMNS]
+            for values in map(self.get_row_values, orders)
+        )
+        return sheet.as_response("csv", self.get_download_filename(request))
 
 
 def lines_for_user(order, user):

@@ -41,10 +41,18 @@ class LookupForm(forms.Form):
     def clean(self):
         data = super().clean()
         attempts_key = f"order-lookup:{self.client_key}"
-        attempts = cache.get(attempts_key, 0)
-        if attempts >= LOOKUP_ATTEMPTS:
+        cache.add(attempts_key, 0, LOOKUP_WINDOW_SECONDS)
+        try:
+            attempts = cache.incr(attempts_key)  # atomic: parallel guesses each count
+        except ValueError:
+            # The cache cannot count (Redis unreachable: shop/cache.py). A look-up is a guess
+            # at an order's number and contact, like a password: refused rather than let
+            # through unthrottled, for the minute or so an outage lasts.
+            raise forms.ValidationError(
+                _("Order look-up is unavailable for a moment; please try again in a minute.")
+            ) from None
+        if attempts > LOOKUP_ATTEMPTS:
             raise forms.ValidationError(_("Too many attempts; please try again in ten minutes."))
-        cache.set(attempts_key, attempts + 1, LOOKUP_WINDOW_SECONDS)
         number, contact = data.get("number", "").strip(), data.get("contact", "").strip()
         order = (
             Order.objects.filter(number=number).select_related("shipping_address", "user").first()

@@ -12,6 +12,7 @@ class ShopConfig(AppConfig):
 
         self.connect_page_cache()
         self.connect_nav_roles()
+        self.connect_cache_recovery()
 
     def connect_page_cache(self):
         """Edits that change what anonymous pages show empty the page cache (shop/pagecache)."""
@@ -64,3 +65,12 @@ class ShopConfig(AppConfig):
         m2m_changed.connect(
             bump, sender=Group.permissions.through, dispatch_uid="navroles.group_permissions"
         )
+
+    def connect_cache_recovery(self):
+        """When Redis answers again after an outage (shop/cache), nothing cached before it is
+        served: the page cache's and the role links' versions move on."""
+        from . import pagecache, roles
+        from .cache import cache_recovered
+
+        cache_recovered.connect(pagecache.bump, dispatch_uid="pagecache.cache_recovered")
+        cache_recovered.connect(roles.bump, dispatch_uid="navroles.cache_recovered")

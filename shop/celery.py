@@ -10,32 +10,78 @@ import os
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
 from celery.signals import task_postrun, task_prerun
+from django.conf import settings
 from django.db import close_old_connections, transaction
+from kombu.exceptions import OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
 
 from shop import logs  # noqa: E402,F401  (tasks log under the id of the request that queued them)
+from shop.breaker import Breaker  # noqa: E402
 
 
 class Task(DjangoTask):
     """Celery's Django task, queued after commit *robustly*: the transaction's work (an order,
-    a payment, an import) is committed by then, so a broker that cannot take the task is logged
-    at ERROR instead of turning it into an error page, and the transaction's other after-commit
-    callbacks still run. What must not be lost has its own way back (webhook events are stored
-    first and queued again by beat)."""
+    a payment, an import) is committed by then, so a broker that cannot take the task must not
+    turn it into an error page, nor lose the task.
+
+    A broker that does not answer (refused, timed out: ``CELERY_BROKER_TIMEOUT``, one short
+    retry) trips a breaker (``shop.breaker``): the task is kept in the database
+    (``shop.models.UnsentTask``) and, for ``OUTAGE_RETRY_SECONDS``, every other task queued
+    after a commit goes straight there instead of waiting for the broker again. Beat sends them
+    once the broker answers (``shop.tasks.send_unsent_tasks``). What must not be lost also has
+    its own way back (webhook events are stored first and queued again by beat)."""
 
     def delay_on_commit(self, *args, **kwargs) -> None:
-        self._on_commit(self.delay, args, kwargs)
+        self.apply_async_on_commit(args, kwargs)
 
-    def apply_async_on_commit(self, *args, **kwargs) -> None:
-        self._on_commit(self.apply_async, args, kwargs)
-
-    def _on_commit(self, send, args, kwargs):
+    def apply_async_on_commit(self, args=None, kwargs=None, **options) -> None:
         def queue():
-            send(*args, **kwargs)
+            send_or_keep(self, tuple(args or ()), dict(kwargs or {}), options)
 
-        queue.__qualname__ = f"{self.name}.{send.__name__}"  # what Django's error log names
+        queue.__qualname__ = f"{self.name}.apply_async"  # what Django's error log names
         transaction.on_commit(queue, robust=True)
+
+
+def _broker() -> Breaker:
+    return Breaker.named("Celery broker", settings.OUTAGE_RETRY_SECONDS)
+
+
+def send_or_keep(task, args: tuple, kwargs: dict, options: dict) -> None:
+    """Queue ``task``; if the broker does not take it, keep it for beat to send later."""
+    if task.app.conf.task_always_eager:
+        _send(task, args, kwargs, options)
+        return
+    broker = _broker()
+    if broker.allows():
+        try:
+            _send(task, args, kwargs, options)
+        except OperationalError as error:  # kombu's, once its connection retries are spent
+            broker.trip(error, "tasks kept in the database")
+            keep(task.name, args, kwargs, options, error)
+        else:
+            broker.recover()
+        return
+    keep(task.name, args, kwargs, options, None)
+
+
+def _send(task, args, kwargs, options):
+    if options:
+        task.apply_async(args, kwargs, **options)
+    else:
+        task.delay(*args, **kwargs)
+
+
+def keep(name, args, kwargs, options, error) -> None:
+    from .models import UnsentTask
+
+    UnsentTask.objects.create(
+        name=name,
+        args=list(args),
+        kwargs=kwargs,
+        options=options,
+        error=(error.__class__.__name__ if error else "broker known to be down")[:200],
+    )
 
 
 app = Celery("shop", task_cls="shop.celery:Task")

@@ -40,6 +40,7 @@ product to the visitor's history there, as its ``get`` does).
 
 import hashlib
 import re
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -80,13 +81,16 @@ def move_on(key):
     """Move the version kept at ``key`` on (entries keyed by the old one go unused): now, and
     again once the change under way commits, as a page (or an answer keyed by the version, such
     as ``orders.checkout.express.only_offer_running``) made before the commit shows it as it
-    was. Also ``shop.roles``."""
+    was. Also ``shop.roles``, and both when Redis comes back after an outage (``shop.cache``).
+
+    A version that is not there (never moved on, or deleted after an outage) starts again from
+    the clock, never from a number an older entry may still carry."""
 
     def next_version():
         try:
             cache.incr(key)
         except ValueError:
-            cache.set(key, 2, None)
+            cache.set(key, time.time_ns(), None)
 
     next_version()
     transaction.on_commit(next_version)

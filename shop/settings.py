@@ -193,12 +193,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 REDIS_URL = env("REDIS_URL", default="")
+# After Redis (the cache) or the Celery broker failed to answer, nothing more is asked of it for
+# this many seconds: pages are served uncached and tasks kept in the database meanwhile.
+OUTAGE_RETRY_SECONDS = env.float("OUTAGE_RETRY_SECONDS", default=5.0)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "shop.cache.RedisCache",  # Django's, keeping its client (shop/cache.py)
+            # Django's, keeping its client, and an empty cache while Redis is down (shop/cache.py)
+            "BACKEND": "shop.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="jingmeng"),
+            "OPTIONS": {
+                # a Redis that does not answer costs this much, once per OUTAGE_RETRY_SECONDS
+                "socket_connect_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=0.5),
+                "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=0.5),
+                "retry_seconds": OUTAGE_RETRY_SECONDS,
+            },
         }
     }
 else:
@@ -244,6 +254,29 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # health checks): shop.celery closes old ones around each task. Celery's fixup would otherwise
 # close every connection around every task; with this it does so only every this many tasks.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
+# A broker that does not answer: a task queued after a commit gives up after one short retry and
+# is kept in the database (shop.models.UnsentTask) to be sent by beat once the broker is back;
+# for OUTAGE_RETRY_SECONDS after a failure nothing more is tried (shop/celery.py).
+CELERY_BROKER_TIMEOUT = env.float("CELERY_BROKER_TIMEOUT", default=1.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = CELERY_BROKER_TIMEOUT
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Without a socket timeout a Redis that accepts and never answers hangs a publish for
+    # ever. The worker's blocking read (BRPOP) waits 1 s, so reads get at least 2 s.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": CELERY_BROKER_TIMEOUT,
+        "socket_timeout": max(2.0, 2 * CELERY_BROKER_TIMEOUT),
+    }
+elif CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "read_timeout": max(2.0, 2 * CELERY_BROKER_TIMEOUT),
+        "write_timeout": max(2.0, 2 * CELERY_BROKER_TIMEOUT),
+    }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 # Nothing reads task results (tasks record what they did in the database): not storing them
@@ -261,6 +294,11 @@ CELERY_BEAT_SCHEDULE = {
     "complete-shipped-orders": {
         "task": "orders.tasks.complete_shipped_orders",
         "schedule": 60.0 * 60,
+    },
+    # Tasks a broker outage kept in the database (shop/celery.py), sent once it answers again.
+    "send-unsent-tasks": {
+        "task": "shop.tasks.send_unsent_tasks",
+        "schedule": 60.0,
     },
     "send-live-reminders": {
         "task": "livestream.tasks.send_live_reminders",

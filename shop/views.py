@@ -46,9 +46,11 @@ def _check_database():
 
 
 def _check_cache():
-    """Redis, through the cache it backs (sessions, page cache): a write and a read back."""
+    """Redis, behind the cache (sessions, page cache): asked itself, past the breaker that
+    turns an outage into an empty cache for the pages (shop/cache.py), then a write read back."""
     if not settings.REDIS_URL:
         return "skipped: no REDIS_URL (local memory cache)"
+    cache.ping()
     cache.set("readyz", "1", 5)
     if cache.get("readyz") != "1":
         raise RuntimeError("cache did not return what was written")
@@ -93,7 +95,11 @@ def readyz(request):
         except Exception as exc:  # any failure of a dependency means "not ready"
             results[name] = f"error: {exc.__class__.__name__}"
             ok = False
-    return JsonResponse({"status": "ok" if ok else "error", **results}, status=200 if ok else 503)
+    failing = [name for name, result in results.items() if result.startswith("error")]
+    return JsonResponse(
+        {"status": "ok" if ok else "error", "failing": failing, **results},
+        status=200 if ok else 503,
+    )
 
 
 @never_cache

@@ -109,6 +109,24 @@ def chromium_path():
     return CHROMIUM
 
 
+def configure_celery(**conf):
+    """Change the Celery app's configuration for a test, and forget the broker connections,
+    queues and routes it made from the configuration before.
+
+    Celery makes its producer pool and its routing (``app.amqp``: the default queue, the
+    router) once, from the configuration at the time, and keeps them: a test that only sets
+    ``broker_url`` or ``task_default_queue`` would still publish with what an earlier test's
+    publish made (with no REDIS_URL, to the in-memory transport's "celery" queue, where no
+    worker listens). Returns what to pass back to put the configuration back."""
+    from shop.celery import app
+
+    saved = {key: app.conf[key] for key in conf}
+    app.conf.update(conf)
+    app._pool = None
+    app.__dict__.pop("amqp", None)  # a cached property: made again from the new configuration
+    return saved
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _eager_celery():
     """Unit tests run Celery tasks in-process; integration tests start a real worker themselves."""

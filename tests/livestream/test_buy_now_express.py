@@ -13,6 +13,7 @@ from oscar.core.loading import get_model
 from livestream import services
 from livestream.models import LineAttribution
 from orders import statuses
+from tests.conftest import configure_celery
 from tests.factories import PASSWORD, UserFactory, saved_address
 
 pytestmark = pytest.mark.django_db
@@ -526,19 +527,29 @@ def test_a_broker_that_refuses_the_email_task_does_not_fail_the_committed_order(
     client, buyer, live, carrots, stripe_server, monkeypatch, caplog
 ):
     """Tasks are queued after commit robustly (shop.celery.Task): the order stands, the buyer
-    gets the payment form, and the failure is logged."""
+    gets the payment form, the failure is logged and the task kept to be sent later."""
     from kombu.exceptions import OperationalError
 
     from orders.tasks import after_order_placed
+    from shop.breaker import Breaker
+    from shop.models import UnsentTask
 
     def refused(*args, **kwargs):
         raise OperationalError("broker unreachable")
 
     monkeypatch.setattr(after_order_placed, "delay", refused)
-    assert client.login(request=HttpRequest(), username=buyer.email, password=PASSWORD)
-    response = buy(client, live, uuid.uuid4())
+    saved = configure_celery(task_always_eager=False)
+    Breaker._all.clear()
+    try:
+        assert client.login(request=HttpRequest(), username=buyer.email, password=PASSWORD)
+        response = buy(client, live, uuid.uuid4())
+    finally:
+        configure_celery(**saved)
+        Breaker._all.clear()
     assert response.status_code == 200
     assert 'id="payment-form"' in response.content.decode()
     order = Order.objects.get(user=buyer)
     assert order.intents.count() == 1
-    assert "broker unreachable" in caplog.text
+    assert "Celery broker unreachable (OperationalError)" in caplog.text
+    unsent = UnsentTask.objects.get()
+    assert (unsent.name, unsent.args) == ("orders.tasks.after_order_placed", [order.pk])

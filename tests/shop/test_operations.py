@@ -10,7 +10,7 @@ from django.test import RequestFactory
 
 from shop import logs, views
 from shop.celery import app as celery_app
-from tests.conftest import require_service
+from tests.conftest import configure_celery, require_service
 
 pytestmark = pytest.mark.django_db
 
@@ -50,15 +50,18 @@ def test_readyz_is_503_when_the_database_is_down(client):
 
 @pytest.fixture
 def celery_conf():
-    """Celery's configuration, changed for one test and put back."""
-    keys = ("task_always_eager", "broker_url")
-    saved = {key: celery_app.conf[key] for key in keys}
-    yield celery_app.conf
-    celery_app.conf.update(saved)
+    """Celery's configuration, changed for one test (``configure_celery``) and put back."""
+    saved = {}
+
+    def change(**conf):
+        saved.update({k: v for k, v in configure_celery(**conf).items() if k not in saved})
+
+    yield change
+    configure_celery(**saved)
 
 
 def test_readyz_is_503_when_the_broker_is_unreachable(client, settings, celery_conf):
-    celery_conf.update(task_always_eager=False, broker_url="redis://127.0.0.1:1/0")
+    celery_conf(task_always_eager=False, broker_url="redis://127.0.0.1:1/0")
     response = client.get("/readyz")
     assert response.status_code == 503
     body = response.json()
@@ -67,7 +70,7 @@ def test_readyz_is_503_when_the_broker_is_unreachable(client, settings, celery_c
 
 
 def test_readyz_is_503_when_no_worker_answers(client, celery_conf):
-    celery_conf.update(task_always_eager=False)
+    celery_conf(task_always_eager=False)
     with (
         mock.patch.object(celery_app, "connection_for_write"),
         mock.patch.object(celery_app.control, "ping", return_value=[]),

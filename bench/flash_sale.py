@@ -133,6 +133,8 @@ def bench_environment(args, stripe_port, redis_db) -> dict:
         "STRIPE_PUBLISHABLE_KEY": "pk_test_bench_canned",
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "STRIPE_WEBHOOK_TOLERANCE": "3600",
+        # Prints and sends nothing: the bench measures the store, not a mail server (the web
+        # refuses the console backend in production; the bench runs no `check --deploy`).
         "EMAIL_URL": "dummymail://",
         "LOG_LEVEL": "WARNING",
     }

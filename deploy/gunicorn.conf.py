@@ -6,6 +6,9 @@ Every value can be overridden from the environment; the defaults suit one host b
 
 import multiprocessing
 import os
+import re
+
+from gunicorn.glogging import Logger
 
 
 def _int(name: str, default: int) -> int:
@@ -47,9 +50,35 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 # Logs to stdout/stderr (journald or the container runtime collects them). The access log has
 # the path without its query string (searches, tokens and order look-ups carry personal data
 # there), no client address, no referrer, and nginx's X-Request-ID to match nginx's own log.
+# Paths that carry a secret are logged without it (SecretPathLogger below).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 access_log_format = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms rid=%({x-request-id}i)s'
+
+# Path segments that are secrets: a password-reset link's token (Django's confirm view; whoever
+# reads it can set the account's password) and the hash of a guest's order-status link (the order
+# and its address). Logged as "***"; deploy/nginx/jingmeng.conf does the same in nginx's log.
+SECRET_PATH = re.compile(
+    r"(/password-reset/confirm/|/accounts/order-status(?:-form)?/[^/\s?]*/)[^\s?]+"
+)
+
+
+def redact_path(text: str) -> str:
+    return SECRET_PATH.sub(r"\1***/", text) if text else text
+
+
+class SecretPathLogger(Logger):
+    """gunicorn's logger, with the secret segments of such paths masked in the access log (the
+    path, and the request line should a format use it)."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("U", "r"):
+            atoms[key] = redact_path(atoms.get(key))
+        return atoms
+
+
+logger_class = SecretPathLogger
 
 proc_name = "jingmeng-web"

@@ -14,9 +14,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import hosts
+
 
 def validate_stream_url(value: str):
-    """https only, on a host of ``LIVESTREAM_ALLOWED_HOSTS`` (a suffix match: ``.example.com``)."""
+    """https only, on a host of ``LIVESTREAM_ALLOWED_HOSTS`` (``.example.com``: its subdomains;
+    livestream.hosts)."""
     parsed = urlparse(value)
     if parsed.scheme != "https" or not parsed.hostname:
         raise ValidationError(_("The address must start with https://."), code="scheme")
@@ -31,11 +34,10 @@ def validate_stream_url(value: str):
             _("The address may not contain a user name, a port or a backslash."), code="netloc"
         )
     host = parsed.hostname.lower()
-    allowed = [h.lower() for h in settings.LIVESTREAM_ALLOWED_HOSTS]
-    if not any(host == a.lstrip(".") or (a.startswith(".") and host.endswith(a)) for a in allowed):
+    if not hosts.is_allowed(host):  # the same reading as the Content-Security-Policy's
         raise ValidationError(
             _("%(host)s is not an allowed streaming host (allowed: %(allowed)s).")
-            % {"host": host, "allowed": ", ".join(allowed)},
+            % {"host": host, "allowed": ", ".join(hosts.allowed_hosts())},
             code="host",
         )
 

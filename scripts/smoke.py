@@ -28,15 +28,20 @@ HTTP, as a browser does: sign in, add to basket, the one-page checkout with the 
 make a card payment method on localstripe with the publishable key (as Stripe.js does), confirm
 through the store's payment endpoint, and wait until localstripe's webhook has gone through
 gunicorn and the Celery worker has made the order 已付款. ``/healthz`` and ``/readyz`` must
-answer 200. Finally every process gets SIGTERM and must exit within 20 s, with no traceback in
-its log. Exit status 0 only if all of that held; on a failure the failing process's log tail is
-printed. The database and the Redis database are cleaned up whatever happens.
+answer 200, and the 订单已付款 email must reach the buyer through SMTP (a mail sink in this script
+stands in for the relay). Finally every process gets SIGTERM and must exit within 20 s, with no
+traceback and neither the buyer's email address nor the email in its log. Exit status 0 only if
+all of that held; on a failure the failing process's log tail is printed. The database and the
+Redis database are cleaned up whatever happens.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import email
+import email.message
+import email.policy
 import hashlib
 import http.client
 import os
@@ -45,6 +50,7 @@ import secrets
 import shutil
 import signal
 import socket
+import socketserver
 import subprocess
 import sys
 import tempfile
@@ -164,7 +170,9 @@ def drop_database(admin_url: str, name: str) -> None:
 # --- The processes ----------------------------------------------------------------------------
 
 
-def production_environment(work: Path, database_url, redis_url, web_port, stripe_port) -> dict:
+def production_environment(
+    work: Path, database_url, redis_url, web_port, stripe_port, mail_port
+) -> dict:
     """What /etc/jingmeng/env holds in production (deploy/env.example), with this run's values.
     Built from scratch: nothing of the caller's environment (a test run's TESTING, say) leaks in."""
     keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER")
@@ -186,7 +194,9 @@ def production_environment(work: Path, database_url, redis_url, web_port, stripe
         STRIPE_SECRET_KEY=f"sk_test_{secrets.token_hex(24)}",
         STRIPE_PUBLISHABLE_KEY=f"pk_test_{secrets.token_hex(24)}",
         STRIPE_WEBHOOK_SECRET=f"whsec_{secrets.token_hex(24)}",
-        EMAIL_URL="dummymail://",
+        # A mail server, as production has (check --deploy refuses the console, file, memory
+        # and dummy backends): the sink below, which keeps what it is sent.
+        EMAIL_URL=f"smtp://127.0.0.1:{mail_port}",
         MEDIA_ROOT=str(work / "media"),
         STATIC_ROOT=str(work / "static"),
         PRIVATE_STORAGE_ROOT=str(work / "private"),
@@ -355,6 +365,54 @@ def start_proxy(port: int, upstream_port: int) -> ThreadingHTTPServer:
 
     server = ThreadingHTTPServer(("127.0.0.1", port), Proxy)
     server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+# --- The mail server standing in for the SMTP relay ------------------------------------------
+
+
+class MailSink(socketserver.ThreadingTCPServer):
+    """Just enough SMTP for Django's SMTP backend (EHLO, MAIL, RCPT, DATA, QUIT): every message
+    is kept in ``messages``, so the smoke sees the order email leave by SMTP, as in production,
+    and can tell that none went into a process's log instead."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, port: int):
+        self.messages: list[email.message.EmailMessage] = []
+        super().__init__(("127.0.0.1", port), self.Session)
+
+    class Session(socketserver.StreamRequestHandler):
+        def reply(self, line: str):
+            self.wfile.write(line.encode() + b"\r\n")
+            self.wfile.flush()
+
+        def handle(self):
+            self.reply("220 smoke ESMTP")
+            while line := self.rfile.readline():
+                verb = line[:4].upper()
+                if verb == b"DATA":
+                    self.reply("354 end with <CRLF>.<CRLF>")
+                    lines = []
+                    while (data := self.rfile.readline()) not in (b".\r\n", b""):
+                        lines.append(data[1:] if data.startswith(b".") else data)  # unstuff
+                    self.server.messages.append(
+                        email.message_from_bytes(b"".join(lines), policy=email.policy.default)
+                    )
+                    self.reply("250 kept")
+                elif verb == b"QUIT":
+                    self.reply("221 bye")
+                    return
+                elif verb in (b"EHLO", b"HELO", b"MAIL", b"RCPT", b"RSET", b"NOOP"):
+                    self.reply("250 ok")
+                else:
+                    self.reply("502 not here")
+
+
+def start_mail_sink(port: int) -> MailSink:
+    server = MailSink(port)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -536,6 +594,19 @@ def purchase(origin: str, stripe_base: str, env: dict, database_url: str) -> dic
     return figures
 
 
+def wait_for_paid_email(mail: MailSink, number: str, timeout=45):
+    """The worker's 订单已付款 email to the buyer, as the mail server received it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in list(mail.messages):
+            subject = str(message["Subject"] or "")
+            if number in subject and PAID in subject and CONSUMER[0] in str(message["To"]):
+                return message
+        time.sleep(0.25)
+    got = [str(m["Subject"]) for m in mail.messages]
+    raise SmokeFailure(f"no {PAID} email for order {number} in {timeout} s (got {got})", "worker")
+
+
 def check_probes(web_port: int, origin: str) -> dict:
     """The probes as monitoring sends them: to gunicorn directly, over plain HTTP (both paths are
     exempt from the HTTPS redirect); through the public proxy nginx answers 404 for /readyz."""
@@ -588,8 +659,8 @@ def main(argv=None) -> int:
     work = Path(tempfile.mkdtemp(prefix="jingmeng-smoke-"))
     logs = work / "logs"
     logs.mkdir()
-    web_port, proxy_port, stripe_port = free_port(), free_port(), free_port()
-    env = production_environment(work, database_url, redis_url, web_port, stripe_port)
+    web_port, proxy_port, stripe_port, mail_port = (free_port() for _ in range(4))
+    env = production_environment(work, database_url, redis_url, web_port, stripe_port, mail_port)
     origin = f"https://127.0.0.1:{proxy_port}"
     stripe_base = env["STRIPE_API_BASE"]
     procs = Processes(logs)
@@ -597,7 +668,7 @@ def main(argv=None) -> int:
     failure: SmokeFailure | None = None
     figures: dict = {}
     stops: dict = {}
-    proxy = None
+    proxy = mail = None
     python, venv_bin = sys.executable, Path(sys.prefix) / "bin"
 
     try:
@@ -628,6 +699,7 @@ def main(argv=None) -> int:
                 ],
                 env,
             )
+            mail = start_mail_sink(mail_port)
             procs.start("web", ["deploy/bin/web"], env)
             procs.start("worker", ["deploy/bin/worker"], env)
             procs.start("beat", ["deploy/bin/beat"], env)
@@ -644,6 +716,8 @@ def main(argv=None) -> int:
             figures["probes"] = check_probes(web_port, origin)
         with step("purchase: sign in, basket, checkout, pay, webhook → 已付款", timings):
             figures.update(purchase(origin, stripe_base, env, database_url))
+        with step("the paid-order email left by SMTP", timings):
+            paid_email = wait_for_paid_email(mail, figures["order"])
         with step("SIGTERM to every process", timings):
             stops = procs.terminate_all()
             for name, (_seconds, status) in stops.items():
@@ -652,17 +726,20 @@ def main(argv=None) -> int:
                 if status not in (0, -signal.SIGTERM):
                     raise SmokeFailure(f"{name} exited with status {status} on SIGTERM", name)
             for name in ("release", "load_demo", *procs.procs):
-                if "Traceback (most recent call last)" in (logs / f"{name}.log").read_text(
-                    errors="replace"
-                ):
+                text = (logs / f"{name}.log").read_text(errors="replace")
+                if "Traceback (most recent call last)" in text:
                     raise SmokeFailure(f"a traceback in {name}'s log", name)
+                # No personal data in the logs (load_demo prints the demo's sign-ins on purpose).
+                if name != "load_demo" and (CONSUMER[0] in text or paid_email["Subject"] in text):
+                    raise SmokeFailure(f"the buyer's email address or email in {name}'s log", name)
     except SmokeFailure as error:
         failure = error
     except Exception as error:  # noqa: BLE001 (reported below, after the clean-up)
         failure = SmokeFailure(f"{type(error).__name__}: {error}")
     finally:
-        if proxy is not None:
-            proxy.shutdown()
+        for server in (proxy, mail):
+            if server is not None:
+                server.shutdown()
         procs.kill_all()
         cleanup_errors = []
         try:

@@ -24,6 +24,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from livestream import hosts as livestream_hosts
+
 # Inline event handlers in Oscar's templates (and a few of ours). CSP blocks handlers unless each
 # one's exact text is allowed by hash under 'unsafe-hashes'; anything else inline stays blocked.
 INLINE_HANDLERS = [
@@ -51,14 +53,6 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _livestream_sources() -> list[str]:
-    """The allow-listed stream hosts as CSP sources (".example.com" → "https://*.example.com")."""
-    return [
-        f"https://*{host}" if host.startswith(".") else f"https://{host}"
-        for host in settings.LIVESTREAM_ALLOWED_HOSTS
-    ]
-
-
 def dynamic_sources() -> dict[str, list[str]]:
     """What the policy adds from the settings in force: Stripe and the livestream hosts."""
     stripe_api = _origin(settings.STRIPE_API_BASE)
@@ -67,7 +61,7 @@ def dynamic_sources() -> dict[str, list[str]]:
     stripe_frames = sorted(
         {stripe_js, "https://hooks.stripe.com"} if "stripe.com" in stripe_js else {stripe_js}
     )
-    streams = _livestream_sources()
+    streams = livestream_hosts.csp_sources()  # what the stream address validator allows
 
     return {
         "script-src": [stripe_js, *INLINE_HANDLER_HASHES],

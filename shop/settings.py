@@ -332,17 +332,11 @@ AUTO_COMPLETE_DAYS = env.int("AUTO_COMPLETE_DAYS", default=10)  # shipped → co
 
 # --- Livestreams ----------------------------------------------------------------------------------
 
-# Stream and replay addresses must be https on one of these hosts (".example.com": any subdomain).
-LIVESTREAM_ALLOWED_HOSTS = env.list(
-    "LIVESTREAM_ALLOWED_HOSTS",
-    default=[
-        ".aliyuncs.com",
-        ".alicdn.com",
-        ".myqcloud.com",
-        ".volccdn.com",
-        "live.jingmeng.example",
-    ],
-)
+# Stream and replay addresses must be https on one of these hosts, which the CSP lets browsers
+# load from (".example.com": its subdomains). Add the playback domain you set up with your cloud's
+# live service (or a bucket's own host name); a wildcard of a cloud's shared domain
+# (".aliyuncs.com": anyone's bucket) is refused (livestream/hosts.py). The default: the demo's.
+LIVESTREAM_ALLOWED_HOSTS = env.list("LIVESTREAM_ALLOWED_HOSTS", default=["live.jingmeng.example"])
 LIVESTREAM_STATS_POLL_SECONDS = env.int("LIVESTREAM_STATS_POLL_SECONDS", default=5)
 
 # --- Internationalisation: Chinese first ------------------------------------------------------
@@ -569,6 +563,10 @@ OSCAR_LINE_STATUS_PIPELINE = {
 }
 OSCAR_ORDER_STATUS_CASCADE = {"已付款": "已付款", "已取消": "已取消", "已退款": "已退款"}
 OSCAR_SEND_REGISTRATION_EMAIL = False
+# Reviews from signed-in buyers only, shown once staff approve them (dashboard → reviews): no
+# anonymous one-star reviews, nothing published unread.
+OSCAR_ALLOW_ANON_REVIEWS = False
+OSCAR_MODERATE_REVIEWS = True
 
 OSCAR_DASHBOARD_NAVIGATION = [
     *OSCAR_DASHBOARD_NAVIGATION,

@@ -6,6 +6,7 @@ become Oscar's payment exceptions: a declined card is ``UnableToTakePayment`` (t
 again), any other failure ``PaymentError``. Every create carries an idempotency key.
 """
 
+import json
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
@@ -36,12 +37,19 @@ def from_fen(fen: int) -> Decimal:
     return (Decimal(fen) / 100).quantize(Decimal("0.01"))
 
 
+class RequestRefused(PaymentError):
+    """Stripe understood the call and refused it (no such object, a bad parameter): asking again
+    gets the same answer, so a task records it instead of retrying (an outage is retried)."""
+
+
 def _call(function, *args, **kwargs):
     """Make one Stripe call; the answer comes back as a plain dict."""
     try:
         return function(*args, **kwargs).to_dict()
     except stripe.CardError as error:
         raise UnableToTakePayment(error.user_message or str(error)) from error
+    except stripe.InvalidRequestError as error:
+        raise RequestRefused(error.user_message or str(error)) from error
     except stripe.StripeError as error:
         raise PaymentError(error.user_message or str(error)) from error
 
@@ -87,14 +95,33 @@ def create_refund(*, intent_id: str, amount: Decimal, reference: str, order_numb
     )
 
 
+class InvalidSignature(ValueError):
+    """A webhook whose ``Stripe-Signature`` does not hold: not from Stripe, or too old."""
+
+
+class MalformedEvent(ValueError):
+    """A webhook body that is not a Stripe event the store can keep; the message says why and
+    holds nothing of the body (it may carry a buyer's details)."""
+
+
 def construct_event(payload: bytes, signature: str | None):
-    """Verify ``Stripe-Signature`` over the raw body; ``ValueError`` when it does not hold."""
+    """Verify ``Stripe-Signature`` over the raw body, then parse it: the JSON value as sent,
+    whatever its shape (``services.check_event`` says whether it is an event we can keep).
+
+    ``InvalidSignature`` when the signature does not hold, ``MalformedEvent`` when the body is not
+    UTF-8 JSON (Stripe signs the body as text; one that is not text cannot be verified at all).
+    """
     try:
-        return stripe.Webhook.construct_event(
-            payload,
-            signature,
-            settings.STRIPE_WEBHOOK_SECRET,
-            tolerance=settings.STRIPE_WEBHOOK_TOLERANCE,
-        ).to_dict()
+        text = payload.decode("utf-8") if isinstance(payload, bytes | bytearray) else payload
+    except UnicodeDecodeError as error:
+        raise MalformedEvent("the body is not UTF-8 text") from error
+    try:
+        stripe.WebhookSignature.verify_header(
+            text, signature, settings.STRIPE_WEBHOOK_SECRET, settings.STRIPE_WEBHOOK_TOLERANCE
+        )
     except stripe.SignatureVerificationError as error:
-        raise ValueError(str(error)) from error
+        raise InvalidSignature(str(error)) from error
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as error:  # (RecursionError: nested past Python's limit)
+        raise MalformedEvent("the body is not JSON") from error

@@ -6,7 +6,7 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -174,15 +174,31 @@ class StatusView(View):
 
 @csrf_exempt
 def stripe_webhook(request):
-    """Verify, store once, queue, answer: the work is done by a Celery task after commit."""
+    """Verify, check, store once, queue, answer: the work is done by a Celery task after commit.
+
+    Refused with a 400 and the reason, storing nothing: a bad signature, and a signed body that is
+    not an event we can keep (Stripe retries 5xx answers for days; a 400 shows in its dashboard).
+    The body is never logged: it may carry a buyer's name, email or address."""
     if request.method != "POST":
         return HttpResponse(status=405)
     try:
         event = client.construct_event(request.body, request.headers.get("Stripe-Signature"))
-    except ValueError as error:
+    except client.InvalidSignature as error:
         logger.warning("Stripe webhook refused: %s", error)
-        return HttpResponseBadRequest("invalid signature")
-    stored, new = services.store_event(event)
+        return JsonResponse({"error": "invalid signature"}, status=400)
+    except client.MalformedEvent as error:
+        return _malformed(error)
+    try:
+        stored, new = services.store_event(event)
+    except client.MalformedEvent as error:
+        return _malformed(error, event)
     if new or stored.processed is None:  # a redelivery of an event whose task was lost: again
         process_webhook_event.delay_on_commit(stored.pk)
     return JsonResponse({"received": True, "duplicate": not new})
+
+
+def _malformed(error, event=None):
+    event_id = event.get("id") if isinstance(event, dict) else None
+    named = event_id if isinstance(event_id, str) and services.EVENT_ID.fullmatch(event_id) else "-"
+    logger.warning("Stripe webhook refused: signed but malformed (event %s): %s", named, error)
+    return JsonResponse({"error": f"malformed event: {error}"}, status=400)

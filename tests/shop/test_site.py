@@ -92,6 +92,8 @@ def _manage(*args, **env_overrides):
         "SECURE_SSL_REDIRECT",
         "TESTING",
         "TWO_FACTOR_REQUIRED",
+        "EMAIL_URL",
+        "LIVESTREAM_ALLOWED_HOSTS",
     }
     env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(env_overrides)
@@ -118,6 +120,7 @@ def test_check_deploy_refuses_demo_secrets_and_passes_with_real_ones():
         FIELD_ENCRYPTION_KEY="another-long-random-secret-for-the-test",
         STRIPE_SECRET_KEY="sk_live_for_the_test",
         STRIPE_WEBHOOK_SECRET="whsec_for_the_test",
+        EMAIL_URL="smtp+tls://shop%40example.com:pw@smtp.example.com:587",
     )
     assert real.returncode == 0, real.stderr
     assert "no issues" in real.stdout, real.stderr  # no warnings either

@@ -1,6 +1,11 @@
 from django.contrib import admin
+from django.db import models
 
 from .models import Cooperative, County
+from .uploads import PictureField
+
+# Pictures are re-encoded here too, as on the dashboard (see uploads.py).
+PICTURES = {models.ImageField: {"form_class": PictureField}}
 
 
 @admin.register(County)
@@ -12,6 +17,7 @@ class CountyAdmin(admin.ModelAdmin):
 
 @admin.register(Cooperative)
 class CooperativeAdmin(admin.ModelAdmin):
+    formfield_overrides = PICTURES
     list_display = ("name", "county", "credit_code", "benefit_share", "is_active")
     list_filter = ("is_active", "county__league", "county")
     search_fields = ("name", "credit_code")

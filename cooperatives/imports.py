@@ -3,20 +3,22 @@
 Columns (first row, Chinese headers; order free, optional columns may be left out):
 户编号, 户主姓名, 身份证号, 手机号 (optional), 旗县, 嘎查村, 家庭人口, 状态 (未脱贫/已脱贫/监测户),
 合作社, 成员类型 (成员/供货户/务工户, optional), 权重 (optional, default 1), 入社日期 (optional).
+
+The file is read within ``sheets.reader``'s limits (size, rows, cell length, an XLSX's
+uncompressed size); a value that does not fit its column (too long, a weight out of range) is a
+row error like any other, never a database error.
 """
 
-import csv
-import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from openpyxl import load_workbook
+
+from sheets.reader import DEFAULT_LIMITS, Limits, SheetError, excerpt, read_sheet
 
 from .crypto import keyed_hash
 from .models import Cooperative, County, Household, Membership
@@ -45,10 +47,24 @@ ROLES = {"成员": Membership.Role.MEMBER, "供货户": Membership.Role.SUPPLIER
          "务工户": Membership.Role.WORKER, "": Membership.Role.MEMBER}  # fmt: skip
 PHONE_RE = re.compile(r"^\+?[0-9\-]{7,15}$")
 BATCH = 1000
+LIMITS = DEFAULT_LIMITS  # a county's list: 100,000 rows, 20 MB, 1,000 characters a cell
+
+# Columns stored as typed, with their model field's length (the encrypted text fields have
+# none: the reader's cell limit bounds them).
+MAX_LENGTHS = {
+    name: length
+    for name in ("number", "head_name", "phone", "village")
+    if (length := Household._meta.get_field(name).max_length)
+}
+_weight_field = Membership._meta.get_field("weight")
+WEIGHT_PLACES = _weight_field.decimal_places
+WEIGHT_MAX = Decimal(10) ** (_weight_field.max_digits - WEIGHT_PLACES) - Decimal(1).scaleb(
+    -WEIGHT_PLACES
+)
 
 
-class ImportFileError(Exception):
-    """The file itself cannot be read (format, encoding, missing columns)."""
+class ImportFileError(SheetError):
+    """The file itself cannot be read (format, encoding, a limit, missing columns)."""
 
 
 @dataclass
@@ -62,50 +78,36 @@ class ImportResult:
         return not self.errors
 
 
-def read_rows(data: bytes, filename: str) -> Iterator[tuple[int, dict]]:
+def read_rows(
+    data: bytes, filename: str, limits: Limits | None = None
+) -> Iterator[tuple[int, dict]]:
     """(line number, {field: text}) for each non-empty row; line 1 is the header row."""
-    suffix = Path(filename).suffix.lower()
-    if suffix == ".xlsx":
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-        except Exception as exc:  # openpyxl raises several kinds for a broken file
-            raise ImportFileError(f"无法读取 XLSX 文件：{exc.__class__.__name__}") from exc
-        rows = ([_cell(c) for c in row] for row in sheet.iter_rows(values_only=True))
-    elif suffix == ".csv":
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ImportFileError("CSV 文件编码无法识别（请用 UTF-8 或 GBK）。")
-        rows = ([c.strip() for c in row] for row in csv.reader(io.StringIO(text)))
-    else:
-        raise ImportFileError("只支持 .csv 和 .xlsx 文件。")
-
-    header = next(rows, None)
-    if not header:
+    try:
+        sheet = read_sheet(data, filename, limits or LIMITS)
+    except SheetError as error:
+        raise ImportFileError(str(error), line=error.line) from error
+    if not sheet.header:
         raise ImportFileError("文件是空的。")
     by_header = {v: k for k, v in COLUMNS.items()}
-    positions = {by_header[h]: i for i, h in enumerate(header) if h in by_header}
+    positions = {by_header[h]: i for i, h in enumerate(sheet.header) if h in by_header}
     missing = [COLUMNS[name] for name in REQUIRED if name not in positions]
     if missing:
         raise ImportFileError(f"缺少列：{'、'.join(missing)}")
-    for line, row in enumerate(rows, start=2):
-        if not any(row):
-            continue
+    for line, row in sheet.lines():
         yield line, {name: (row[i] if i < len(row) else "") for name, i in positions.items()}
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime | date):
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+def _weight(text: str) -> tuple[Decimal | None, str | None]:
+    """The weight and no error, or None and why: it must fit the column exactly."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None, "权重应为大于 0 的数"
+    if not value.is_finite() or value <= 0:  # Infinity, NaN
+        return None, "权重应为大于 0 的数"
+    if value > WEIGHT_MAX or value.normalize().as_tuple().exponent < -WEIGHT_PLACES:
+        return None, f"权重最大 {WEIGHT_MAX}，最多 {WEIGHT_PLACES} 位小数"
+    return value, None
 
 
 class _Validator:
@@ -122,6 +124,11 @@ class _Validator:
         for name in REQUIRED:
             if not row.get(name):
                 errors.append(f"“{COLUMNS[name]}”不能为空")
+        for name, max_length in MAX_LENGTHS.items():
+            if len(row.get(name, "")) > max_length:
+                errors.append(
+                    f"“{COLUMNS[name]}”最多 {max_length} 个字符（这里有 {len(row[name])} 个）"
+                )
         if errors:
             return None, errors
         record["number"] = row["number"]
@@ -141,10 +148,10 @@ class _Validator:
             record.update(id_number=id_number, id_hash=id_hash)
         record["county"] = self.counties.get(row["county"])
         if record["county"] is None:
-            errors.append(f"未知旗县“{row['county']}”")
+            errors.append(f"未知旗县“{excerpt(row['county'])}”")
         record["cooperative"] = self.cooperatives.get(row["cooperative"])
         if record["cooperative"] is None:
-            errors.append(f"未知合作社“{row['cooperative']}”")
+            errors.append(f"未知合作社“{excerpt(row['cooperative'])}”")
         record["status"] = STATUSES.get(row["status"])
         if record["status"] is None:
             errors.append(f"状态应为 {'/'.join(STATUSES)}")
@@ -157,12 +164,9 @@ class _Validator:
                 raise ValueError
         except ValueError:
             errors.append("家庭人口应为 1 到 30 的整数")
-        try:
-            record["weight"] = Decimal(row.get("weight") or "1")
-            if record["weight"] <= 0:
-                raise InvalidOperation
-        except InvalidOperation:
-            errors.append("权重应为大于 0 的数")
+        record["weight"], weight_error = _weight(row.get("weight") or "1")
+        if weight_error:
+            errors.append(weight_error)
         phone = row.get("phone", "").replace(" ", "")
         if phone and not PHONE_RE.match(phone):
             errors.append("手机号格式不正确")
@@ -216,7 +220,7 @@ def import_households(
     try:
         rows = list(read_rows(data, filename))
     except ImportFileError as error:
-        result.errors.append((1, str(error)))
+        result.errors.append((error.line, str(error)))
         return result
     result.rows = len(rows)
     check = _Validator()

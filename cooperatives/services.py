@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from .imports import import_households
+from .imports import LIMITS, import_households
 from .models import Cooperative, HouseholdImport, private_storage
 
 Product = get_model("catalogue", "Product")
@@ -81,7 +81,17 @@ def run_household_import(import_id: int) -> str:
 
     try:
         with storage.open(job.stored_as, "rb") as upload:
-            result = import_households(upload.read(), job.filename, progress=progress)
+            data = upload.read(LIMITS.max_bytes + 1)  # enough to refuse a file past the limit
+        result = import_households(data, job.filename, progress=progress)
+    except Exception:
+        # Bad files and rows are results, not exceptions; whatever else went wrong, the page
+        # polling this job must not say "running" for ever.
+        HouseholdImport.objects.filter(pk=job.pk).update(
+            status=HouseholdImport.Status.FAILED,
+            errors=[[1, "导入时出错，未导入任何数据；请联系管理员。"]],
+            finished=timezone.now(),
+        )
+        raise
     finally:
         storage.delete(job.stored_as)
     HouseholdImport.objects.filter(pk=job.pk).update(

@@ -1,6 +1,12 @@
 from django.contrib import admin
+from django.db import models
+
+from cooperatives.uploads import PictureField
 
 from .models import Host, LiveSession, SessionProduct
+
+# The cover is re-encoded here too, as on the host's form.
+PICTURES = {models.ImageField: {"form_class": PictureField}}
 
 
 @admin.register(Host)
@@ -19,6 +25,7 @@ class SessionProductInline(admin.TabularInline):
 
 @admin.register(LiveSession)
 class LiveSessionAdmin(admin.ModelAdmin):
+    formfield_overrides = PICTURES
     list_display = ["title", "host", "cooperative", "status", "scheduled_start"]
     list_filter = ["status"]
     inlines = [SessionProductInline]

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cooperatives.uploads import PictureField
+
 from .models import LiveSession, SessionProduct
 from .services import cooperatives_for_host
 
@@ -24,7 +26,12 @@ class SessionForm(forms.ModelForm):
             "replay_url",
             "cover",
         ]
-        field_classes = {"stream_url": HttpsURLField, "replay_url": HttpsURLField}
+        # The cover is re-encoded (no EXIF, bounded size; a bomb refused from its header).
+        field_classes = {
+            "stream_url": HttpsURLField,
+            "replay_url": HttpsURLField,
+            "cover": PictureField,
+        }
         widgets = {
             "scheduled_start": forms.DateTimeInput(
                 format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"}

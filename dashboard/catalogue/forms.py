@@ -3,17 +3,32 @@
 Cooperative managers edit what they know (specification, season, storage, origin county). The
 cooperative is not on the form: it follows the stock record's partner. The poverty-alleviation
 certification is set by staff only, and needs both its number and its expiry date.
+
+Every picture uploaded here (product images, image attributes, category images) is re-encoded
+by ``cooperatives.uploads.PictureField``, as the cooperative's own pictures are: Oscar's
+``ImageField`` would store the uploader's bytes, and only Pillow's own check stands between a
+decompression bomb and the thumbnailer.
 """
 
 from django import forms
 from django.utils.translation import gettext as _
+from oscar.apps.dashboard.catalogue.forms import CategoryForm as OscarCategoryForm
 from oscar.apps.dashboard.catalogue.forms import ProductForm as OscarProductForm
+from oscar.apps.dashboard.catalogue.forms import ProductImageForm as OscarProductImageForm
 from oscar.apps.dashboard.catalogue.forms import StockRecordForm as OscarStockRecordForm
+
+from cooperatives.uploads import PictureField
 
 STAFF_ONLY_FIELDS = ("certification_number", "certification_valid_until")
 
 
+def _attr_picture_field(attribute):
+    return PictureField(label=attribute.name, required=attribute.required)
+
+
 class ProductForm(OscarProductForm):
+    FIELD_FACTORIES = {**OscarProductForm.FIELD_FACTORIES, "image": _attr_picture_field}
+
     class Meta(OscarProductForm.Meta):
         fields = [
             *OscarProductForm.Meta.fields,
@@ -46,3 +61,15 @@ class StockRecordForm(OscarStockRecordForm):
                 % {"n": allocated}
             )
         return value
+
+
+class ProductImageForm(OscarProductImageForm):
+    """Oscar's product image form (its formset loads this class), the picture re-encoded."""
+
+    class Meta(OscarProductImageForm.Meta):
+        field_classes = {"original": PictureField}
+
+
+class CategoryForm(OscarCategoryForm):
+    class Meta(OscarCategoryForm.Meta):
+        field_classes = {"image": PictureField}

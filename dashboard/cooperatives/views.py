@@ -19,10 +19,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 
 from cooperatives import services
-from cooperatives.imports import COLUMNS, import_households
+from cooperatives.imports import COLUMNS, LIMITS, import_households
 from cooperatives.models import Cooperative, HouseholdImport, Membership
+from cooperatives.uploads import PictureField
 
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
+MAX_IMPORT_BYTES = LIMITS.max_bytes  # 20 MB, as the message below says
 
 
 class CooperativeForm(forms.ModelForm):
@@ -40,6 +41,7 @@ class CooperativeForm(forms.ModelForm):
             "benefit_share",
             "is_active",
         ]
+        field_classes = {"logo": PictureField}  # re-encoded, as on the manager's profile page
 
 
 class CooperativeListView(ListView):

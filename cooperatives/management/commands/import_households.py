@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cooperatives.imports import COLUMNS, import_households
+from cooperatives.imports import COLUMNS, LIMITS, import_households
 
 
 class Command(BaseCommand):
@@ -21,12 +21,18 @@ class Command(BaseCommand):
         def progress(done, total):
             self.stdout.write(f"  {done * 100 // total}%")
 
-        result = import_households(path.read_bytes(), path.name, progress=progress)
+        try:
+            with path.open("rb") as upload:  # one byte past the limit is enough to refuse it
+                data = upload.read(LIMITS.max_bytes + 1)
+        except OSError as error:
+            raise CommandError(f"Cannot read {file}: {error.strerror}") from error
+        result = import_households(data, path.name, progress=progress)
         if not result.ok:
             for line, message in result.errors:
                 self.stderr.write(f"第 {line} 行：{message}")
+            first_line, first_message = result.errors[0]
             raise CommandError(
-                f"{len(result.errors)} problem(s) in {result.rows} rows: nothing was imported. "
-                f"Columns: {'、'.join(COLUMNS.values())}"
+                f"{len(result.errors)} problem(s) in {result.rows} rows: nothing was imported "
+                f"(第 {first_line} 行：{first_message}). Columns: {'、'.join(COLUMNS.values())}"
             )
         self.stdout.write(self.style.SUCCESS(f"Imported {result.created} households."))

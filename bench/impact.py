@@ -153,8 +153,10 @@ def main():
     from django.test import Client
     from oscar.core.loading import get_model
 
-    from cooperatives import impact, rollup
-    from cooperatives.models import BenefitEntry, OfficialScope
+    from cooperatives import rollup
+    from cooperatives.models import BenefitEntry
+    from impact import selectors as impact
+    from impact.models import OfficialScope
 
     say = print
     call_command("migrate", verbosity=0)

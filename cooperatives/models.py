@@ -28,6 +28,26 @@ BEIJING_DISTRICTS = [
 BEIJING_DISTRICT_CHOICES = [(name, name) for name in BEIJING_DISTRICTS]
 
 
+def _official_scope(user):
+    """The user's official scope (``impact.OfficialScope``, reached by its one-to-one accessor:
+    this app does not import the reporting app above it), or None."""
+    if not user.is_authenticated:
+        return None
+    return getattr(user, "official_scope", None)  # the accessor raises an AttributeError
+
+
+class CountyQuerySet(models.QuerySet):
+    def for_official(self, user):
+        """The counties an official may report on: staff all; an official those of their scope
+        (a region, leagues, counties, or a Beijing district's pairs); anyone else none."""
+        if user.is_staff:
+            return self
+        scope = _official_scope(user)
+        if scope is None:
+            return self.none()
+        return self.filter(pk__in=scope.county_queryset().values("pk"))
+
+
 class County(models.Model):
     """A banner or county (旗县) of Inner Mongolia, possibly paired with a Beijing district."""
 
@@ -44,6 +64,8 @@ class County(models.Model):
         blank=True,
     )
 
+    objects = CountyQuerySet.as_manager()
+
     class Meta:
         ordering = ["league", "name"]
         verbose_name = _("county")
@@ -57,11 +79,33 @@ class CooperativeQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
 
-    def managed_by(self, user):
-        """The cooperatives whose Oscar partner lists this user among its users."""
+    def for_manager(self, user):
+        """The cooperatives a manager works for (their Oscar partner lists the user); staff
+        all."""
+        if user.is_staff:
+            return self
         if not user.is_authenticated:
             return self.none()
         return self.filter(partner__users=user)
+
+    def for_official(self, user):
+        """The cooperatives of the counties an official may report on."""
+        return self.filter(county__in=County.objects.for_official(user))
+
+
+class HouseholdQuerySet(models.QuerySet):
+    def for_manager(self, user):
+        """The member households of the cooperatives a manager works for; staff all."""
+        if user.is_staff:
+            return self
+        return self.filter(
+            memberships__cooperative__in=Cooperative.objects.for_manager(user)
+        ).distinct()
+
+    def for_official(self, user):
+        """The households living in the counties an official may report on (a cooperative's
+        member may live outside them)."""
+        return self.filter(county__in=County.objects.for_official(user))
 
 
 class Cooperative(models.Model):
@@ -185,6 +229,8 @@ class Household(models.Model):
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = HouseholdQuerySet.as_manager()
 
     class Meta:
         ordering = ["county__name", "village", "number"]
@@ -321,76 +367,6 @@ class BenefitEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The benefit ledger is append-only: post a reversing entry.")
-
-
-class OfficialScope(models.Model):
-    """What an official (帮扶干部) may see: the region, leagues, counties or a Beijing district."""
-
-    class Kind(models.TextChoices):
-        REGION = "region", _("whole region")
-        LEAGUES = "leagues", _("leagues")
-        COUNTIES = "counties", _("counties")
-        DISTRICT = "district", _("Beijing district (its paired counties)")
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="official_scope",
-        verbose_name=_("user"),
-    )
-    kind = models.CharField(_("scope"), max_length=16, choices=Kind.choices)
-    leagues = models.JSONField(_("leagues"), default=list, blank=True)
-    counties = models.ManyToManyField(County, blank=True, verbose_name=_("counties"))
-    beijing_district = models.CharField(
-        _("Beijing district"), max_length=8, choices=BEIJING_DISTRICT_CHOICES, blank=True
-    )
-
-    class Meta:
-        verbose_name = _("official scope")
-        verbose_name_plural = _("official scopes")
-
-    def __str__(self):
-        return f"{self.user} · {self.get_kind_display()}"
-
-    def county_queryset(self):
-        """The counties this official may see (a queryset, to filter other querysets with)."""
-        if self.kind == self.Kind.REGION:
-            return County.objects.all()
-        if self.kind == self.Kind.LEAGUES:
-            return County.objects.filter(league__in=self.leagues)
-        if self.kind == self.Kind.DISTRICT:
-            return County.objects.filter(beijing_district=self.beijing_district).exclude(
-                beijing_district=""
-            )
-        return self.counties.all()
-
-
-class PersonalDataAccess(models.Model):
-    """Audit log: who saw or exported which household's full personal data, when and why."""
-
-    class Action(models.TextChoices):
-        VIEW = "view", _("viewed")
-        EXPORT = "export", _("exported")
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
-    )
-    household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, related_name="accesses", verbose_name=_("household")
-    )
-    action = models.CharField(_("action"), max_length=8, choices=Action.choices)
-    purpose = models.CharField(_("purpose"), max_length=200)
-    created = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created", "-id"]
-        verbose_name = _("personal data access")
-        verbose_name_plural = _("personal data accesses")
-
-    def __str__(self):
-        return f"{self.user} {self.get_action_display()} {self.household} {self.created:%Y-%m-%d}"
 
 
 class HouseholdImport(models.Model):

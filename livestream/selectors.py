@@ -1,17 +1,18 @@
 """Reads for livestreams: the public lists, a session's products with prices, its stats.
 
 Stats are computed from the orders whose lines are attributed to the session, never from counters,
-so they always agree with the order data.
+so they always agree with the order data; sales figures are sales as impact.sales defines them
+(paid, less refunds), the same as the officials' and the manager's figures.
 """
 
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from orders.statuses import PAID_STATUSES
+from impact import sales
 
 from .models import BasketAdd, LiveSession, SessionProduct
 
@@ -94,21 +95,13 @@ def _money(value) -> str:
 
 
 def session_stats(session) -> dict:
+    """The session's figures: orders placed with its lines (paid or not), and its sales."""
     lines = Line.objects.filter(live__session=session)
-    paid = lines.filter(order__status__in=PAID_STATUSES)
-    totals = paid.aggregate(units=Sum("quantity"), gmv=Sum("line_price_incl_tax"))
-    paid_orders = paid.values("order_id").distinct().count()
+    totals = sales.figures(lines)
+    paid_orders = totals["paid_orders"]
     baskets = BasketAdd.objects.filter(session=session).values("basket_id").distinct().count()
-    per_product = {
-        row["product_id"]: row
-        for row in paid.values("product_id")
-        .annotate(
-            units=Sum("quantity"),
-            gmv=Sum("line_price_incl_tax"),
-            orders=Count("order_id", distinct=True),
-        )
-        .order_by()
-    }
+    per_product = {row["product_id"]: row for row in sales.figures(lines, "product_id")}
+    sold = sales.sale_lines(lines)
     products = []
     for item in session.items.select_related("product").order_by("position", "pk"):
         row = per_product.get(item.product_id, {})
@@ -116,15 +109,15 @@ def session_stats(session) -> dict:
             {
                 "product_id": item.product_id,
                 "title": item.product.get_title(),
-                "paid_orders": row.get("orders", 0),
-                "units": row.get("units") or 0,
-                "gmv": _money(row.get("gmv")),
+                "paid_orders": row.get("paid_orders", 0),
+                "units": row.get("units", 0),
+                "gmv": _money(row.get("revenue")),
                 "quota": item.quota,
                 "quota_used": item.quota_used,
             }
         )
     timeline = defaultdict(lambda: Decimal("0.00"))
-    for placed, amount in paid.values_list("order__date_placed", "line_price_incl_tax"):
+    for placed, amount in sold.values_list("order__date_placed", "sold_revenue"):
         local = timezone.localtime(placed)
         bucket = local.replace(minute=local.minute - local.minute % 10, second=0, microsecond=0)
         timeline[bucket.strftime("%H:%M")] += amount
@@ -133,9 +126,12 @@ def session_stats(session) -> dict:
         "status": session.status,
         "orders": lines.values("order_id").distinct().count(),
         "paid_orders": paid_orders,
-        "units": totals["units"] or 0,
-        "gmv": _money(totals["gmv"]),
-        "unique_buyers": paid.values("order__user_id", "order__guest_email").distinct().count(),
+        "units": totals["units"],
+        "gmv": _money(totals["revenue"]),
+        "unique_buyers": sold.filter(sold_units__gt=0)
+        .values("order__user_id", "order__guest_email")
+        .distinct()
+        .count(),
         "baskets": baskets,
         "conversion": round(paid_orders / baskets, 4) if baskets else None,
         "products": products,
@@ -154,3 +150,9 @@ def item_state(session):
             str(item.pk): item.units_left for item in SessionProduct.objects.filter(session=session)
         },
     }
+
+
+def sessions_for_host(user):
+    """The sessions ``user`` may manage (``LiveSession.objects.for_host``), with their
+    cooperative and host."""
+    return LiveSession.objects.for_host(user).select_related("cooperative", "host")

@@ -49,7 +49,7 @@ class ShopConfig(AppConfig):
         from .roles import bump
 
         for app_label, name in [
-            ("cooperatives", "OfficialScope"),
+            ("impact", "OfficialScope"),
             ("livestream", "Host"),
             ("auth", "Group"),
             ("auth", "Permission"),

@@ -40,7 +40,7 @@ def bump(**_kwargs):
 
 
 def _from_database(user) -> NavRoles:
-    OfficialScope = apps.get_model("cooperatives", "OfficialScope")
+    OfficialScope = apps.get_model("impact", "OfficialScope")
     Host = apps.get_model("livestream", "Host")
     return NavRoles(
         impact=OfficialScope.objects.filter(user=user).exists(),

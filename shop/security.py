@@ -99,7 +99,7 @@ def requires_two_factor(user) -> bool:
         return False
     if user.is_staff or user.is_superuser:
         return True
-    from cooperatives.models import OfficialScope
+    from impact.models import OfficialScope
 
     return (
         OfficialScope.objects.filter(user=user).exists()

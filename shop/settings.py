@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "shop",
     "cooperatives.apps.CooperativesConfig",
     "orders.payments.apps.PaymentsConfig",
+    "impact.apps.ImpactConfig",
     "livestream.apps.LivestreamConfig",
 ]
 

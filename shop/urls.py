@@ -18,7 +18,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("cooperatives/", include("cooperatives.urls")),
-    path("impact/", include("cooperatives.impact_urls")),
+    path("impact/", include("impact.urls")),
     path("payments/", include("orders.payments.urls")),
     path("live/", include("livestream.urls")),
     path("track/", include("orders.urls")),

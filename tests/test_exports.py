@@ -18,7 +18,8 @@ from oscar.core.loading import get_model
 from oscar.test.factories import ConditionalOfferFactory, VoucherSetFactory
 
 from cooperatives.ledger import post_sale_shares
-from cooperatives.models import Cooperative, County, OfficialScope
+from cooperatives.models import Cooperative, County
+from impact.models import OfficialScope
 from orders import statuses
 from tests.factories import PASSWORD, MembershipFactory, UserFactory, make_order, make_product
 

@@ -31,13 +31,9 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from cooperatives.ledger import post_sale_shares
-from cooperatives.models import (
-    CertificationRequest,
-    HouseholdImport,
-    OfficialScope,
-    PersonalDataAccess,
-)
+from cooperatives.models import CertificationRequest, HouseholdImport
 from cooperatives.services import add_cooperative_manager
+from impact.models import OfficialScope, PersonalDataAccess
 from livestream import services as live
 from livestream.models import Host, LiveSession, Pin
 from orders import statuses

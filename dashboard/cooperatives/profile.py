@@ -48,9 +48,7 @@ class CertificationForm(forms.Form):
 
 def cooperative_for(request):
     """The manager's cooperative (the first they manage), or staff's ``?cooperative=``."""
-    cooperatives = Cooperative.objects.all()
-    if not request.user.is_staff:
-        cooperatives = cooperatives.managed_by(request.user)
+    cooperatives = Cooperative.objects.for_manager(request.user)
     pk = request.GET.get("cooperative", "")
     if pk.isascii() and pk.isdigit():
         return get_object_or_404(cooperatives, pk=int(pk))

@@ -9,16 +9,14 @@ from django.views import View
 from oscar.core.loading import get_model
 
 from cooperatives.models import BenefitEntry, Cooperative
-from orders.selectors import cooperative_sales
+from impact.sales import cooperative_sales
 
 StockAlert = get_model("partner", "StockAlert")
 
 
 class SalesView(View):
     def get(self, request):
-        cooperatives = Cooperative.objects.all()
-        if not request.user.is_staff:
-            cooperatives = cooperatives.managed_by(request.user)
+        cooperatives = Cooperative.objects.for_manager(request.user)
         pk = request.GET.get("cooperative", "")
         if pk.isascii() and pk.isdigit():
             cooperatives = cooperatives.filter(pk=int(pk))

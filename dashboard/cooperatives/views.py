@@ -89,11 +89,10 @@ class HouseholdListView(ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        cooperatives = Cooperative.objects.all()
-        if not self.request.user.is_staff:
-            cooperatives = cooperatives.managed_by(self.request.user)
         return (
-            Membership.objects.filter(cooperative__in=cooperatives)
+            Membership.objects.filter(
+                cooperative__in=Cooperative.objects.for_manager(self.request.user)
+            )
             .select_related("household", "household__county", "cooperative")
             .annotate(
                 income=Coalesce(

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from cooperatives.ledger import post_sale_shares
-from cooperatives.models import OfficialScope
+from impact.models import OfficialScope
 from orders import statuses
 from tests.factories import (
     PASSWORD,

@@ -11,7 +11,7 @@ import time_machine
 from django_otp.oath import totp
 from playwright.sync_api import expect
 
-from cooperatives.models import OfficialScope
+from impact.models import OfficialScope
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -76,7 +76,7 @@ def test_managers_are_partner_users_with_dashboard_access(cooperative, other_coo
     user = UserFactory()
     add_cooperative_manager(cooperative, user)
     add_cooperative_manager(other_cooperative, user)
-    assert set(Cooperative.objects.managed_by(user)) == {cooperative, other_cooperative}
+    assert set(Cooperative.objects.for_manager(user)) == {cooperative, other_cooperative}
     assert user.has_perm("partner.dashboard_access")
 
     remove_cooperative_manager(cooperative, user)
@@ -84,7 +84,7 @@ def test_managers_are_partner_users_with_dashboard_access(cooperative, other_coo
     assert user.has_perm("partner.dashboard_access")  # still manages the other one
     remove_cooperative_manager(other_cooperative, user)
     user = type(user).objects.get(pk=user.pk)
-    assert not Cooperative.objects.managed_by(user).exists()
+    assert not Cooperative.objects.for_manager(user).exists()
     assert not user.has_perm("partner.dashboard_access")
 
 

@@ -86,7 +86,7 @@ def test_demo_data_is_complete_and_idempotent():
         user = User.objects.get(email=email)
         assert user.check_password(password)
     manager = User.objects.get(email="manager@jingmeng.example")
-    assert Cooperative.objects.managed_by(manager).count() == 1
+    assert Cooperative.objects.for_manager(manager).count() == 1
     assert manager.has_perm("partner.dashboard_access") and not manager.is_staff
     assert User.objects.get(email="admin@jingmeng.example").is_superuser
     consumer = User.objects.get(email="consumer@jingmeng.example")
@@ -105,12 +105,12 @@ def test_seed_produce_is_there():
 def test_demo_households_officials_and_paid_orders(django_capture_on_commit_callbacks):
     from django.db.models import Sum
 
-    from cooperatives import impact
     from cooperatives.models import BenefitEntry, Household, Membership
     from cooperatives.validators import validate_id_number
+    from impact import selectors as impact
     from orders.statuses import PAID_STATUSES
 
-    with django_capture_on_commit_callbacks(execute=True):  # the ledger posts after commit
+    with django_capture_on_commit_callbacks(execute=True):  # the purchase counters, after commit
         _load()
     Order = get_model("order", "Order")
     assert Household.objects.count() == 8 * data.HOUSEHOLDS_PER_COOPERATIVE

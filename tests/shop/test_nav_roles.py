@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cooperatives.models import OfficialScope
 from cooperatives.services import add_cooperative_manager, remove_cooperative_manager
+from impact.models import OfficialScope
 from livestream.models import Host
 from shop.roles import NavRoles, nav_roles
 from tests.factories import UserFactory

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cooperatives.models import OfficialScope
 from cooperatives.services import add_cooperative_manager
+from impact.models import OfficialScope
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db

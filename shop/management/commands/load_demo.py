@@ -19,9 +19,10 @@ from django.utils import timezone
 from oscar.apps.catalogue.categories import create_from_breadcrumbs
 from oscar.core.loading import get_class, get_model
 
-from cooperatives.models import Cooperative, County, Household, Membership, OfficialScope
+from cooperatives.models import Cooperative, County, Household, Membership
 from cooperatives.services import add_cooperative_manager
 from cooperatives.validators import id_check_char, uscc_check_char
+from impact.models import OfficialScope
 from orders.statuses import COMPLETED, PAID, SHIPPED
 from shop.demo import data, images
 

@@ -1,4 +1,4 @@
-"""Officials' impact pages (/impact/): thin views over cooperatives.impact selectors.
+"""Officials' impact pages (/impact/): thin views over the impact selectors.
 
 Anonymous visitors are sent to sign in; signed-in users without an official scope get 403;
 cooperatives and households outside the official's counties are 404 (the querysets are scoped).
@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from . import impact, reports
+from . import reports
+from . import selectors as impact
 from .models import PersonalDataAccess
 
 
@@ -38,7 +39,7 @@ class ImpactView(ImpactMixin, TemplateView):
             computed_at=report["computed_at"],
             breakdowns=[(by, impact.BREAKDOWNS[by][0], rows) for by, rows in breakdowns.items()],
             counties=self.counties.order_by("league", "name"),
-            cooperatives=impact.cooperatives_in_scope(self.counties).order_by("name"),
+            cooperatives=impact.cooperatives_in_scope(self.request.user).order_by("name"),
             chart_data={
                 "county": [
                     {"label": r["key"], "gmv": float(r["gmv"]), "income": float(r["income"])}
@@ -75,11 +76,11 @@ class CooperativeImpactView(ImpactMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        cooperative = impact.cooperative_in_scope(self.counties, self.kwargs["slug"])
+        cooperative = impact.cooperative_in_scope(self.request.user, self.kwargs["slug"])
         ctx.update(
             cooperative=cooperative,
             totals=impact.totals(self.counties, cooperative),
-            memberships=impact.member_households(cooperative, self.counties),
+            memberships=impact.member_households(cooperative, self.request.user),
         )
         return ctx
 
@@ -91,7 +92,7 @@ class HouseholdImpactView(ImpactMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        household = impact.household_in_scope(self.counties, self.kwargs["pk"])
+        household = impact.household_in_scope(self.request.user, self.kwargs["pk"])
         ctx.update(
             household=household,
             income=impact.household_income(household),
@@ -101,7 +102,7 @@ class HouseholdImpactView(ImpactMixin, TemplateView):
         return ctx
 
     def post(self, request, *args, **kwargs):
-        household = impact.household_in_scope(self.counties, self.kwargs["pk"])
+        household = impact.household_in_scope(self.request.user, self.kwargs["pk"])
         if not request.user.has_perm("cooperatives.view_household_personal_data"):
             raise PermissionDenied(_("You may not see households' personal data."))
         purpose = request.POST.get("purpose", "").strip()

@@ -9,7 +9,7 @@ from cooperatives.models import BenefitEntry, Cooperative
 register = template.Library()
 
 
-@register.inclusion_tag("cooperatives/partials/impact_receipt.html")
+@register.inclusion_tag("impact/partials/impact_receipt.html")
 def impact_receipt(order):
     """Per cooperative: the income the order brought to how many member households.
 

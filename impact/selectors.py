@@ -1,5 +1,6 @@
 """Read queries for officials' impact reports (selectors). Every figure is aggregated in the
-database and every query is limited to the counties in the official's scope."""
+database and every query is limited to the counties in the official's scope; sales are counted
+as impact.sales defines them (paid, less refunds)."""
 
 import hashlib
 from dataclasses import dataclass
@@ -17,12 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 
-from orders.statuses import PAID_STATUSES
+from cooperatives.models import BenefitRollup, Cooperative, County, Household, Membership
 
-from .models import BenefitRollup, Cooperative, County, Household, Membership, OfficialScope
+from . import sales
+from .models import OfficialScope
+from .sales import ZERO, money
 
 Line = get_model("order", "Line")
-ZERO = Decimal("0.00")
 
 BREAKDOWNS = {
     # name: (label, order-line field, ledger field)
@@ -39,30 +41,26 @@ class NotAnOfficial(Exception):
 
 
 def scope_counties(user) -> QuerySet:
-    """The counties ``user`` may report on: staff see all, officials their scope."""
-    if user.is_staff:
-        return County.objects.all()
-    try:
-        scope = user.official_scope
-    except OfficialScope.DoesNotExist:
-        raise NotAnOfficial from None
-    return scope.county_queryset()
+    """The counties ``user`` may report on (``County.objects.for_official``); NotAnOfficial for
+    a user who is neither staff nor an official."""
+    if not user.is_staff and not OfficialScope.objects.filter(user=user).exists():
+        raise NotAnOfficial
+    return County.objects.for_official(user)
+
+
+def order_lines(counties: QuerySet) -> QuerySet:
+    """Every order line of the cooperatives in ``counties`` (impact.sales picks the sales)."""
+    return Line.objects.filter(partner__cooperative__county__in=counties)
 
 
 def paid_lines(counties: QuerySet) -> QuerySet:
-    return Line.objects.filter(
-        order__status__in=PAID_STATUSES, partner__cooperative__county__in=counties
-    )
+    """The sales (impact.sales) of the cooperatives in ``counties``, line by line."""
+    return sales.sale_lines(order_lines(counties))
 
 
 def ledger(counties: QuerySet) -> QuerySet:
     """The benefit ledger in scope, read through its per-household monthly rollup."""
     return BenefitRollup.objects.filter(cooperative__county__in=counties)
-
-
-def money(value) -> Decimal:
-    """Yuan to the fen (SQLite's SUM drops a decimal's places; PostgreSQL keeps them)."""
-    return Decimal(value or 0).quantize(Decimal("0.01"))
 
 
 @dataclass
@@ -82,20 +80,16 @@ class Totals:
 
 def totals(counties: QuerySet, cooperative: Cooperative | None = None) -> Totals:
     """Scope-wide totals, or one cooperative's."""
-    lines, entries = paid_lines(counties), ledger(counties)
+    lines, entries = order_lines(counties), ledger(counties)
     if cooperative is not None:
         lines = lines.filter(partner__cooperative=cooperative)
         entries = entries.filter(cooperative=cooperative)
-    sales = lines.aggregate(
-        gmv=Coalesce(Sum("line_price_incl_tax"), ZERO),
-        orders=Count("order", distinct=True),
-        units=Coalesce(Sum("quantity"), 0),
-    )
+    sold = sales.figures(lines)
     income = entries.aggregate(
         income=Coalesce(Sum("amount"), ZERO),
         households=Count("household", distinct=True, filter=Q(amount__gt=0)),
     )
-    return Totals(money(sales["gmv"]), sales["orders"], sales["units"], income["households"],
+    return Totals(sold["revenue"], sold["paid_orders"], sold["units"], income["households"],
                   money(income["income"]))  # fmt: skip
 
 
@@ -106,23 +100,19 @@ def _month(field):
 def breakdown(counties: QuerySet, by: str) -> list[dict]:
     """Rows of {key, gmv, paid_orders, units, income, households} grouped ``by`` one of BREAKDOWNS.
 
-    Two grouped queries (sales, ledger) merged by key: as many Python steps as groups, not rows.
+    Grouped queries (sales, ledger) merged by key: as many Python steps as groups, not rows.
     """
     if by not in BREAKDOWNS:
         raise Http404("Unknown breakdown")
     _, line_key, ledger_key = BREAKDOWNS[by]
-    lines, entries = paid_lines(counties), ledger(counties)
+    lines, entries = order_lines(counties), ledger(counties)
     if by == "month":  # sales by the month placed, income by the month posted (paid)
         lines = lines.annotate(month=_month("order__date_placed"))
-    sales = (
-        lines.values(key=F(line_key))
-        .annotate(
-            gmv=Sum("line_price_incl_tax"),
-            paid_orders=Count("order", distinct=True),
-            units=Sum("quantity"),
-        )
-        .order_by()
-    )
+    sold = [
+        {"key": row["key"], "gmv": row["revenue"], "paid_orders": row["paid_orders"],
+         "units": row["units"]}
+        for row in sales.figures(lines, key=F(line_key))
+    ]  # fmt: skip
     income = (
         entries.values(key=F(ledger_key))
         .annotate(
@@ -133,7 +123,7 @@ def breakdown(counties: QuerySet, by: str) -> list[dict]:
     )
     rows: dict = {}
     empty = {"gmv": ZERO, "paid_orders": 0, "units": 0, "income": ZERO, "households": 0}
-    for row in [*sales, *income]:
+    for row in [*sold, *income]:
         if isinstance(row["key"], datetime):  # a month from TruncMonth: compare as a date
             row["key"] = row["key"].astimezone(ZoneInfo(settings.TIME_ZONE)).date()
         rows.setdefault(row["key"], {**empty, "key": row["key"]}).update(row)
@@ -148,16 +138,16 @@ def _sort_key(by):
     return lambda row: (-row["gmv"], str(row["key"]))
 
 
-def cooperatives_in_scope(counties: QuerySet) -> QuerySet:
-    return Cooperative.objects.filter(county__in=counties).select_related("county")
+def cooperatives_in_scope(user) -> QuerySet:
+    return Cooperative.objects.for_official(user).select_related("county")
 
 
-def cooperative_in_scope(counties: QuerySet, slug: str) -> Cooperative:
+def cooperative_in_scope(user, slug: str) -> Cooperative:
     """The cooperative, or 404 when it is outside the official's counties."""
-    return get_object_or_404(cooperatives_in_scope(counties), slug=slug)
+    return get_object_or_404(cooperatives_in_scope(user), slug=slug)
 
 
-def member_households(cooperative: Cooperative, counties: QuerySet) -> QuerySet:
+def member_households(cooperative: Cooperative, user) -> QuerySet:
     """A cooperative's member households with the income the ledger attributes to each; only
     households of the official's counties (a member may live in a county outside the scope)."""
     income = (
@@ -167,15 +157,18 @@ def member_households(cooperative: Cooperative, counties: QuerySet) -> QuerySet:
         .values("total")
     )
     return (
-        Membership.objects.filter(cooperative=cooperative, household__county__in=counties)
+        Membership.objects.filter(
+            cooperative=cooperative, household__in=Household.objects.for_official(user)
+        )
         .select_related("household", "household__county")
         .annotate(income=Coalesce(Subquery(income), ZERO))
         .order_by("household__village", "household__number")
     )
 
 
-def household_in_scope(counties: QuerySet, pk: int) -> Household:
-    return get_object_or_404(Household.objects.filter(county__in=counties), pk=pk)
+def household_in_scope(user, pk: int) -> Household:
+    """The household, or 404 when it lives outside the official's counties."""
+    return get_object_or_404(Household.objects.for_official(user), pk=pk)
 
 
 def household_income(household: Household) -> list[dict]:

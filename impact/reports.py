@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from sheets.writer import Column, Sheet
 
-from .impact import BREAKDOWNS
+from .selectors import BREAKDOWNS
 
 MONEY = "¥#,##0.00"
 

@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from cooperatives import impact
 from cooperatives.ledger import post_sale_shares
-from cooperatives.models import OfficialScope, PersonalDataAccess
+from impact import selectors as impact
+from impact.models import OfficialScope, PersonalDataAccess
 from orders import statuses
 from tests.factories import (
     PASSWORD,

@@ -1,0 +1,88 @@
+"""Who may see what of the officials' reports, and the log of who saw households' personal data.
+
+Both models were made in ``cooperatives`` and moved here with their tables (``db_table`` keeps
+the old names, so moving them touched no row: see migrations/0001_initial.py).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cooperatives.models import BEIJING_DISTRICT_CHOICES, AppendOnlyQuerySet, County, Household
+
+
+class OfficialScope(models.Model):
+    """What an official (帮扶干部) may see: the region, leagues, counties or a Beijing district."""
+
+    class Kind(models.TextChoices):
+        REGION = "region", _("whole region")
+        LEAGUES = "leagues", _("leagues")
+        COUNTIES = "counties", _("counties")
+        DISTRICT = "district", _("Beijing district (its paired counties)")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="official_scope",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("scope"), max_length=16, choices=Kind.choices)
+    leagues = models.JSONField(_("leagues"), default=list, blank=True)
+    counties = models.ManyToManyField(
+        County,
+        blank=True,
+        verbose_name=_("counties"),
+        db_table="cooperatives_officialscope_counties",
+    )
+    beijing_district = models.CharField(
+        _("Beijing district"), max_length=8, choices=BEIJING_DISTRICT_CHOICES, blank=True
+    )
+
+    class Meta:
+        db_table = "cooperatives_officialscope"
+        verbose_name = _("official scope")
+        verbose_name_plural = _("official scopes")
+
+    def __str__(self):
+        return f"{self.user} · {self.get_kind_display()}"
+
+    def county_queryset(self):
+        """The counties this official may see (a queryset, to filter other querysets with)."""
+        if self.kind == self.Kind.REGION:
+            return County.objects.all()
+        if self.kind == self.Kind.LEAGUES:
+            return County.objects.filter(league__in=self.leagues)
+        if self.kind == self.Kind.DISTRICT:
+            return County.objects.filter(beijing_district=self.beijing_district).exclude(
+                beijing_district=""
+            )
+        return self.counties.all()
+
+
+class PersonalDataAccess(models.Model):
+    """Audit log: who saw or exported which household's full personal data, when and why."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("viewed")
+        EXPORT = "export", _("exported")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="accesses", verbose_name=_("household")
+    )
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices)
+    purpose = models.CharField(_("purpose"), max_length=200)
+    created = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        db_table = "cooperatives_personaldataaccess"
+        ordering = ["-created", "-id"]
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+
+    def __str__(self):
+        return f"{self.user} {self.get_action_display()} {self.household} {self.created:%Y-%m-%d}"

@@ -1,5 +1,8 @@
 """The benefit ledger (帮扶收益台账): posting sale shares and reversing them on refund.
 
+Called by the order's lifecycle (``orders.services``: paid, refunded) inside its transactions,
+with the order it hands over; the ledger itself knows no order model.
+
 A paid order's revenue is traced line by line to the cooperative that sold it (the line's Oscar
 partner). For each cooperative in the order, ``share × net revenue`` (rounded to the fen) is split
 between its member households in proportion to ``line net × member weight``, by largest remainder,
@@ -11,13 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django.db import IntegrityError, transaction
-from oscar.core.loading import get_model
 
 from . import rollup
 from .models import BenefitEntry, Cooperative, Membership
-
-Order = get_model("order", "Order")
-Line = get_model("order", "Line")
 
 FEN = Decimal("0.01")
 
@@ -77,7 +76,7 @@ def post_sale_shares(order) -> list[BenefitEntry]:
     shares makes a concurrent second posting fail instead of doubling the ledger.
     """
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order.pk)
+        order = type(order).objects.select_for_update().get(pk=order.pk)
         if BenefitEntry.objects.filter(
             order_line__order=order, kind=BenefitEntry.Kind.SALE_SHARE
         ).exists():
@@ -131,7 +130,8 @@ def reverse_line_shares(line, refunded: Decimal, reference: str) -> list[Benefit
     the same ``reference`` adds nothing.
     """
     with transaction.atomic():
-        list(Line.objects.select_for_update().filter(pk=line.pk).values_list("pk"))  # lock the line
+        lines = type(line).objects
+        list(lines.select_for_update().filter(pk=line.pk).values_list("pk"))  # lock the line
         entries = list(BenefitEntry.objects.filter(order_line=line).order_by("id"))
         if any(e.reference == reference for e in entries):
             return []

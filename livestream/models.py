@@ -57,6 +57,17 @@ class Host(models.Model):
         return str(self.user)
 
 
+class LiveSessionQuerySet(models.QuerySet):
+    def for_host(self, user):
+        """The sessions a user may manage: staff all; a host their own, for the cooperatives
+        they may still sell for. Every host view, action and tag filters through this."""
+        if user.is_staff:
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(host=user, cooperative__live_hosts__user=user).distinct()
+
+
 class LiveSession(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Upcoming")
@@ -93,6 +104,8 @@ class LiveSession(models.Model):
         editable=False,
     )
     created = models.DateTimeField(auto_now_add=True)
+
+    objects = LiveSessionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-scheduled_start"]

@@ -18,7 +18,7 @@ from oscar.apps.offer import benefits, conditions
 from oscar.apps.offer.results import BasketDiscount
 from oscar.core.loading import get_class
 
-from orders.utils import last_in_placement
+from orders import stock
 
 UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
 
@@ -97,10 +97,8 @@ class LiveCondition(conditions.CountCondition):
 def _claim_quota(item, units):
     from .models import SessionProduct
 
-    within_quota = SessionProduct.objects.filter(pk=item.pk)
-    if item.quota is not None:
-        within_quota = within_quota.filter(quota_used__lte=F("quota") - units)
-    if not within_quota.update(quota_used=F("quota_used") + units):
+    within = F("quota") if item.quota is not None else None
+    if not stock.take(SessionProduct.objects.filter(pk=item.pk), "quota_used", units, up_to=within):
         raise UnableToPlaceOrder(
             _(
                 "The live price of “%(title)s” has sold out. Nothing was ordered; "
@@ -183,18 +181,17 @@ class LivePriceBenefit(benefits.Benefit):
 
 def claim_units(order, item, units, customer):
     """Claim ``units`` of ``item``'s live price for ``order`` (inside its placement): the quota
-    (counted last, see ``orders.utils``), the customer's limit, and the claim that gives them back
+    (counted last, see ``orders.stock``), the customer's limit, and the claim that gives them back
     if the order is cancelled. Raises ``UnableToPlaceOrder`` when either has run out."""
     from .models import CustomerQuota, QuotaClaim
 
     # Every claim is counted; the count is bounded where there is a quota or a limit.
-    # The item's row is every live buyer's: counted last (see orders.utils).
-    last_in_placement(partial(_claim_quota, item, units))
+    # The item's row is every live buyer's: counted last (orders.stock.last_in_placement).
+    stock.last_in_placement(partial(_claim_quota, item, units))
     row, _created = CustomerQuota.objects.get_or_create(item=item, customer=customer)
-    within_limit = CustomerQuota.objects.filter(pk=row.pk)
-    if item.per_customer_limit is not None:
-        within_limit = within_limit.filter(units__lte=item.per_customer_limit - units)
-    if not within_limit.update(units=F("units") + units):
+    if not stock.take(
+        CustomerQuota.objects.filter(pk=row.pk), "units", units, up_to=item.per_customer_limit
+    ):
         raise UnableToPlaceOrder(
             _(
                 "At most %(limit)d of “%(title)s” per customer at the live price. "

@@ -4,10 +4,12 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_class, get_model
+
+from orders import stock
 
 from .models import (
     BasketAdd,
@@ -43,15 +45,6 @@ def cooperatives_for_host(user):
 
 def is_host(user) -> bool:
     return user.is_authenticated and (user.is_staff or Host.objects.filter(user=user).exists())
-
-
-def sessions_for_host(user):
-    """Sessions a user may manage: staff all, a host their own for the cooperatives they may
-    still sell for. Every host view and action filters through this."""
-    sessions = LiveSession.objects.select_related("cooperative", "host")
-    if user.is_staff:
-        return sessions
-    return sessions.filter(host=user, cooperative__in=cooperatives_for_host(user))
 
 
 def products_for_session(session):
@@ -423,11 +416,12 @@ def release_claims(order):
     with transaction.atomic():
         claims = list(QuotaClaim.objects.select_for_update().filter(order=order, released=False))
         for claim in claims:
-            SessionProduct.objects.filter(pk=claim.item_id).update(
-                quota_used=F("quota_used") - claim.units
-            )
-            CustomerQuota.objects.filter(item_id=claim.item_id, customer=claim.customer).update(
-                units=F("units") - claim.units
+            stock.give_back(SessionProduct.objects.filter(pk=claim.item_id), "quota_used",
+                            claim.units)  # fmt: skip
+            stock.give_back(
+                CustomerQuota.objects.filter(item_id=claim.item_id, customer=claim.customer),
+                "units",
+                claim.units,
             )
         QuotaClaim.objects.filter(pk__in=[c.pk for c in claims]).update(released=True)
     return len(claims)

@@ -178,14 +178,14 @@ class HostMixin(LoginRequiredMixin):
 
     def get_session(self, pk):
         """Only the user's own sessions (staff: all); another host's is 404."""
-        return get_object_or_404(services.sessions_for_host(self.request.user), pk=pk)
+        return get_object_or_404(selectors.sessions_for_host(self.request.user), pk=pk)
 
 
 class HostSessionListView(HostMixin, TemplateView):
     template_name = "livestream/host/list.html"
 
     def get_context_data(self, **kwargs):
-        sessions = services.sessions_for_host(self.request.user).order_by("-scheduled_start")
+        sessions = selectors.sessions_for_host(self.request.user).order_by("-scheduled_start")
         return {**super().get_context_data(**kwargs), "sessions": sessions}
 
 

@@ -1,12 +1,15 @@
 """Oscar's order app, forked: Chinese address order (省 市 区 详细地址), idempotent placement."""
 
 from django.conf import settings
+from django.core.signing import BadSignature, Signer
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.address.abstract_models import AbstractBillingAddress, AbstractShippingAddress
-from oscar.apps.order.abstract_models import AbstractOrder
+from oscar.apps.order.abstract_models import AbstractLine, AbstractOrder
 
+from orders import statuses
 from orders.address.chinese import ChineseAddressMixin
 
 
@@ -18,12 +21,75 @@ class BillingAddress(ChineseAddressMixin, AbstractBillingAddress):
     pass
 
 
+# --- Who may see which orders (each view, export and selector asks here) ------------------------
+
+# The orders a browser placed or looked up as a guest, remembered in its session (``remember``).
+BUYER_SESSION_KEY = "payable_order_ids"
+
+
+def remember_buyer(request, order):
+    """Let this browser see and pay an order it placed, or that its buyer looked up by number
+    and contact (the last 20)."""
+    ids = set(request.session.get(BUYER_SESSION_KEY, []))
+    ids.add(order.pk)
+    request.session[BUYER_SESSION_KEY] = sorted(ids)[-20:]
+
+
+def _signed_basket_id(request):
+    """The basket in Oscar's signed cookie (a guest's), or None."""
+    try:
+        return int(Signer().unsign(request.COOKIES[settings.OSCAR_BASKET_COOKIE_OPEN]))
+    except (KeyError, BadSignature, ValueError):
+        return None
+
+
+class OrderQuerySet(models.QuerySet):
+    def for_buyer(self, request):
+        """The orders this request's buyer may see and pay: their own when signed in; as a
+        guest, those this browser placed or looked up (``remember_buyer``) or whose basket it
+        still holds (Oscar's signed basket cookie: a double click's second request). A number
+        or a submission token alone leads nobody else to an order."""
+        rule = Q(pk__in=request.session.get(BUYER_SESSION_KEY, []))
+        if request.user.is_authenticated:
+            rule |= Q(user=request.user)
+        basket_id = _signed_basket_id(request)
+        if basket_id is not None:
+            rule |= Q(user__isnull=True, basket_id=basket_id)
+        return self.filter(rule)
+
+    def for_manager(self, user):
+        """The orders a cooperative manager works on: paid (and what became of them: shipped,
+        completed, refunded), with a line of a cooperative they manage; staff: every order."""
+        if user.is_staff:
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        own = Line.objects.for_manager(user).values("order_id")
+        return self.filter(status__in=statuses.MANAGER_STATUSES, pk__in=own)
+
+
+class LineQuerySet(models.QuerySet):
+    def for_manager(self, user):
+        """The lines a cooperative manager sells (their partners'); staff: every line."""
+        if user.is_staff:
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(partner__users=user)
+
+
 class Order(AbstractOrder):
     # The checkout form's one-time token: a double click or a retried request finds the order it
     # already placed instead of placing another (unique, so two racing requests cannot both win).
     submission_token = models.UUIDField(
         _("submission token"), null=True, blank=True, unique=True, editable=False
     )
+
+    objects = OrderQuerySet.as_manager()
+
+
+class Line(AbstractLine):
+    objects = LineQuerySet.as_manager()
 
 
 class Parcel(models.Model):

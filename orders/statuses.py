@@ -10,6 +10,9 @@ REFUNDED = "已退款"
 
 # Orders whose money the store has: they count as sales and share their revenue with households.
 PAID_STATUSES = (PAID, PARTLY_SHIPPED, SHIPPED, COMPLETED)
+# What a cooperative manager works on: orders that were paid (and what became of them), never
+# carts left unpaid or cancelled before payment.
+MANAGER_STATUSES = (*PAID_STATUSES, REFUNDED)
 
 PIPELINE = {
     PENDING_PAYMENT: (PAID, CANCELLED),

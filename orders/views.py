@@ -16,9 +16,9 @@ from django.views import View
 from oscar.core.loading import get_class, get_model
 
 from orders.address.chinese import normalise_mainland_mobile
-from orders.payments.views import allow_payment, order_for_buyer
+from orders.models import remember_buyer
 
-from . import fulfilment, statuses
+from . import services, statuses
 from .selectors import order_timeline
 
 Order = get_model("order", "Order")
@@ -90,13 +90,13 @@ class LookupView(View):
         if not form.is_valid():
             return render(request, self.template_name, {"form": form})
         order = form.cleaned_data["order"]
-        allow_payment(request, order)
+        remember_buyer(request, order)
         return redirect("tracking:order", number=order.number)
 
 
 class TrackView(View):
     def get(self, request, number):
-        order = order_for_buyer(request, number)
+        order = get_object_or_404(Order.objects.for_buyer(request), number=number)
         return render(
             request,
             "orders/track.html",
@@ -110,8 +110,8 @@ class TrackView(View):
 
 class ConfirmReceiptView(View):
     def post(self, request, number):
-        order = order_for_buyer(request, number)
-        if not fulfilment.complete_order(order, by_buyer=True):
+        order = get_object_or_404(Order.objects.for_buyer(request), number=number)
+        if not services.complete(order, by_buyer=True):
             raise Http404
         messages.success(request, _("Thank you! The order is complete."))
         return redirect("tracking:order", number=order.number)

@@ -13,8 +13,8 @@ from django.views import View
 
 from cooperatives.models import Cooperative
 from orders import packing
-from orders.fulfilment import refunded_units
 from orders.selectors import lines_to_ship
+from orders.services import refunded_units
 from sheets.writer import Sheet
 
 COLUMNS = ["订单号", "下单时间", "商品", "规格", "货号", "数量", "收货人", "手机号", "收货地址"]
@@ -40,9 +40,7 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        cooperatives = Cooperative.objects.all()
-        if not user.is_staff:
-            cooperatives = cooperatives.managed_by(user)
+        cooperatives = Cooperative.objects.for_manager(user)
         self.fields["cooperative"].queryset = cooperatives.order_by("name")
         self.cooperatives = cooperatives
 

@@ -17,22 +17,31 @@ from oscar.apps.payment.exceptions import PaymentError
 from oscar.core.loading import get_model
 
 from orders import fulfilment, statuses
+from orders import services as lifecycle
 from orders.payments import services
 from orders.payments.models import Refund
 from sheets.writer import Sheet
 
 Line = get_model("order", "Line")
-Partner = get_model("partner", "Partner")
+Order = get_model("order", "Order")
 
 ShippingAddressUpdateView = views.ShippingAddressUpdateView
-# What a cooperative manager's dashboard shows: orders that were paid (and what became of them),
-# never carts left unpaid or cancelled before payment.
-MANAGER_STATUSES = (*statuses.PAID_STATUSES, statuses.REFUNDED)
 
 
 def queryset_orders_for_user(user):
-    orders = views.queryset_orders_for_user(user)
-    return orders if user.is_staff else orders.filter(status__in=MANAGER_STATUSES)
+    """Oscar's order queryset (with its related rows), scoped by ``Order.objects.for_manager``
+    instead of Oscar's "a line of one of the user's partners" (which includes unpaid carts)."""
+    return (
+        Order.objects.for_manager(user)
+        .select_related(
+            "billing_address",
+            "billing_address__country",
+            "shipping_address",
+            "shipping_address__country",
+            "user",
+        )
+        .prefetch_related("lines", "status_changes")
+    )
 
 
 def get_order_for_user_or_404(user, number):
@@ -70,9 +79,7 @@ class OrderStatsView(views.OrderStatsView):
         if user.is_staff:
             return super().get_stats(filters)
         orders = queryset_orders_for_user(user).filter(**filters)
-        lines = Line.objects.filter(
-            order__in=orders, partner__in=Partner.objects.filter(users=user)
-        )
+        lines = Line.objects.for_manager(user).filter(order__in=orders)
         return {
             "total_orders": orders.count(),
             "total_lines": lines.count(),
@@ -86,7 +93,7 @@ class OrderStatsView(views.OrderStatsView):
 def with_own_share(orders, user):
     """Annotate ``own_total`` and ``own_items``: what the user's cooperatives sell in each order
     (a shared order's total and item count include other cooperatives' lines)."""
-    own_lines = Line.objects.filter(order=OuterRef("pk"), partner__users=user).values("order")
+    own_lines = Line.objects.for_manager(user).filter(order=OuterRef("pk")).values("order")
     return orders.annotate(
         own_total=Subquery(own_lines.annotate(t=Sum("line_price_incl_tax")).values("t")),
         own_items=Subquery(own_lines.annotate(n=Sum("quantity")).values("n")),
@@ -97,12 +104,15 @@ class OrderListView(views.OrderListView):
     """Oscar's order list; a cooperative manager sees paid orders with their own share of each
     (amount and items, on the page and in the CSV), never the whole order's total."""
 
+    def dispatch(self, request, *args, **kwargs):
+        # Oscar's dispatch sets only this, from its own queryset_orders_for_user
+        self.base_queryset = queryset_orders_for_user(request.user).order_by("-date_placed")
+        return super(views.OrderListView, self).dispatch(request, *args, **kwargs)
+
     def get_queryset(self):
-        queryset = super().get_queryset()
+        queryset = super().get_queryset()  # Oscar's search and sorting, over base_queryset
         if not self.request.user.is_staff:
-            queryset = with_own_share(
-                queryset.filter(status__in=MANAGER_STATUSES), self.request.user
-            )
+            queryset = with_own_share(queryset, self.request.user)
         return queryset
 
     def get_row_values(self, order):
@@ -131,10 +141,7 @@ class OrderListView(views.OrderListView):
 
 def lines_for_user(order, user):
     """Staff see every line; a partner user only the lines their partners sell."""
-    lines = order.lines.select_related("partner", "stockrecord")
-    if user.is_staff:
-        return lines
-    return lines.filter(partner__in=Partner.objects.filter(users=user))
+    return order.lines.for_manager(user).select_related("partner", "stockrecord")
 
 
 def refunds_for_user(order, user):
@@ -293,10 +300,10 @@ class ShipView(View):
         partner_ids = (
             None
             if request.user.is_staff
-            else list(Partner.objects.filter(users=request.user).values_list("pk", flat=True))
+            else list(lines_for_user(order, request.user).values_list("partner_id", flat=True))
         )
         try:
-            parcel = fulfilment.ship_lines(
+            parcel = lifecycle.ship(
                 order,
                 lines,
                 carrier=request.POST.get("carrier", ""),

@@ -23,7 +23,7 @@ def live_now_banner():
 
 @register.simple_tag(takes_context=True)
 def hosts_session(context, session_id) -> bool:
-    from ..services import sessions_for_host
+    from ..selectors import sessions_for_host
 
     user = context["user"]
     if not user.is_authenticated:

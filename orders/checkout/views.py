@@ -14,8 +14,6 @@ the order already placed.
 
 import uuid
 
-from django.conf import settings
-from django.core.signing import BadSignature, Signer
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -25,8 +23,8 @@ from oscar.apps.checkout import signals, views
 from oscar.core.loading import get_class, get_model
 
 from orders.checkout.forms import NEW_ADDRESS, CheckoutForm, ShippingAddressForm
-from orders.payments.views import PAYABLE_SESSION_KEY, allow_payment
-from orders.utils import with_confirmation
+from orders.models import remember_buyer
+from orders.services import with_confirmation
 
 Order = get_model("order", "Order")
 UserAddress = get_model("address", "UserAddress")
@@ -41,22 +39,6 @@ def parse_token(value) -> uuid.UUID | None:
         return uuid.UUID(str(value))
     except (TypeError, ValueError):
         return None
-
-
-def placed_here(request, order) -> bool:
-    """Whether this request comes from whoever placed ``order``: its signed-in owner; for a
-    guest's order, the browser that placed it (this session was let pay it) or whose basket it
-    was (Oscar's signed basket cookie, still sent by a double click's second request). A token
-    alone, however it was learnt, leads nobody else to the order's payment page."""
-    if order.user_id:
-        return order.user_id == getattr(request.user, "pk", None)
-    if order.pk in request.session.get(PAYABLE_SESSION_KEY, []):
-        return True
-    try:
-        basket_id = Signer().unsign(request.COOKIES[settings.OSCAR_BASKET_COOKIE_OPEN])
-        return int(basket_id) == order.basket_id
-    except (KeyError, BadSignature, ValueError):
-        return False
 
 
 class PaymentDetailsView(views.PaymentDetailsView):
@@ -81,10 +63,11 @@ class PaymentDetailsView(views.PaymentDetailsView):
         token = parse_token(request.POST.get(TOKEN_FIELD))
         if token is None or request.POST.get("action") != "place_order":
             return None
-        order = Order.objects.filter(submission_token=token).first()
-        if order is None or not placed_here(request, order):
+        # only for whoever placed it: a token alone, however learnt, leads nobody else to it
+        order = Order.objects.for_buyer(request).filter(submission_token=token).first()
+        if order is None:
             return None
-        allow_payment(request, order)
+        remember_buyer(request, order)
         return HttpResponseRedirect(reverse("payments:pay", kwargs={"number": order.number}))
 
     def build_submission(self, **kwargs):
@@ -106,11 +89,11 @@ class PaymentDetailsView(views.PaymentDetailsView):
             order = Order.objects.filter(number=order_number).first()
             if order is None or (order.user_id and order.user_id != getattr(user, "pk", None)):
                 raise
-            allow_payment(self.request, order)
+            remember_buyer(self.request, order)
             return HttpResponseRedirect(reverse("payments:pay", kwargs={"number": order.number}))
 
     def handle_successful_order(self, order):
-        allow_payment(self.request, order)
+        remember_buyer(self.request, order)
         return super().handle_successful_order(order)
 
     def get_success_url(self):

@@ -1,5 +1,9 @@
 """Payments: starting and confirming a PaymentIntent, acting on Stripe's events, refunds, timeouts.
 
+This module keeps Stripe's side (intents, events, refunds as Stripe makes them); what a payment,
+a cancellation or a refund does to the order is the order's lifecycle (``orders.services``),
+called from here.
+
 The rule the whole module keeps: an order becomes 已付款 only from what Stripe says about its
 PaymentIntent, re-read from Stripe (never from the browser, never from a webhook body alone), and
 every change is made under a lock on the order row so that repeated, concurrent or out-of-order
@@ -10,7 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
@@ -21,7 +25,7 @@ from django.utils.translation import gettext as _
 from oscar.apps.payment.exceptions import PaymentError, UnableToTakePayment
 from oscar.core.loading import get_model
 
-from cooperatives import ledger
+from orders import services as lifecycle
 from orders import statuses
 
 from . import client
@@ -30,13 +34,9 @@ from .models import PaymentIntentRecord, Refund, RefundLine, WebhookEvent
 logger = logging.getLogger(__name__)
 
 Order = get_model("order", "Order")
-Line = get_model("order", "Line")
-PaymentEvent = get_model("order", "PaymentEvent")
-PaymentEventType = get_model("order", "PaymentEventType")
-PaymentEventQuantity = get_model("order", "PaymentEventQuantity")
 Source = get_model("payment", "Source")
-SourceType = get_model("payment", "SourceType")
-StockRecord = get_model("partner", "StockRecord")
+STRIPE = ("stripe", "Stripe")  # the payment source type of what Stripe takes
+FEN = Decimal("0.01")
 
 # PaymentIntent states from which the buyer can still pay with the same intent.
 OPEN_INTENT_STATES = {"requires_payment_method", "requires_confirmation", "requires_action"}
@@ -293,10 +293,13 @@ def sync_intent(intent_id: str) -> str:
         record.status = "succeeded"
         record.save(update_fields=["status", "updated"])
         paid_by = order.sources.filter(reference__startswith="pi_").first()
-        if order.status == statuses.PENDING_PAYMENT and paid_by is None:
-            _record_payment(order, intent, record)
-            order.set_status(statuses.PAID)
-            _queue_email(order, "ORDER_PAID")
+        if paid_by is None and lifecycle.mark_paid(
+            order,
+            amount=client.from_fen(intent["amount"]),
+            reference=intent["id"],
+            source=STRIPE,
+            label=_payment_label(intent),
+        ):
             return "paid"
         if paid_by is not None and paid_by.reference == intent["id"]:
             return "already paid"
@@ -306,32 +309,6 @@ def sync_intent(intent_id: str) -> str:
     return "refunded: order no longer payable"
 
 
-def _record_payment(order, intent, record):
-    source_type, _created = SourceType.objects.get_or_create(
-        code="stripe", defaults={"name": "Stripe"}
-    )
-    amount = client.from_fen(intent["amount"])
-    Source.objects.create(
-        order=order,
-        source_type=source_type,
-        currency=order.currency,
-        amount_allocated=amount,
-        amount_debited=amount,
-        reference=intent["id"],
-        label=_payment_label(intent),
-    )
-    event = PaymentEvent.objects.create(
-        order=order,
-        amount=amount,
-        reference=intent["id"],
-        event_type=_event_type("paid", "已支付"),
-    )
-    PaymentEventQuantity.objects.bulk_create(
-        PaymentEventQuantity(event=event, line=line, quantity=line.quantity)
-        for line in order.lines.all()
-    )
-
-
 def _payment_label(intent) -> str:
     charge = intent.get("latest_charge")  # an id, or the charge itself when expanded
     details = (charge.get("payment_method_details") or {}) if hasattr(charge, "get") else {}
@@ -339,13 +316,6 @@ def _payment_label(intent) -> str:
     if card:
         return f"{card.get('brand', 'card')} •••• {card.get('last4', '')}"
     return ", ".join(intent.get("payment_method_types") or ["Stripe"])[:128]
-
-
-def _event_type(code, name):
-    event_type, _created = PaymentEventType.objects.get_or_create(
-        code=code, defaults={"name": name}
-    )
-    return event_type
 
 
 # --- Abandoned payments ------------------------------------------------------------------------
@@ -387,20 +357,11 @@ def cancel_if_unpaid(order_pk: int) -> bool:
             except PaymentError:
                 return False
         PaymentIntentRecord.objects.filter(pk=record.pk).update(status="canceled")
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_pk)
-        if order.status != statuses.PENDING_PAYMENT:
-            return False
-        order.set_status(statuses.CANCELLED)
-        for line in order.lines.all():
-            if line.stockrecord_id:
-                line.cancel_allocation(line.num_allocated or 0)
-        order.notes.create(
-            message=_("Cancelled: not paid within %(minutes)d minutes; stock released.")
-            % {"minutes": settings.PAYMENT_TIMEOUT_MINUTES},
-            note_type="System",
-        )
-    return True
+    return lifecycle.cancel_unpaid(
+        Order.objects.get(pk=order_pk),
+        note=_("Cancelled: not paid within %(minutes)d minutes; stock released.")
+        % {"minutes": settings.PAYMENT_TIMEOUT_MINUTES},
+    )
 
 
 # --- Refunds -----------------------------------------------------------------------------------
@@ -445,10 +406,10 @@ def refundable_lines(order, statuses_=HOLDING) -> list[RefundableLine]:
 def line_refund_amount(item: RefundableLine, quantity: int) -> Decimal:
     """What the buyer paid for ``quantity`` more units of a line (after discounts), to the fen;
     the last units take whatever is left, so the parts add up to exactly what was paid."""
-    net = ledger.line_net(item.line)
+    net = Decimal(item.line.line_price_incl_tax)
     if quantity == item.quantity:
         return net - item.refunded_amount
-    return ledger.to_fen(net * quantity / item.line.quantity)
+    return (net * quantity / item.line.quantity).quantize(FEN, rounding=ROUND_HALF_UP)
 
 
 def request_refund(order, quantities: dict, *, user, reason="") -> Refund:
@@ -534,58 +495,30 @@ def make_refund(refund: Refund, *, user, retry=False) -> Refund:
             return refund
         order = Order.objects.select_for_update().get(pk=refund.order_id)
         _apply_refund(order, source, refund, stripe_refund["id"], user)
-        _queue_email(order, "ORDER_REFUNDED", refund_id=refund.pk)
     return refund
 
 
 def _apply_refund(order, source, refund, stripe_refund_id, user):
-    ledger.post_sale_shares(order)  # idempotent: a refund never overtakes the shares' posting
+    """Stripe gave the money back: the refund and the payment's source say so, and the order's
+    lifecycle records what it means (``orders.services.refund``)."""
     refund.status = Refund.Status.REFUNDED
     refund.stripe_refund_id = stripe_refund_id
     refund.decided_by = user
     refund.decided = timezone.now()
     refund.save()
     Source.objects.filter(pk=source.pk).update(amount_refunded=F("amount_refunded") + refund.amount)
-    event = PaymentEvent.objects.create(
-        order=order,
+    lifecycle.refund(
+        order,
+        [
+            lifecycle.RefundedPart(part.line, part.quantity, part.amount)
+            for part in refund.lines.select_related("line", "line__stockrecord")
+        ],
         amount=refund.amount,
         reference=stripe_refund_id,
-        event_type=_event_type("refunded", "已退款"),
-    )
-    for part in refund.lines.select_related("line", "line__stockrecord"):
-        line = part.line
-        PaymentEventQuantity.objects.create(event=event, line=line, quantity=part.quantity)
-        ledger.reverse_line_shares(line, part.amount, refund.reference)
-        _return_stock(line, part.quantity)
-    done = refundable_lines(order, (Refund.Status.REFUNDED,))
-    for item in done:
-        if not item.quantity and item.line.status != statuses.REFUNDED:
-            Line.objects.filter(pk=item.line.pk).update(status=statuses.REFUNDED)
-    if all(not item.quantity for item in done) and order.status != statuses.REFUNDED:
-        order.set_status(statuses.REFUNDED)
-    else:
-        from orders.fulfilment import sync_shipping_status
-
-        sync_shipping_status(order)
-    order.notes.create(
         user=user,
-        note_type="System",
-        message=_("Refunded ¥%(amount)s (%(reference)s).")
+        note=_("Refunded ¥%(amount)s (%(reference)s).")
         % {"amount": refund.amount, "reference": stripe_refund_id},
     )
-
-
-def _return_stock(line, quantity):
-    """Unshipped units go back by cancelling their allocation; shipped ones back into stock."""
-    if not line.stockrecord_id:
-        return
-    unshipped = min(quantity, line.num_allocated or 0)
-    if unshipped and not line.allocation_cancelled:
-        line.cancel_allocation(unshipped)
-    if quantity - unshipped:
-        StockRecord.objects.filter(pk=line.stockrecord_id).update(
-            num_in_stock=F("num_in_stock") + (quantity - unshipped)
-        )
 
 
 def refund_unwanted_payment(order_pk: int, record_pk: int) -> Refund | None:
@@ -617,28 +550,15 @@ def refund_unwanted_payment(order_pk: int, record_pk: int) -> Refund | None:
         refund.stripe_refund_id = stripe_refund["id"]
         refund.decided = timezone.now()
         refund.save()
-        PaymentEvent.objects.create(
-            order=order,
+        lifecycle.refund(
+            order,
+            [],  # the whole payment, which the (closed) order never took
             amount=refund.amount,
             reference=stripe_refund["id"],
-            event_type=_event_type("refunded", "已退款"),
-        )
-        order.notes.create(
-            note_type="System",
-            message=_(
+            note=_(
                 "A payment of ¥%(amount)s (%(intent)s) arrived after the order was closed; "
                 "it was refunded automatically (%(refund)s)."
             )
             % {"amount": refund.amount, "intent": record.intent_id, "refund": stripe_refund["id"]},
         )
-        _queue_email(order, "ORDER_REFUNDED", refund_id=refund.pk)
     return refund
-
-
-# --- Emails ------------------------------------------------------------------------------------
-
-
-def _queue_email(order, code, **extra):
-    from .tasks import send_order_email
-
-    send_order_email.delay_on_commit(order.pk, code, extra)

@@ -6,7 +6,7 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -24,24 +24,9 @@ from .tasks import process_webhook_event
 logger = logging.getLogger(__name__)
 Order = get_model("order", "Order")
 
-PAYABLE_SESSION_KEY = "payable_order_ids"
-
-
-def allow_payment(request, order):
-    """Let this browser pay (and follow) an order it placed, signed in or as a guest."""
-    ids = set(request.session.get(PAYABLE_SESSION_KEY, []))
-    ids.add(order.pk)
-    request.session[PAYABLE_SESSION_KEY] = sorted(ids)[-20:]
-
-
 def order_for_buyer(request, number):
-    """The order, if this request's user placed it or this browser placed it as a guest."""
-    order = get_object_or_404(Order, number=number)
-    if request.user.is_authenticated and order.user_id == request.user.pk:
-        return order
-    if order.pk in request.session.get(PAYABLE_SESSION_KEY, []):
-        return order
-    raise Http404
+    """The order, if this request's buyer may see it (``Order.objects.for_buyer``), else 404."""
+    return get_object_or_404(Order.objects.for_buyer(request), number=number)
 
 
 # The buyer has done their part; Stripe (or its webhook) has not yet told us the outcome.

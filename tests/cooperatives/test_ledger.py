@@ -14,8 +14,8 @@ from cooperatives.ledger import (
     to_fen,
 )
 from cooperatives.models import BenefitEntry
-from cooperatives.tasks import post_order_benefits
-from orders import statuses
+from orders import services, statuses
+from orders.tasks import post_order_benefits
 from tests.factories import CooperativeFactory, MembershipFactory, make_order, make_product
 
 
@@ -67,13 +67,15 @@ def test_a_paid_order_is_shared_by_weight_and_posted_once():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_becoming_paid_posts_the_ledger_after_commit():
+def test_becoming_paid_posts_the_ledger_in_the_same_transaction():
     cooperative = CooperativeFactory(benefit_share=Decimal("0.20"))
     MembershipFactory(cooperative=cooperative)
     order = make_order([(make_product(cooperative, price="50.00"), 1)])
     assert not BenefitEntry.objects.exists()
-    order.set_status(statuses.PAID)
+    assert services.mark_paid(order, amount=Decimal("50.00"), reference="pi_1", source=("stripe", "Stripe"))
     assert order_sum(order) == Decimal("10.00")
+    assert not services.mark_paid(order, amount=Decimal("50.00"), reference="pi_2", source=("stripe", "Stripe"))
+    order.refresh_from_db()
     order.set_status(statuses.SHIPPED)  # later statuses post nothing more
     assert order_sum(order) == Decimal("10.00")
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from orders import fulfilment, statuses
+from orders import services, statuses
 from tests.factories import PASSWORD, make_order, make_product
 from tests.orders.stripe_support import pay
 
@@ -99,15 +99,15 @@ def test_a_bad_tracking_number_is_refused_and_changes_nothing(
 
 def test_completion_consumes_the_stock_allocation(shared_order, staff):
     for line in shared_order.lines.all():
-        fulfilment.ship_lines(
+        services.ship(
             shared_order, [line], carrier="EMS", tracking_number="1234567890123", user=staff
         )
     carrots = lines(shared_order)["我家的胡萝卜"].stockrecord
     carrots.refresh_from_db()
     assert (carrots.num_in_stock, carrots.num_allocated) == (10, 2)
-    assert fulfilment.complete_shipped_orders() == 0  # not yet
+    assert services.complete_shipped_orders() == 0  # not yet
     later = timezone.now() + timedelta(days=11)
-    assert fulfilment.complete_shipped_orders(now=later) == 1
+    assert services.complete_shipped_orders(now=later) == 1
     shared_order.refresh_from_db()
     carrots.refresh_from_db()
     assert shared_order.status == statuses.COMPLETED
@@ -115,14 +115,14 @@ def test_completion_consumes_the_stock_allocation(shared_order, staff):
 
 
 def test_the_buyer_confirms_receipt(client, shared_order, staff):
-    fulfilment.ship_lines(
+    services.ship(
         shared_order,
         list(shared_order.lines.filter(title="我家的胡萝卜")),
         carrier="ZTO",
         tracking_number="731234567890",
         user=staff,
     )
-    fulfilment.ship_lines(
+    services.ship(
         shared_order,
         list(shared_order.lines.filter(title="别家的雪菊茶")),
         carrier="OTHER",
@@ -162,34 +162,34 @@ def test_a_guest_finds_an_order_by_number_and_phone_or_email(client, cooperative
 
 
 def test_refunding_the_last_unshipped_line_makes_the_order_shipped(shared_order, staff):
-    from orders.payments import services
+    from orders.payments import services as payments
 
     ours, theirs = lines(shared_order)["我家的胡萝卜"], lines(shared_order)["别家的雪菊茶"]
-    fulfilment.ship_lines(
+    services.ship(
         shared_order, [ours], carrier="EMS", tracking_number="1234567890123", user=staff
     )
-    services.make_refund(services.request_refund(shared_order, {theirs: 1}, user=staff), user=staff)
+    payments.make_refund(payments.request_refund(shared_order, {theirs: 1}, user=staff), user=staff)
     shared_order.refresh_from_db()
     assert shared_order.status == statuses.SHIPPED
-    assert fulfilment.complete_shipped_orders(now=timezone.now() + timedelta(days=11)) == 1
+    assert services.complete_shipped_orders(now=timezone.now() + timedelta(days=11)) == 1
 
 
 def test_completion_survives_stock_lowered_by_hand(shared_order, staff):
     for line in shared_order.lines.all():
-        fulfilment.ship_lines(
+        services.ship(
             shared_order, [line], carrier="EMS", tracking_number="1234567890123", user=staff
         )
     carrots = lines(shared_order)["我家的胡萝卜"].stockrecord
     # A manager sets the stock to what is held (lower is refused: form and, on PostgreSQL, CHECK).
     type(carrots).objects.filter(pk=carrots.pk).update(num_in_stock=2)
-    assert fulfilment.complete_order(shared_order, by_buyer=True)
+    assert services.complete(shared_order, by_buyer=True)
     carrots.refresh_from_db()
     assert (carrots.num_in_stock, carrots.num_allocated) == (0, 0)
 
 
 def test_full_width_digits_are_accepted(shared_order, staff):
     ours = lines(shared_order)["我家的胡萝卜"]
-    parcel = fulfilment.ship_lines(
+    parcel = services.ship(
         shared_order,
         [ours],
         carrier="SF",

@@ -361,14 +361,16 @@ def test_unit_refunds_of_a_discounted_line_add_up_to_what_was_paid():
     assert refunded == Decimal("88.70")
 
 
-def test_a_refund_made_before_the_shares_were_posted_still_nets_to_zero(
+def test_the_shares_are_posted_with_the_payment_and_a_refund_nets_them_to_zero(
     client, order, staff, cooperative
 ):
+    """Paid and posted are one step (orders.services.mark_paid): no refund can come between
+    them (one used to, when a task posted the shares after the payment's commit)."""
     confirm(client, order)
-    services.sync_intent(order.intents.get().intent_id)  # paid; its ledger task not yet run
+    services.sync_intent(order.intents.get().intent_id)  # no task runs in this test
     order.refresh_from_db()
     assert order.status == statuses.PAID
-    assert not BenefitEntry.objects.filter(order_line__order=order).exists()
+    assert BenefitEntry.objects.filter(order_line__order=order).exists()
     line = order.lines.get()
     services.make_refund(services.request_refund(order, {line: 2}, user=staff), user=staff)
     entries = BenefitEntry.objects.filter(order_line__order=order)

@@ -68,10 +68,10 @@ def test_an_allocation_that_leaves_enough_stock_does_not_look_at_alerts(
     cooperative, django_capture_on_commit_callbacks, monkeypatch
 ):
     """The stock left is known from the allocation itself: no alert query unless it is low."""
-    from orders import utils
+    from orders import stock
 
     looked = []
-    monkeypatch.setattr(utils, "sync_stock_alert", looked.append)
+    monkeypatch.setattr(stock, "sync_stock_alert", looked.append)
     product = make_product(cooperative, num_in_stock=100)
     record = _with_threshold(product, 5)
     looked.clear()  # the stock edit's own check (post_save)
@@ -98,7 +98,7 @@ def test_buyers_alerts_for_one_record_are_serialised(cooperative):
 
     from django.db import connection, connections, transaction
 
-    from orders.utils import _ALERT_LOCK, sync_stock_alert
+    from orders.stock import _ALERT_LOCK, sync_stock_alert
     from tests.conftest import require_service
 
     require_service(connection.vendor == "postgresql", "needs PostgreSQL (set DATABASE_URL)")
@@ -147,7 +147,7 @@ def test_an_open_alert_already_in_place_is_left_without_locking(
 ):
     """In a sale's tail every order leaves the stock low: while the one alert is open, checking
     it is two reads, and no lock that buyers would queue on."""
-    from orders.utils import sync_stock_alert
+    from orders.stock import sync_stock_alert
 
     product = make_product(cooperative, num_in_stock=10)
     record = _below_threshold(product)  # the stock edit opened the alert

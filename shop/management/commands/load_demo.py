@@ -23,6 +23,7 @@ from cooperatives.models import Cooperative, County, Household, Membership
 from cooperatives.services import add_cooperative_manager
 from cooperatives.validators import id_check_char, uscc_check_char
 from impact.models import OfficialScope
+from orders import services as lifecycle
 from orders.statuses import COMPLETED, PAID, SHIPPED
 from shop.demo import data, images
 
@@ -345,10 +346,14 @@ class Command(BaseCommand):
                 order_number=f"DEMO{n:05d}",
             )
             basket.submit()
-            order.date_placed = now - timedelta(
-                days=rng.randrange(180), minutes=rng.randrange(1440)
+            Order.objects.filter(pk=order.pk).update(
+                date_placed=now - timedelta(days=rng.randrange(180), minutes=rng.randrange(1440))
             )
-            order.set_status(PAID)  # posts the ledger through the same path as a real payment
+            # paid through the same step as a real payment (the ledger posted with it)
+            lifecycle.mark_paid(
+                order, amount=order.total_incl_tax, reference=f"demo-{order.number}",
+                source=("demo", "演示数据"),
+            )  # fmt: skip
             status = rng.choice(paid_like)
             if status != PAID:
                 Order.objects.filter(pk=order.pk).update(status=status)

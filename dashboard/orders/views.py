@@ -18,7 +18,7 @@ from oscar.core.loading import get_model
 
 from orders import fulfilment, statuses
 from orders import services as lifecycle
-from orders.payments import services
+from orders.payments import refunds
 from orders.payments.models import Refund
 from sheets.writer import Sheet
 
@@ -185,7 +185,7 @@ class OrderDetailView(views.OrderDetailView):
         user = self.request.user
         visible = {line.pk for line in ctx["lines"]}
         ctx["refundable"] = [
-            item for item in services.refundable_lines(self.object) if item.line.pk in visible
+            item for item in refunds.refundable_lines(self.object) if item.line.pk in visible
         ]
         ctx["refunds"] = refunds_for_user(self.object, user)
         ctx["can_refund"] = user.is_staff
@@ -234,9 +234,9 @@ class RefundRequestView(View):
             quantities[line] = quantity
         reason = request.POST.get("reason", "").strip()[:255]
         try:
-            refund = services.request_refund(order, quantities, user=request.user, reason=reason)
+            refund = refunds.request_refund(order, quantities, user=request.user, reason=reason)
             if request.user.is_staff and request.POST.get("refund_now"):
-                services.make_refund(refund, user=request.user)
+                refunds.make_refund(refund, user=request.user)
                 messages.success(request, _("Refunded ¥%(amount)s.") % {"amount": refund.amount})
             else:
                 messages.success(
@@ -244,7 +244,7 @@ class RefundRequestView(View):
                     _("Refund of ¥%(amount)s requested; staff will review it.")
                     % {"amount": refund.amount},
                 )
-        except services.RefundError as error:
+        except refunds.RefundError as error:
             messages.error(request, str(error))
         except PaymentError as error:
             messages.error(request, _("Stripe refused the refund: %(error)s") % {"error": error})
@@ -267,11 +267,11 @@ class RefundDecisionView(View):
                 messages.info(request, _("Refund request rejected."))
             return HttpResponseRedirect(back)
         try:
-            services.make_refund(
+            refunds.make_refund(
                 refund, user=request.user, retry=request.POST.get("decision") == "retry"
             )
             messages.success(request, _("Refunded ¥%(amount)s.") % {"amount": refund.amount})
-        except services.RefundError as error:
+        except refunds.RefundError as error:
             messages.error(request, str(error))
         except PaymentError as error:
             messages.error(request, _("Stripe refused the refund: %(error)s") % {"error": error})

@@ -3,7 +3,7 @@
 Oscar's checkout takes five pages (address, method, payment details, preview, place); a buyer
 watching a livestream who has bought before has already answered all of them. Two ways to place
 such an order, both in one short transaction that holds no network call (the PaymentIntent is
-made after commit by the caller, ``orders.payments.services.payable_intent``; the order email
+made after commit by the caller, ``orders.payments.intents.payable_intent``; the order email
 goes through Celery on commit):
 
 - ``place_express_order``: from a basket of its own, through the pieces Oscar's checkout uses

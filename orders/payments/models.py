@@ -11,6 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PaymentIntentRecord(models.Model):
+    # States from which the buyer can still pay with the same intent (Stripe's), and ours for an
+    # intent whose last attempt failed (a retry gets a new intent); the others are Stripe's.
+    OPEN_STATES = {"requires_payment_method", "requires_confirmation", "requires_action"}
+    FAILED = "failed"
+
     """A Stripe PaymentIntent made for an order (a new one per attempt after a failure)."""
 
     order = models.ForeignKey("order.Order", on_delete=models.PROTECT, related_name="intents")

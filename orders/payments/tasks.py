@@ -4,18 +4,18 @@ from celery import shared_task
 
 from orders.tasks import MONEY_TASK
 
-from . import services
+from . import events, intents
 
 
 @shared_task(**MONEY_TASK)
 def process_webhook_event(event_pk: int) -> str:
-    return services.process_event(event_pk)
+    return events.process_event(event_pk)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def cancel_abandoned_orders() -> int:
     """Celery beat, every minute: orders unpaid past their time are cancelled, stock released;
     webhook events whose task was lost are queued again."""
-    for event_pk in services.unprocessed_events().values_list("pk", flat=True)[:500]:
+    for event_pk in events.unprocessed_events().values_list("pk", flat=True)[:500]:
         process_webhook_event.delay(event_pk)
-    return len(services.cancel_abandoned_orders())
+    return len(intents.cancel_abandoned_orders())

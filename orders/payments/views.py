@@ -18,7 +18,7 @@ from oscar.core.loading import get_model
 
 from orders import statuses
 
-from . import client, services
+from . import client, events, intents
 from .tasks import process_webhook_event
 
 logger = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def payment_state(order) -> str:
     latest = order.intents.order_by("-attempt").first()
     if latest is None:
         return "pending"
-    if latest.status == services.FAILED:
+    if latest.status == intents.FAILED:
         return "failed"
     if latest.status in PROCESSING_STATES:
         return "processing"
@@ -69,11 +69,11 @@ class PayView(View):
 def pay_page(request, order, *, placed_now=False):
     """The payment form for ``order`` (also the answer to a live "buy now", whose URL the page
     then replaces with its own, so a reload shows this page again). ``placed_now``: the order
-    was placed in this request (``services.payable_intent``)."""
+    was placed in this request (``intents.payable_intent``)."""
     if order.status != statuses.PENDING_PAYMENT:
         return redirect("payments:done", number=order.number)
     try:
-        record = services.payable_intent(order, placed_now=placed_now)
+        record = intents.payable_intent(order, placed_now=placed_now)
     except PaymentError as error:
         logger.warning("Order %s: could not start payment: %s", order.number, error)
         record = None
@@ -108,7 +108,7 @@ class ConfirmView(View):
         record = order.intents.order_by("-attempt").first()
         if order.status != statuses.PENDING_PAYMENT or record is None:
             return JsonResponse({"status": payment_state(order), "next": _done_url(order)})
-        if record.status not in services.OPEN_INTENT_STATES:
+        if record.status not in intents.OPEN_INTENT_STATES:
             return JsonResponse(
                 {
                     "error": _("This payment form has expired; the page will reload."),
@@ -117,7 +117,7 @@ class ConfirmView(View):
                 status=409,
             )
         try:
-            result = services.confirm_intent(record, payment_method)
+            result = intents.confirm_intent(record, payment_method)
         except UnableToTakePayment as error:
             return JsonResponse({"error": str(error), "reload": True}, status=402)
         except PaymentError as error:
@@ -141,7 +141,7 @@ class DoneView(View):
         order = order_for_buyer(request, number)
         latest = order.intents.order_by("-attempt").first()
         if order.status == statuses.PENDING_PAYMENT and latest is not None:
-            services.refresh_intent(latest)  # e.g. after 3-D Secure or an Alipay return
+            intents.refresh_intent(latest)  # e.g. after 3-D Secure or an Alipay return
         return render(
             request,
             "oscar/checkout/thank_you.html",
@@ -174,7 +174,7 @@ def stripe_webhook(request):
     except client.MalformedEvent as error:
         return _malformed(error)
     try:
-        stored, new = services.store_event(event)
+        stored, new = events.store_event(event)
     except client.MalformedEvent as error:
         return _malformed(error, event)
     if new or stored.processed is None:  # a redelivery of an event whose task was lost: again
@@ -184,6 +184,6 @@ def stripe_webhook(request):
 
 def _malformed(error, event=None):
     event_id = event.get("id") if isinstance(event, dict) else None
-    named = event_id if isinstance(event_id, str) and services.EVENT_ID.fullmatch(event_id) else "-"
+    named = event_id if isinstance(event_id, str) and events.EVENT_ID.fullmatch(event_id) else "-"
     logger.warning("Stripe webhook refused: signed but malformed (event %s): %s", named, error)
     return JsonResponse({"error": f"malformed event: {error}"}, status=400)

@@ -162,13 +162,13 @@ def test_a_guest_finds_an_order_by_number_and_phone_or_email(client, cooperative
 
 
 def test_refunding_the_last_unshipped_line_makes_the_order_shipped(shared_order, staff):
-    from orders.payments import services as payments
+    from orders.payments import refunds
 
     ours, theirs = lines(shared_order)["我家的胡萝卜"], lines(shared_order)["别家的雪菊茶"]
     services.ship(
         shared_order, [ours], carrier="EMS", tracking_number="1234567890123", user=staff
     )
-    payments.make_refund(payments.request_refund(shared_order, {theirs: 1}, user=staff), user=staff)
+    refunds.make_refund(refunds.request_refund(shared_order, {theirs: 1}, user=staff), user=staff)
     shared_order.refresh_from_db()
     assert shared_order.status == statuses.SHIPPED
     assert services.complete_shipped_orders(now=timezone.now() + timedelta(days=11)) == 1

@@ -12,7 +12,7 @@ from oscar.core.loading import get_model
 
 from cooperatives.models import BenefitEntry
 from orders import statuses
-from orders.payments import services
+from orders.payments import events, intents, refunds
 from orders.payments.models import PaymentIntentRecord, Refund, WebhookEvent
 from tests.factories import MembershipFactory, make_order, make_product
 
@@ -125,7 +125,7 @@ def test_a_failed_attempt_reported_after_success_does_not_unpay(
     assert declined.status_code == 402
     assert declined.json()["error"]
     first = order.intents.get()
-    assert first.status == services.FAILED
+    assert first.status == intents.FAILED
     [failed_event] = events_for(first.intent_id, "payment_intent.payment_failed")
 
     assert confirm(client, order).json()["status"] == "succeeded"  # a new intent, attempt 2
@@ -170,9 +170,9 @@ def test_unpaid_orders_are_cancelled_after_the_timeout_and_their_stock_released(
     stock = carrots.stockrecords.get()
     assert stock.num_allocated == 2
 
-    assert services.cancel_abandoned_orders() == []  # not yet: 30 minutes
+    assert intents.cancel_abandoned_orders() == []  # not yet: 30 minutes
     later = timezone.now() + timedelta(minutes=31)
-    assert services.cancel_abandoned_orders(now=later) == [str(order.number)]
+    assert intents.cancel_abandoned_orders(now=later) == [str(order.number)]
 
     order.refresh_from_db()
     stock.refresh_from_db()
@@ -181,13 +181,13 @@ def test_unpaid_orders_are_cancelled_after_the_timeout_and_their_stock_released(
     intent = order.intents.get()
     assert intent.status == "canceled"
     assert stripe_get(f"/v1/payment_intents/{intent.intent_id}")["status"] == "canceled"
-    assert services.cancel_abandoned_orders(now=later) == []  # nothing twice
+    assert intents.cancel_abandoned_orders(now=later) == []  # nothing twice
 
 
 def test_the_sweep_pays_an_order_whose_webhook_is_late(client, order):
     confirm(client, order)  # paid at Stripe; the webhook has not come
     later = timezone.now() + timedelta(minutes=31)
-    assert services.cancel_abandoned_orders(now=later) == []
+    assert intents.cancel_abandoned_orders(now=later) == []
     order.refresh_from_db()
     assert order.status == statuses.PAID
 
@@ -196,7 +196,7 @@ def test_a_payment_that_succeeds_after_cancellation_is_refunded_automatically(
     client, order, carrots, django_capture_on_commit_callbacks
 ):
     client.get(reverse("payments:pay", kwargs={"number": order.number}))
-    services.cancel_abandoned_orders(now=timezone.now() + timedelta(minutes=31))
+    intents.cancel_abandoned_orders(now=timezone.now() + timedelta(minutes=31))
     order.refresh_from_db()
     assert order.status == statuses.CANCELLED
 
@@ -279,11 +279,11 @@ def test_a_full_refund_goes_through_stripe_reverses_the_ledger_and_returns_stock
     lines = list(paid_order.lines.all())
     assert ledger_sum(lines) > 0
     mail.outbox.clear()
-    refund = services.request_refund(
+    refund = refunds.request_refund(
         paid_order, {line: line.quantity for line in lines}, user=staff, reason="买家取消"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.make_refund(refund, user=staff)
+        refunds.make_refund(refund, user=staff)
 
     paid_order.refresh_from_db()
     refund.refresh_from_db()
@@ -302,15 +302,15 @@ def test_a_full_refund_goes_through_stripe_reverses_the_ledger_and_returns_stock
     assert paid_order.sources.get().amount_refunded == paid_order.total_incl_tax
     [email] = mail.outbox
     assert "订单已退款" in email.subject
-    with pytest.raises(services.RefundError):  # nothing left to refund
-        services.request_refund(paid_order, {lines[0]: 1}, user=staff)
+    with pytest.raises(refunds.RefundError):  # nothing left to refund
+        refunds.request_refund(paid_order, {lines[0]: 1}, user=staff)
 
 
 def test_a_line_refund_leaves_the_rest_of_the_order_paid(paid_order, staff):
     carrots, oats = paid_order.lines.order_by("pk")
-    refund = services.request_refund(paid_order, {oats: 3}, user=staff)
+    refund = refunds.request_refund(paid_order, {oats: 3}, user=staff)
     assert refund.amount == Decimal("56.40")  # no shipping: the order is not wholly refunded
-    services.make_refund(refund, user=staff)
+    refunds.make_refund(refund, user=staff)
     paid_order.refresh_from_db()
     oats.refresh_from_db()
     assert paid_order.status == statuses.PAID
@@ -324,26 +324,26 @@ def test_a_line_refund_leaves_the_rest_of_the_order_paid(paid_order, staff):
 def test_partial_quantities_add_up_to_a_full_reversal(paid_order, staff):
     _carrots, oats = paid_order.lines.order_by("pk")
     for _ in range(3):
-        services.make_refund(services.request_refund(paid_order, {oats: 1}, user=staff), user=staff)
+        refunds.make_refund(refunds.request_refund(paid_order, {oats: 1}, user=staff), user=staff)
     assert ledger_sum([oats]) == 0
-    with pytest.raises(services.RefundError, match="0"):
-        services.request_refund(paid_order, {oats: 1}, user=staff)
+    with pytest.raises(refunds.RefundError, match="0"):
+        refunds.request_refund(paid_order, {oats: 1}, user=staff)
 
 
 def test_a_refund_request_for_too_much_changes_nothing(paid_order, staff):
     carrots, _oats = paid_order.lines.order_by("pk")
-    with pytest.raises(services.RefundError):
-        services.request_refund(paid_order, {carrots: 5}, user=staff)
-    with pytest.raises(services.RefundError):
-        services.request_refund(paid_order, {}, user=staff)
+    with pytest.raises(refunds.RefundError):
+        refunds.request_refund(paid_order, {carrots: 5}, user=staff)
+    with pytest.raises(refunds.RefundError):
+        refunds.request_refund(paid_order, {}, user=staff)
     assert not Refund.objects.exists()
 
 
 def test_making_the_same_refund_twice_refunds_once(paid_order, staff):
     carrots, _oats = paid_order.lines.order_by("pk")
-    refund = services.request_refund(paid_order, {carrots: 1}, user=staff)
-    services.make_refund(refund, user=staff)
-    services.make_refund(refund, user=staff)
+    refund = refunds.request_refund(paid_order, {carrots: 1}, user=staff)
+    refunds.make_refund(refund, user=staff)
+    refunds.make_refund(refund, user=staff)
     intent = paid_order.sources.get().reference
     assert len(stripe_get("/v1/refunds", payment_intent=intent)["data"]) == 1
     assert paid_order.payment_events.filter(event_type__code="refunded").count() == 1
@@ -355,8 +355,8 @@ def test_unit_refunds_of_a_discounted_line_add_up_to_what_was_paid():
     line = get_model("order", "Line")(quantity=3, line_price_incl_tax=Decimal("88.70"))
     refunded_units, refunded = 0, Decimal("0.00")
     for _ in range(3):
-        item = services.RefundableLine(line, refunded_units, refunded)
-        amount = services.line_refund_amount(item, 1)
+        item = refunds.RefundableLine(line, refunded_units, refunded)
+        amount = refunds.line_refund_amount(item, 1)
         refunded_units, refunded = refunded_units + 1, refunded + amount
     assert refunded == Decimal("88.70")
 
@@ -367,12 +367,12 @@ def test_the_shares_are_posted_with_the_payment_and_a_refund_nets_them_to_zero(
     """Paid and posted are one step (orders.services.mark_paid): no refund can come between
     them (one used to, when a task posted the shares after the payment's commit)."""
     confirm(client, order)
-    services.sync_intent(order.intents.get().intent_id)  # no task runs in this test
+    events.sync_intent(order.intents.get().intent_id)  # no task runs in this test
     order.refresh_from_db()
     assert order.status == statuses.PAID
     assert BenefitEntry.objects.filter(order_line__order=order).exists()
     line = order.lines.get()
-    services.make_refund(services.request_refund(order, {line: 2}, user=staff), user=staff)
+    refunds.make_refund(refunds.request_refund(order, {line: 2}, user=staff), user=staff)
     entries = BenefitEntry.objects.filter(order_line__order=order)
     assert entries.exists()
     assert sum(entries.values_list("amount", flat=True)) == 0
@@ -399,7 +399,7 @@ def test_one_broken_order_does_not_stop_the_sweep(cooperative, consumer, stripe_
     fine = make_order([(carrots, 1)], user=consumer)
     broken.lines.update(stockrecord=None)  # e.g. a stock record removed meanwhile
     later = timezone.now() + timedelta(minutes=31)
-    cancelled = services.cancel_abandoned_orders(now=later)
+    cancelled = intents.cancel_abandoned_orders(now=later)
     assert str(fine.number) in cancelled
     fine.refresh_from_db()
     assert fine.status == statuses.CANCELLED

@@ -8,7 +8,7 @@ import logging
 import pytest
 from django.urls import reverse
 
-from orders.payments import services
+from orders.payments import events
 from orders.payments.models import PaymentIntentRecord, WebhookEvent
 from orders.payments.tasks import process_webhook_event
 from tests.factories import make_order, make_product
@@ -164,7 +164,7 @@ def test_an_intent_stripe_does_not_know_is_recorded_not_retried(
         assert process_webhook_event.delay(row.pk).get() == "failed: RequestRefused"
     row.refresh_from_db()
     assert row.processed is not None
-    assert not services.unprocessed_events(older_than_seconds=-60).exists()  # the sweep skips it
+    assert not events.unprocessed_events(older_than_seconds=-60).exists()  # the sweep skips it
     assert any("evt_1Qlate" in r.getMessage() for r in caplog.records)
     order.refresh_from_db()
     assert order.status == "待付款"
@@ -187,6 +187,6 @@ def test_an_outage_is_still_retried(cooperative, consumer, settings):
         event_id="evt_1Qoutage", type="payment_intent.succeeded", object_id="pi_1Qoutage"
     )
     with pytest.raises(PaymentError):
-        services.process_event(row.pk)
+        events.process_event(row.pk)
     row.refresh_from_db()
     assert row.processed is None  # the sweep queues it again

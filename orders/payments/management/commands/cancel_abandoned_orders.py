@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from orders.payments.services import cancel_abandoned_orders
+from orders.payments.intents import cancel_abandoned_orders
 
 
 class Command(BaseCommand):

@@ -17,11 +17,12 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from sheets.reader import DEFAULT_LIMITS, Limits, SheetError, excerpt, read_sheet
 
 from .crypto import keyed_hash
-from .models import Cooperative, County, Household, Membership
+from .models import Cooperative, County, Household, HouseholdImport, Membership, private_storage
 from .validators import normalise_id_number, validate_id_number
 
 COLUMNS = {
@@ -257,3 +258,38 @@ def import_households(
             if progress:
                 progress(len(rows) + start + len(chunk), len(rows) * 2)
     return result
+
+
+def run_household_import(import_id: int) -> str:
+    """Import a queued upload (all or nothing), record the outcome, delete the upload."""
+    job = HouseholdImport.objects.get(pk=import_id)
+    if job.status in (HouseholdImport.Status.DONE, HouseholdImport.Status.FAILED):
+        return job.status
+    HouseholdImport.objects.filter(pk=job.pk).update(status=HouseholdImport.Status.RUNNING)
+    storage = private_storage()
+
+    def progress(done, total):
+        HouseholdImport.objects.filter(pk=job.pk).update(done=done, total=total)
+
+    try:
+        with storage.open(job.stored_as, "rb") as upload:
+            data = upload.read(LIMITS.max_bytes + 1)  # enough to refuse a file past the limit
+        result = import_households(data, job.filename, progress=progress)
+    except Exception:
+        # Bad files and rows are results, not exceptions; whatever else went wrong, the page
+        # polling this job must not say "running" for ever.
+        HouseholdImport.objects.filter(pk=job.pk).update(
+            status=HouseholdImport.Status.FAILED,
+            errors=[[1, "导入时出错，未导入任何数据；请联系管理员。"]],
+            finished=timezone.now(),
+        )
+        raise
+    finally:
+        storage.delete(job.stored_as)
+    HouseholdImport.objects.filter(pk=job.pk).update(
+        status=HouseholdImport.Status.DONE if result.ok else HouseholdImport.Status.FAILED,
+        created_households=result.created,
+        errors=[[line, message] for line, message in result.errors],
+        finished=timezone.now(),
+    )
+    return "done" if result.ok else "failed"

@@ -7,7 +7,6 @@ from django.db import transaction
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from .imports import LIMITS, import_households
 from .models import Cooperative, HouseholdImport, private_storage
 
 Product = get_model("catalogue", "Product")
@@ -60,47 +59,12 @@ def remove_cooperative_manager(cooperative: Cooperative, user) -> None:
 
 def queue_household_import(user, upload) -> HouseholdImport:
     """Keep the upload in private storage and queue its import (Celery, after commit)."""
-    from .tasks import run_household_import  # the task module imports this one
+    from .tasks import run_household_import  # tasks are imported where they are queued
 
     stored_as = private_storage().save(f"household-imports/{uuid.uuid4().hex}", upload)
     job = HouseholdImport.objects.create(user=user, filename=upload.name[:200], stored_as=stored_as)
     run_household_import.delay_on_commit(job.pk)
     return job
-
-
-def run_household_import(import_id: int) -> str:
-    """Import a queued upload (all or nothing), record the outcome, delete the upload."""
-    job = HouseholdImport.objects.get(pk=import_id)
-    if job.status in (HouseholdImport.Status.DONE, HouseholdImport.Status.FAILED):
-        return job.status
-    HouseholdImport.objects.filter(pk=job.pk).update(status=HouseholdImport.Status.RUNNING)
-    storage = private_storage()
-
-    def progress(done, total):
-        HouseholdImport.objects.filter(pk=job.pk).update(done=done, total=total)
-
-    try:
-        with storage.open(job.stored_as, "rb") as upload:
-            data = upload.read(LIMITS.max_bytes + 1)  # enough to refuse a file past the limit
-        result = import_households(data, job.filename, progress=progress)
-    except Exception:
-        # Bad files and rows are results, not exceptions; whatever else went wrong, the page
-        # polling this job must not say "running" for ever.
-        HouseholdImport.objects.filter(pk=job.pk).update(
-            status=HouseholdImport.Status.FAILED,
-            errors=[[1, "导入时出错，未导入任何数据；请联系管理员。"]],
-            finished=timezone.now(),
-        )
-        raise
-    finally:
-        storage.delete(job.stored_as)
-    HouseholdImport.objects.filter(pk=job.pk).update(
-        status=HouseholdImport.Status.DONE if result.ok else HouseholdImport.Status.FAILED,
-        created_households=result.created,
-        errors=[[line, message] for line, message in result.errors],
-        finished=timezone.now(),
-    )
-    return "done" if result.ok else "failed"
 
 
 # --- A cooperative's own profile (managers) and certification reviews (staff) -------------------

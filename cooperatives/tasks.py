@@ -1,11 +1,11 @@
-"""Celery tasks: thin wrappers around the services (idempotent, safe to retry)."""
+"""Celery tasks: thin wrappers (idempotent, safe to retry)."""
 
 from celery import shared_task
 
-from . import services
+from . import imports
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def run_household_import(import_id: int) -> str:
     """Run a queued household import; idempotent (a finished import is left as it is)."""
-    return services.run_household_import(import_id)
+    return imports.run_household_import(import_id)

@@ -8,4 +8,7 @@ class LivestreamConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import receivers  # noqa: F401
+        # The offer's condition and benefit are proxy models of Oscar's (livestream.offers),
+        # registered with the app's models here: that module builds on models.py, which does
+        # not import it.
+        from . import offers, receivers  # noqa: F401

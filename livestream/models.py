@@ -262,7 +262,3 @@ class Reminder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["session", "user"], name="one_reminder_per_user")
         ]
-
-
-# The offer's condition and benefit are proxy models of Oscar's; registered with the others.
-from . import offers  # noqa: E402, F401

@@ -20,6 +20,8 @@ from oscar.core.loading import get_class
 
 from orders import stock
 
+from .models import CustomerQuota, LiveSession, QuotaClaim, SessionProduct
+
 UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
 
 
@@ -40,7 +42,6 @@ def customer_key(user=None, email=None) -> str | None:
 def _session_of(offer):
     """The offer's session, looked up once per offer object (condition and benefit both ask,
     on every pricing of a basket)."""
-    from .models import LiveSession
 
     if not hasattr(offer, "_live_session"):
         offer._live_session = LiveSession.objects.filter(offer=offer).first()
@@ -95,7 +96,6 @@ class LiveCondition(conditions.CountCondition):
 
 
 def _claim_quota(item, units):
-    from .models import SessionProduct
 
     within = F("quota") if item.quota is not None else None
     if not stock.take(SessionProduct.objects.filter(pk=item.pk), "quota_used", units, up_to=within):
@@ -122,7 +122,6 @@ class LivePriceBenefit(benefits.Benefit):
         return self.name
 
     def apply(self, basket, condition, offer, **kwargs):
-        from .models import CustomerQuota
 
         session = _session_of(offer)
         if session is None or not session.is_live_at():
@@ -164,7 +163,6 @@ class LivePriceBenefit(benefits.Benefit):
         return LiveDiscount(total, claims)
 
     def apply_deferred(self, basket, order, application):
-        from .models import SessionProduct
 
         claims = getattr(application["result"], "claims", {})
         customer = customer_key(order.user) or f"order:{order.number}"
@@ -183,7 +181,6 @@ def claim_units(order, item, units, customer):
     """Claim ``units`` of ``item``'s live price for ``order`` (inside its placement): the quota
     (counted last, see ``orders.stock``), the customer's limit, and the claim that gives them back
     if the order is cancelled. Raises ``UnableToPlaceOrder`` when either has run out."""
-    from .models import CustomerQuota, QuotaClaim
 
     # Every claim is counted; the count is bounded where there is a quota or a limit.
     # The item's row is every live buyer's: counted last (orders.stock.last_in_placement).

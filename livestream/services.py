@@ -22,6 +22,7 @@ from .models import (
     QuotaClaim,
     SessionProduct,
 )
+from .reminders import send_live_reminders
 
 ConditionalOffer = get_model("offer", "ConditionalOffer")
 Condition = get_model("offer", "Condition")
@@ -151,8 +152,6 @@ def go_live(session, now=None):
             session.scheduled_end = now + (session.scheduled_end - session.scheduled_start)
         session.save(update_fields=["status", "actual_start", "scheduled_end"])
         sync_offer(session)
-    from .tasks import send_live_reminders
-
     send_live_reminders.delay_on_commit(session.pk)
     return session
 

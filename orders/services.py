@@ -37,6 +37,7 @@ from oscar.core.loading import get_model
 from cooperatives import ledger
 
 from . import statuses, stock
+from .emails import after_order_placed, send_order_email
 from .fulfilment import CARRIERS, normalise_tracking, unshipped_lines
 
 logger = logging.getLogger(__name__)
@@ -76,8 +77,6 @@ def place(write: Callable[[], object], *, savepoint=True):
     anything it raises (``UnableToPlaceOrder``: sold out) leaves nothing written. After the
     commit one task records Oscar's purchase counters and sends the "order placed" email when
     the buyer placed it (``with_confirmation``). The order is 待付款 with its stock allocated."""
-    from .tasks import after_order_placed
-
     with stock.placement(savepoint=savepoint):
         order = write()
     after_order_placed.delay_on_commit(order.pk, confirmation=_confirmation.get())
@@ -328,6 +327,4 @@ def refunded_units(line_ids) -> dict:
 
 
 def _queue_email(order, code, **extra):
-    from .tasks import send_order_email
-
     send_order_email.delay_on_commit(order.pk, code, extra)

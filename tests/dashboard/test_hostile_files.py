@@ -17,7 +17,7 @@ from django.urls import reverse
 from oscar.core.loading import get_class, get_model
 from PIL import Image
 
-from cooperatives import services
+from cooperatives import imports, services
 from cooperatives.models import Cooperative, Household, HouseholdImport
 from cooperatives.uploads import MAX_PIXELS, reencode_image
 from tests.cooperatives.test_imports import HEADER, as_csv, good_rows
@@ -266,10 +266,10 @@ def test_a_worker_crash_marks_the_job_failed_instead_of_running_for_ever(
     staff, places, settings, tmp_path, monkeypatch
 ):
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
-    monkeypatch.setattr(services, "import_households", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(imports, "import_households", lambda *a, **k: 1 / 0)
     job = services.queue_household_import(staff, SimpleUploadedFile("h.csv", as_csv(good_rows(1))))
     with pytest.raises(ZeroDivisionError):
-        services.run_household_import(job.pk)
+        imports.run_household_import(job.pk)
     job.refresh_from_db()
     assert job.status == HouseholdImport.Status.FAILED and job.errors[0][0] == 1
     assert not [p for p in (tmp_path / "private").rglob("*") if p.is_file()]

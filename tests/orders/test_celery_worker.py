@@ -150,7 +150,7 @@ def test_a_worker_keeps_its_database_connection_from_task_to_task(
 ):
     """With CONN_MAX_AGE a worker uses one connection for many tasks, as a web worker does for
     many requests (Celery's fixup would open one for every task: two per flash-sale order)."""
-    from orders.tasks import send_order_email
+    from orders.emails import send_order_email
 
     CommunicationEvent = get_model("order", "CommunicationEvent")
 

@@ -319,7 +319,7 @@ def test_tasks_after_the_first_failure_go_straight_to_the_database(
     try:
         broker(f"redis://127.0.0.1:{silent.port}/0", timeout=0.2)
         orders = [make_order([(carrots, 1)], user=consumer) for _ in range(5)]
-        from orders.tasks import send_order_email
+        from orders.emails import send_order_email
 
         with django_capture_on_commit_callbacks(execute=True):
             for order in orders:

@@ -33,21 +33,11 @@ from tests.conftest import configure_celery, require_service
 from tests.factories import PASSWORD, MembershipFactory, UserFactory, make_order, make_product
 from tests.livestream.conftest import new_session
 from tests.orders.stripe_support import confirm, deliver, events_for
+from tests.orders.test_checkout import GUEST
 
 pytestmark = pytest.mark.django_db
 
 Order = get_model("order", "Order")
-ADDRESS = {
-    "email": "guest@example.com",
-    "first_name": "李华",
-    "phone_number": "13912345678",
-    "state": "北京市",
-    "line4": "北京市",
-    "line3": "房山区",
-    "line1": "良乡镇拱辰大街 1 号",
-    "postcode": "",
-    "notes": "",
-}
 
 
 # --- Servers that do not answer --------------------------------------------------------------
@@ -59,16 +49,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class Silent:
-    """Accepts connections and never answers (a hung Redis, or one behind a dead link)."""
+class Listener:
+    """A server on a free port of 127.0.0.1 whose ``_accept`` runs in a thread."""
 
     def __init__(self):
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(64)
         self.port = self.sock.getsockname()[1]
-        self.accepted = []
         threading.Thread(target=self._accept, daemon=True).start()
+
+
+class Silent(Listener):
+    """Accepts connections and never answers (a hung Redis, or one behind a dead link)."""
+
+    def __init__(self):
+        self.accepted = []
+        super().__init__()
 
     def _accept(self):
         with suppress(OSError):
@@ -81,19 +78,15 @@ class Silent:
             conn.close()
 
 
-class Link:
+class Link(Listener):
     """A TCP link to a real server that can be cut and restored: a network outage, with the
     server keeping what it holds. While cut, connections are closed as soon as accepted."""
 
     def __init__(self, host, port):
         self.target = (host, port)
         self.up = True
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
         self.open = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__()
 
     def _accept(self):
         with suppress(OSError):
@@ -264,7 +257,7 @@ def test_a_guest_places_an_order_with_redis_and_the_broker_down_and_is_emailed_l
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("checkout:index"),
-            {"action": "place_order", "submission_token": token, **ADDRESS},
+            {"action": "place_order", "submission_token": token, **GUEST},
         )
     order = Order.objects.get()
     assert response.status_code == 302

@@ -151,8 +151,11 @@ class IndexView(PaymentDetailsView):
         """The answers, in Oscar's checkout session, where its placement reads them."""
         session = self.checkout_session
         email = form.cleaned_data.get("email")
+        if "email" in form.fields:
+            # A guest's email is optional: "" (not None, the order's column) when left out,
+            # and an earlier answer left out this time is forgotten.
+            session.set_guest_email(email or "")
         if email:
-            session.set_guest_email(email)
             signals.start_checkout.send_robust(sender=self, request=self.request, email=email)
         if self.request.basket.is_shipping_required():
             session.reset_shipping_data()
@@ -239,6 +242,7 @@ class IndexView(PaymentDetailsView):
             self.forms = self.build_forms()
         ctx = super().get_context_data(**kwargs)
         ctx["form"], ctx["address_form"] = self.forms
+        ctx["new_address_value"] = NEW_ADDRESS  # the choice that unfolds the address form
         basket = self.request.basket
         ctx["shipping_choices"] = [
             (method, charge, self.get_order_totals(basket, shipping_charge=charge))

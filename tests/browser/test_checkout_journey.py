@@ -56,7 +56,14 @@ def test_a_returning_buyer_signs_in_at_checkout_and_ships_to_a_saved_address(
     expect(addresses).not_to_contain_text("13700137000")
     expect(page.locator("#id_address_0")).to_be_checked()  # the default address
     expect(page.locator("#place-order")).to_contain_text("¥29.90")
+    # A saved address ticked: the new-address form stays folded; "use a new address" unfolds it.
+    new_address = page.locator("#new-address-section")
+    expect(new_address).to_be_hidden()
+    page.locator("input[name=address][value=new]").check()
+    expect(new_address).to_be_visible()
+    expect(page.locator("#id_line3")).to_be_visible()
     page.locator(f"input[name=address][value='{office.pk}']").check()
+    expect(new_address).to_be_hidden()
     page.locator("#place-order").click()
 
     expect(page.locator("#payment-form")).to_be_visible()

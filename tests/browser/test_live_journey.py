@@ -48,8 +48,8 @@ def test_a_viewer_buys_the_pinned_product_and_the_host_sees_it(
 
     page.fill("#id_first_name", "张伟")
     page.fill("#id_phone_number", "13700137000")
-    page.fill("#id_line4", "北京市")
-    page.fill("#id_line3", "通州区")
+    page.select_option("#id_line4", "北京市")  # 北京市 is already chosen (the default)
+    page.select_option("#id_line3", "通州区")
     page.fill("#id_line1", "梨园镇云景东路 1 号")
     expect(page.locator("#basket_totals")).to_contain_text("¥19.90")  # the live price
     page.locator("#place-order").click()

@@ -124,3 +124,56 @@ class Parcel(models.Model):
 
 
 from oscar.apps.order.models import *  # noqa: E402
+
+
+class AfterSalesRequest(models.Model):
+    """A buyer's after-sales request (申请售后) about a paid order, or one line of it: a reason
+    and a description, sent to staff as a refund request (the dashboard's refund path). Kept
+    small so the cooperative's side of after-sales can grow from it."""
+
+    class Reason(models.TextChoices):
+        DAMAGED = "damaged", _("Arrived damaged or spoiled")
+        WRONG = "wrong", _("Wrong or missing item")
+        QUALITY = "quality", _("Quality not as described")
+        NOT_RECEIVED = "not_received", _("Not received")
+        CHANGED_MIND = "changed_mind", _("No longer wanted")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        REFUNDED = "refunded", _("Refunded")
+        REJECTED = "rejected", _("Rejected")
+
+    order = models.ForeignKey(
+        "order.Order", on_delete=models.CASCADE, related_name="after_sales_requests"
+    )
+    line = models.ForeignKey(
+        "order.Line",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="after_sales_requests",
+        help_text=_("Empty: the whole order."),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    description = models.TextField(_("description"), max_length=1000)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    # The refund request staff decide on (payments' Refund, by its id: orders/ does not reach
+    # payments), when one could be made.
+    refund_id = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    decided = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        app_label = "order"
+        ordering = ["-created", "-pk"]
+        verbose_name = _("after-sales request")
+        verbose_name_plural = _("after-sales requests")
+
+    def __str__(self):
+        return f"{self.order.number} {self.get_reason_display()} ({self.get_status_display()})"

@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.LookupView.as_view(), name="lookup"),
     path("<str:number>/", views.TrackView.as_view(), name="order"),
     path("<str:number>/received/", views.ConfirmReceiptView.as_view(), name="received"),
+    path("<str:number>/cancel/", views.CancelView.as_view(), name="cancel"),
+    path("<str:number>/after-sales/", views.AfterSalesView.as_view(), name="after-sales"),
 ]

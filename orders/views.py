@@ -1,4 +1,5 @@
-"""Consumer order tracking: the timeline, confirming receipt, a guest's order look-up, and the
+"""The buyer's orders: tracking (the timeline, confirming receipt, a guest's order look-up), the
+account's order list with its tabs, cancelling an unpaid order, after-sales requests, and the
 order-line URL's GET."""
 
 import hmac
@@ -8,8 +9,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -18,10 +21,13 @@ from oscar.core.loading import get_class, get_model
 from orders.address.chinese import normalise_mainland_mobile
 from orders.models import remember_buyer
 
-from . import services, statuses
+from . import aftersales, services, statuses
 from .selectors import order_timeline
+from .signals import unpaid_order_cancelling
 
 Order = get_model("order", "Order")
+Line = get_model("order", "Line")
+AfterSalesRequest = get_model("order", "AfterSalesRequest")
 
 # Look-ups per client address in ten minutes: enough for typos, too few to walk order numbers.
 LOOKUP_ATTEMPTS = 10
@@ -108,13 +114,66 @@ class TrackView(View):
         )
 
 
+def back_to(request, default):
+    """Where the buyer came from: the form's ``next`` (a path of this site only), else
+    ``default`` (a URL)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
 class ConfirmReceiptView(View):
     def post(self, request, number):
         order = get_object_or_404(Order.objects.for_buyer(request), number=number)
+        back = back_to(request, reverse("tracking:order", args=[order.number]))
         if not services.complete(order, by_buyer=True):
-            raise Http404
+            messages.error(
+                request,
+                _("Order %(number)s is %(status)s: there is no parcel to confirm.")
+                % {"number": order.number, "status": order.status},
+            )
+            return redirect(back)
         messages.success(request, _("Thank you! The order is complete."))
-        return redirect("tracking:order", number=order.number)
+        return redirect(back)
+
+
+class CancelView(View):
+    """The buyer cancels an order waiting for payment (the order list, the order's page, the
+    payment page post here): its payments are stopped first (``unpaid_order_cancelling``), then
+    ``services.cancel_unpaid`` releases its stock and live-price quota. Refused, with nothing
+    changed, from any other status."""
+
+    def post(self, request, number):
+        order = get_object_or_404(Order.objects.for_buyer(request), number=number)
+        back = back_to(request, reverse("tracking:order", args=[order.number]))
+        if order.status != statuses.PENDING_PAYMENT:
+            messages.error(
+                request,
+                _("Order %(number)s is %(status)s and can no longer be cancelled.")
+                % {"number": order.number, "status": order.status},
+            )
+            return redirect(back)
+        answers = unpaid_order_cancelling.send(sender=Order, order=order)
+        stopped = all(answer is not False for _receiver, answer in answers)
+        if not stopped or not services.cancel_unpaid(order, note=_("Cancelled by the buyer.")):
+            messages.error(
+                request,
+                _(
+                    "Order %(number)s could not be cancelled: its payment may be going through. "
+                    "Please refresh in a minute."
+                )
+                % {"number": order.number},
+            )
+            return redirect(back)
+        messages.success(
+            request,
+            _("Order %(number)s has been cancelled; its items are back on sale.")
+            % {"number": order.number},
+        )
+        return redirect(back)
 
 
 _oscar_order_line = login_required(get_class("customer.views", "OrderLineView").as_view())
@@ -130,3 +189,158 @@ def order_line(request, order_number, line_id):
     order = get_object_or_404(Order, user=request.user, number=order_number)
     get_object_or_404(order.lines, pk=line_id)
     return redirect("customer:order", order_number=order.number)
+
+
+# --- The account's order list: tabs ---------------------------------------------------------------
+
+# (key, label, filter): ?tab=<key> on /accounts/orders/.
+TABS = [
+    ("all", gettext_lazy("All"), None),
+    ("unpaid", gettext_lazy("To pay"), Q(status=statuses.PENDING_PAYMENT)),
+    ("to_ship", gettext_lazy("To ship"), Q(status__in=(statuses.PAID, statuses.PARTLY_SHIPPED))),
+    ("to_receive", gettext_lazy("To receive"), Q(status=statuses.SHIPPED)),
+    ("completed", gettext_lazy("Completed"), Q(status=statuses.COMPLETED)),
+    (
+        "after_sales",
+        gettext_lazy("After-sales"),
+        Q(status=statuses.REFUNDED) | Q(after_sales_requests__isnull=False),
+    ),
+]
+EMPTY = {
+    "all": gettext_lazy("No orders yet"),
+    "unpaid": gettext_lazy("No orders to pay"),
+    "to_ship": gettext_lazy("No orders waiting to ship"),
+    "to_receive": gettext_lazy("No orders to receive"),
+    "completed": gettext_lazy("No completed orders"),
+    "after_sales": gettext_lazy("No after-sales orders"),
+}
+
+
+class OrderListView(get_class("customer.views", "OrderHistoryView")):
+    """Oscar's order history as the buyer's order list: tabs by status (``?tab=``), each order a
+    card with its actions (``order_tags.buyer_actions``)."""
+
+    template_name = "oscar/customer/order/order_list.html"
+
+    def get(self, request, *args, **kwargs):
+        keys = [key for key, _label, _rule in TABS]
+        self.tab = request.GET.get("tab") if request.GET.get("tab") in keys else "all"
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        orders = super().get_queryset()  # the user's own (Oscar's rule), searched
+        rule = {key: rule for key, _label, rule in TABS}[self.tab]
+        if rule is not None:
+            orders = orders.filter(pk__in=Order.objects.filter(rule).values("pk"))
+        return orders.order_by("-date_placed", "-pk").prefetch_related(
+            "lines__product__images", "after_sales_requests", "parcels"
+        )
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        counted = ("unpaid", "to_ship", "to_receive")  # the tabs that wait for someone
+        counts = Order.objects.filter(user=self.request.user).aggregate(
+            **{key: Count("pk", filter=rule) for key, _label, rule in TABS if key in counted}
+        )
+        ctx["tabs"] = [
+            {"key": key, "label": label, "count": counts.get(key, 0), "active": key == self.tab}
+            for key, label, _rule in TABS
+        ]
+        ctx["tab"] = self.tab
+        ctx["empty_message"] = EMPTY[self.tab]
+        return ctx
+
+
+# --- After-sales ----------------------------------------------------------------------------------
+
+
+class AfterSalesForm(forms.Form):
+    line = forms.ModelChoiceField(
+        label=gettext_lazy("Item concerned"),
+        queryset=Line.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("The whole order"),
+    )
+    reason = forms.ChoiceField(
+        label=gettext_lazy("Reason"),
+        choices=[("", gettext_lazy("Choose a reason")), *AfterSalesRequest.Reason.choices],
+    )
+    description = forms.CharField(
+        label=gettext_lazy("Describe the problem"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy("What happened? Staff read this before deciding on a refund."),
+    )
+
+    def __init__(self, *args, order, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].queryset = order.lines.order_by("pk")
+        self.fields["line"].label_from_instance = lambda line: f"{line.title} × {line.quantity}"
+
+
+class AfterSalesView(View):
+    """申请售后: a paid, shipped or completed order's buyer asks staff for a refund (of a line or
+    the whole order), with a reason and a description (``orders.aftersales``)."""
+
+    template_name = "orders/after_sales.html"
+
+    def dispatch(self, request, number):
+        self.order = get_object_or_404(Order.objects.for_buyer(request), number=number)
+        self.back = back_to(request, self._default_back())
+        return super().dispatch(request, number)
+
+    def _default_back(self):
+        if self.request.user.is_authenticated and self.order.user_id == self.request.user.pk:
+            return reverse("customer:order-list") + "?tab=after_sales"
+        return reverse("tracking:order", args=[self.order.number])
+
+    def _refused(self):
+        if self.order.status not in aftersales.ALLOWED_STATUSES:
+            return _(
+                "Order %(number)s is %(status)s: after-sales requests are for paid orders."
+            ) % {"number": self.order.number, "status": self.order.status}
+        if not aftersales.can_request(self.order):
+            return _("Order %(number)s already has an after-sales request waiting for staff.") % {
+                "number": self.order.number
+            }
+        return None
+
+    def _render(self, form):
+        return render(
+            self.request,
+            self.template_name,
+            {"order": self.order, "form": form, "next": self.back},
+        )
+
+    def get(self, request, number):
+        refused = self._refused()
+        if refused:
+            messages.error(request, refused)
+            return redirect(self.back)
+        return self._render(AfterSalesForm(order=self.order))
+
+    def post(self, request, number):
+        refused = self._refused()
+        if refused:
+            messages.error(request, refused)
+            return redirect(self.back)
+        form = AfterSalesForm(request.POST, order=self.order)
+        if not form.is_valid():
+            return self._render(form)
+        try:
+            aftersales.request(
+                self.order,
+                line=form.cleaned_data["line"],
+                reason=form.cleaned_data["reason"],
+                description=form.cleaned_data["description"],
+                user=request.user,
+            )
+        except aftersales.AfterSalesRefused as error:
+            messages.error(request, str(error))
+            return redirect(self.back)
+        messages.success(
+            request,
+            _("Your after-sales request for order %(number)s has been sent; staff will reply soon.")
+            % {"number": self.order.number},
+        )
+        return redirect(self.back)

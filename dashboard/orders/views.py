@@ -16,7 +16,7 @@ from oscar.apps.dashboard.orders import views
 from oscar.apps.payment.exceptions import PaymentError
 from oscar.core.loading import get_model
 
-from orders import fulfilment, statuses
+from orders import aftersales, fulfilment, statuses
 from orders import services as lifecycle
 from orders.payments import refunds
 from orders.payments.models import Refund
@@ -264,6 +264,7 @@ class RefundDecisionView(View):
                 status=Refund.Status.REJECTED, decided_by=request.user
             )
             if updated:
+                aftersales.refund_decided(refund.pk, refunded=False)  # a buyer's 售后, if any
                 messages.info(request, _("Refund request rejected."))
             return HttpResponseRedirect(back)
         try:

@@ -152,12 +152,15 @@ def cancel_abandoned_orders(now=None) -> list[str]:
     return cancelled
 
 
-def cancel_if_unpaid(order_pk: int) -> bool:
+def stop_payments(order_pk: int) -> bool:
+    """Cancel every open intent of an unpaid order, so that no payment can still arrive. False
+    when that cannot be made sure: one went through (it pays the order instead) or Stripe is
+    unreachable."""
     for record in PaymentIntentRecord.objects.filter(order_id=order_pk).exclude(status="canceled"):
         try:
             intent = client.retrieve_payment_intent(record.intent_id)
         except PaymentError:
-            return False  # Stripe unreachable: try again at the next sweep
+            return False  # Stripe unreachable: try again later
         if intent["status"] in ("succeeded", "processing"):
             sync_intent(record.intent_id)
             return False
@@ -167,6 +170,12 @@ def cancel_if_unpaid(order_pk: int) -> bool:
             except PaymentError:
                 return False
         PaymentIntentRecord.objects.filter(pk=record.pk).update(status="canceled")
+    return True
+
+
+def cancel_if_unpaid(order_pk: int) -> bool:
+    if not stop_payments(order_pk):
+        return False
     return lifecycle.cancel_unpaid(
         Order.objects.get(pk=order_pk),
         note=_("Cancelled: not paid within %(minutes)d minutes; stock released.")

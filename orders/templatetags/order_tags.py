@@ -1,9 +1,11 @@
 from django import template
 
-from orders import statuses
+from orders import aftersales, statuses
 from orders.selectors import order_timeline
 
 register = template.Library()
+
+SHIPPED_STATUSES = (statuses.PARTLY_SHIPPED, statuses.SHIPPED, statuses.COMPLETED)
 
 
 @register.inclusion_tag("orders/_timeline_card.html")
@@ -13,3 +15,40 @@ def order_timeline_card(order):
         "timeline": order_timeline(order),
         "can_confirm": order.status == statuses.SHIPPED,
     }
+
+
+@register.simple_tag(name="order_timeline")
+def order_timeline_tag(order):
+    return order_timeline(order)
+
+
+@register.simple_tag
+def buyer_actions(order):
+    """What the buyer can do with an order now (the order list's cards and the order page)."""
+    requests = list(order.after_sales_requests.all())  # newest first; prefetched in the list
+    status = order.status
+    return {
+        "pay": status == statuses.PENDING_PAYMENT,
+        "cancel": status == statuses.PENDING_PAYMENT,
+        "track": status in SHIPPED_STATUSES
+        or (status == statuses.REFUNDED and bool(order.parcels.all())),
+        "confirm": status == statuses.SHIPPED,
+        "reorder": status != statuses.PENDING_PAYMENT and order.user_id is not None,
+        "after_sales": status in aftersales.ALLOWED_STATUSES
+        and not any(r.status == r.Status.PENDING for r in requests),
+        "after_sales_request": requests[0] if requests else None,
+    }
+
+
+@register.filter
+def status_colour(status):
+    """A Bootstrap 4 badge colour for an order status."""
+    return {
+        statuses.PENDING_PAYMENT: "warning",
+        statuses.PAID: "info",
+        statuses.PARTLY_SHIPPED: "info",
+        statuses.SHIPPED: "primary",
+        statuses.COMPLETED: "success",
+        statuses.CANCELLED: "secondary",
+        statuses.REFUNDED: "secondary",
+    }.get(status, "light")

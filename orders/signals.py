@@ -1,0 +1,15 @@
+"""The order app's own signals (Oscar's are in ``oscar.apps.order.signals``)."""
+
+from django.dispatch import Signal
+
+# Sent (with ``order``) before a buyer's unpaid order is cancelled, outside any transaction. The
+# lifecycle's ``cancel_unpaid`` needs its caller to have made sure no payment can still arrive:
+# payments (``orders.payments.receivers``) cancels the order's open intents here, and a receiver
+# that cannot make sure (a payment went through, or Stripe is unreachable) returns False, which
+# refuses the cancellation.
+unpaid_order_cancelling = Signal()
+
+# Sent (with ``request``, an AfterSalesRequest just saved) inside the request's transaction:
+# payments makes the refund request staff decide on and returns its id; raising
+# ``orders.aftersales.AfterSalesRefused`` refuses the request, and nothing of it is kept.
+after_sales_requested = Signal()

@@ -15,6 +15,8 @@ from oscar.apps.analytics import receivers as oscar_analytics
 from oscar.apps.order.utils import OrderDispatcher
 from oscar.core.loading import get_class, get_model
 
+from orders import paylink, statuses
+
 logger = logging.getLogger(__name__)
 
 CommunicationEvent = get_model("order", "CommunicationEvent")
@@ -68,6 +70,9 @@ def send_email_for(order, code: str, extra: dict | None = None) -> bool:
 
 def _extra_context(order, extra):
     context = {"payment_timeout": settings.PAYMENT_TIMEOUT_MINUTES}
+    if order.status == statuses.PENDING_PAYMENT:  # the order-placed email's signed "pay now" link
+        context["pay_link_path"] = paylink.pay_path(order)
+        context["pay_link_scheme"] = "http" if settings.DEBUG else "https"
     if "payment_event_id" in extra:  # the refund's payment event: its amount
         context["refund"] = order.payment_events.get(pk=extra["payment_event_id"])
     if "parcel_id" in extra:

@@ -57,6 +57,7 @@ UserAddress = get_model("address", "UserAddress")
 Country = get_model("address", "Country")
 Email = get_model("communication", "Email")
 WishList = get_model("wishlists", "WishList")
+ProductReview = get_model("reviews", "ProductReview")
 
 OK, NO, OWN, ALL, NONE, HIDE, REDIR, CHG, KEPT, NA = (
     "ok", "no", "own", "all", "none", "hide", "redir", "chg", "kept", "-",
@@ -133,6 +134,9 @@ def _side(w: World, key: str, county, category, country):
         product=s["product"], number=f"{tag}-001", valid_until=date(2099, 1, 1),
         document="certificates/none.pdf", requested_by=s["manager"],
     )  # fmt: skip
+    s["review"] = ProductReview.objects.create(
+        product=s["product"], user=s["consumer"], score=4, title=f"{tag}方评价", body="好吃"
+    )  # waiting for moderation by staff or this side's manager
 
 
 def build_world() -> World:
@@ -230,6 +234,14 @@ def sessions(w):
     return [w.a["session"].title], [w.b["session"].title]
 
 
+def reviews(w):
+    return [w.a["review"].title], [w.b["review"].title]
+
+
+def review_b_status(w):
+    return ProductReview.objects.get(pk=w.b["review"].pk).status
+
+
 def addresses(w):
     return [w.a["address"].line1], [w.b["address"].line1]
 
@@ -305,6 +317,12 @@ def order_b_writes(w):
     )
 
 
+def order_b_address(w):
+    address = Order.objects.select_related("shipping_address").get(pk=w.b["order"].pk)
+    address = address.shipping_address
+    return address and (address.first_name, str(address.phone_number), address.line1)
+
+
 # fmt: off
 # Columns:                                      anon  cons_a cons_b mgr_a  mgr_b  host_a off_a  off_b  staff
 MATRIX = [
@@ -332,11 +350,25 @@ MATRIX = [
     (Get("tracking:order", order_b()),           [NO,   NO,    OK,    NO,    NO,    NO,    NO,    NO,    NO]),
     (Post("tracking:received", order_b(), state=lambda w: Order.objects.get(pk=w.b["order"].pk).status),
                                                  [NO,   NO,    NA,    NO,    NO,    NO,    NO,    NO,    NO]),
+    (Post("tracking:cancel", order_b(), state=lambda w: Order.objects.get(pk=w.b["order"].pk).status),
+                                                 [NO,   NO,    NA,    NO,    NO,    NO,    NO,    NO,    NO]),
+    (Get("tracking:after-sales", order_b()),     [NO,   NO,    OK,    NO,    NO,    NO,    NO,    NO,    NO]),
+    (Post("tracking:after-sales", order_b(),
+          data=lambda w: {"reason": "damaged", "description": "坏了"},
+          state=lambda w: w.b["order"].after_sales_requests.count()),
+                                                 [NO,   NO,    NA,    NO,    NO,    NO,    NO,    NO,    NO]),
     (Get("payments:pay", order_b()),             [NO,   NO,    REDIR, NO,    NO,    NO,    NO,    NO,    NO]),
     (Get("payments:done", order_b()),            [NO,   NO,    OK,    NO,    NO,    NO,    NO,    NO,    NO]),
     (Get("payments:status", order_b()),          [NO,   NO,    OK,    NO,    NO,    NO,    NO,    NO,    NO]),
     (Post("payments:confirm", order_b(), state=lambda w: w.b["order"].intents.count()),
                                                  [NO,   NO,    NA,    NO,    NO,    NO,    NO,    NO,    NO]),
+    (Get("payments:summary", order_b()),         [NO,   NO,    OK,    NO,    NO,    NO,    NO,    NO,    NO]),
+    # B's order is paid: its address is no longer changed, even by B.
+    (Post("payments:address", order_b(),
+          data=lambda w: {"address-first_name": "改", "address-phone_number": "13912345678",
+                          "address-line1": "改"},
+          state=order_b_address),
+                                                 [NO,   NO,    KEPT,  NO,    NO,    NO,    NO,    NO,    NO]),
 
     # Oscar's dashboard: managers reach their cooperative's products and orders (their lines).
     (Get("dashboard:index"),                     [NO,   NO,    NO,    REDIR, REDIR, NO,    NO,    NO,    OK]),
@@ -389,7 +421,19 @@ MATRIX = [
     (Get("dashboard:range-list"),                [NO,   NO,    NO,    NO,    NO,    NO,    NO,    NO,    OK]),
     (Get("dashboard:page-list"),                 [NO,   NO,    NO,    NO,    NO,    NO,    NO,    NO,    OK]),
     (Get("dashboard:reports-index"),             [NO,   NO,    NO,    NO,    NO,    NO,    NO,    NO,    OK]),
-    (Get("dashboard:reviews-list"),              [NO,   NO,    NO,    NO,    NO,    NO,    NO,    NO,    OK]),
+    (Get("dashboard:reviews-list", markers=reviews),
+                                                 [NO,   NO,    NO,    OWN,   OWN,   NO,    NO,    NO,    ALL]),
+    (Get("dashboard:reviews-update", of("b", "review")),
+                                                 [NO,   NO,    NO,    NO,    OK,    NO,    NO,    NO,    OK]),
+    (Post("dashboard:reviews-update", of("b", "review"), state=review_b_status,
+          data=lambda w: {"status": ProductReview.APPROVED, "title": "好", "body": "好", "score": 5}),
+                                                 [NO,   NO,    NO,    NO,    CHG,   NO,    NO,    NO,    CHG]),
+    (Post("dashboard:reviews-list", state=review_b_status, label="dashboard:reviews-list approve",
+          data=lambda w: {"action": "update_selected_review_status", "status": ProductReview.APPROVED,
+                          "selected_review": [w.b["review"].pk]}),
+                                                 [NO,   NO,    NO,    KEPT,  CHG,   NO,    NO,    NO,    CHG]),
+    (Get("dashboard:reviews-delete", of("b", "review")),
+                                                 [NO,   NO,    NO,    NO,    NO,    NO,    NO,    NO,    OK]),
 
     # The project's dashboard: cooperatives, households, sales, fulfilment, certification.
     (Get("dashboard:cooperative-list", markers=cooperatives),

@@ -3,7 +3,8 @@
 Every call goes through a ``StripeClient`` built from settings (``STRIPE_SECRET_KEY`` and
 ``STRIPE_API_BASE``, which points at localstripe in the demo and the tests). Stripe's errors
 become Oscar's payment exceptions: a declined card is ``UnableToTakePayment`` (the buyer can try
-again), any other failure ``PaymentError``. Every create carries an idempotency key.
+again; ``CardDeclined``, with Stripe's codes), any other failure ``PaymentError``. Every create
+carries an idempotency key.
 """
 
 import json
@@ -37,6 +38,16 @@ def from_fen(fen: int) -> Decimal:
     return (Decimal(fen) / 100).quantize(Decimal("0.01"))
 
 
+class CardDeclined(UnableToTakePayment):
+    """A card Stripe refused: its ``code`` and the issuer's ``decline_code`` (either may be None)
+    say why (``orders.payments.declines`` words it for the buyer); the message is Stripe's."""
+
+    def __init__(self, message, *, code=None, decline_code=None):
+        super().__init__(message)
+        self.code = code
+        self.decline_code = decline_code
+
+
 class RequestRefused(PaymentError):
     """Stripe understood the call and refused it (no such object, a bad parameter): asking again
     gets the same answer, so a task records it instead of retrying (an outage is retried)."""
@@ -47,7 +58,11 @@ def _call(function, *args, **kwargs):
     try:
         return function(*args, **kwargs).to_dict()
     except stripe.CardError as error:
-        raise UnableToTakePayment(error.user_message or str(error)) from error
+        raise CardDeclined(
+            error.user_message or str(error),
+            code=error.code,
+            decline_code=getattr(error.error, "decline_code", None) if error.error else None,
+        ) from error
     except stripe.InvalidRequestError as error:
         raise RequestRefused(error.user_message or str(error)) from error
     except stripe.StripeError as error:

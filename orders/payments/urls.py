@@ -10,4 +10,6 @@ urlpatterns = [
     path("<str:number>/confirm/", views.ConfirmView.as_view(), name="confirm"),
     path("<str:number>/done/", views.DoneView.as_view(), name="done"),
     path("<str:number>/status/", views.StatusView.as_view(), name="status"),
+    path("<str:number>/summary/", views.SummaryView.as_view(), name="summary"),
+    path("<str:number>/address/", views.AddressView.as_view(), name="address"),
 ]

@@ -2,30 +2,46 @@
 
 import json
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from oscar.apps.payment.exceptions import PaymentError, UnableToTakePayment
 from oscar.core.loading import get_model
+from phonenumber_field.phonenumber import PhoneNumber
 
-from orders import statuses
+from orders import paylink, statuses
+from orders.address.chinese import normalise_mainland_mobile
+from orders.checkout.forms import ShippingAddressForm
+from orders.models import remember_buyer
 
-from . import client, events, intents
+from . import client, declines, events, intents
 from .tasks import process_webhook_event
 
 logger = logging.getLogger(__name__)
 Order = get_model("order", "Order")
+ShippingAddress = get_model("order", "ShippingAddress")
 
-def order_for_buyer(request, number):
-    """The order, if this request's buyer may see it (``Order.objects.for_buyer``), else 404."""
+
+def order_for_buyer(request, number, *, link_token=None):
+    """The order, if this request's buyer may see it, else 404: ``Order.objects.for_buyer`` (the
+    signed-in owner; a guest's browser that placed it, or looked it up at /track/ by number and
+    contact), or, for the payment page itself, the signed link of the order-placed email
+    (``link_token``, ``orders.paylink``) while the order is 待付款."""
+    if link_token is not None:
+        if paylink.order_number(link_token) == number:
+            return get_object_or_404(Order, number=number, status=statuses.PENDING_PAYMENT)
+        raise Http404
     return get_object_or_404(Order.objects.for_buyer(request), number=number)
 
 
@@ -63,13 +79,47 @@ class PayView(View):
     template_name = "orders/payments/pay.html"
 
     def get(self, request, number):
+        if paylink.PARAM in request.GET:
+            return self.from_link(request, number, request.GET[paylink.PARAM])
         return pay_page(request, order_for_buyer(request, number))
 
+    def from_link(self, request, number, token):
+        """The email's signed link: this browser may then pay the order (as after a look-up at
+        /track/), and the page is shown at its own address, the token gone from the address bar
+        (and from any Referer). A forged or expired link, or one for an order that is no longer
+        待付款, says so and shows nothing of the order."""
+        try:
+            order = order_for_buyer(request, number, link_token=token)
+        except Http404:
+            if paylink.order_number(token) == number:  # a true link; the order is paid or closed
+                message = _(
+                    "This order is no longer awaiting payment, so this link no longer opens it. "
+                    "You can look the order up on the order tracking page."
+                )
+            else:
+                message = _(
+                    "This payment link is not valid or has expired. Please look the order up on "
+                    "the order tracking page."
+                )
+            return render(
+                request, "orders/payments/link_invalid.html", {"message": message}, status=404
+            )
+        remember_buyer(request, order)
+        return redirect("payments:pay", number=order.number)
 
-def pay_page(request, order, *, placed_now=False):
+
+def payment_deadline(order):
+    """When the abandoned-order sweep may cancel the order (``intents.cancel_abandoned_orders``:
+    placed more than ``PAYMENT_TIMEOUT_MINUTES`` ago)."""
+    return order.date_placed + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES)
+
+
+def pay_page(request, order, *, placed_now=False, address_form=None, status=200):
     """The payment form for ``order`` (also the answer to a live "buy now", whose URL the page
     then replaces with its own, so a reload shows this page again). ``placed_now``: the order
-    was placed in this request (``intents.payable_intent``)."""
+    was placed in this request (``intents.payable_intent``); the tap's request then reads
+    nothing more, and the page fetches what is being paid for (``SummaryView``) itself.
+    ``address_form``: the address change the buyer sent, with its errors."""
     if order.status != statuses.PENDING_PAYMENT:
         return redirect("payments:done", number=order.number)
     try:
@@ -78,6 +128,8 @@ def pay_page(request, order, *, placed_now=False):
         logger.warning("Order %s: could not start payment: %s", order.number, error)
         record = None
         messages.error(request, _("Payment is unavailable just now. Please try again soon."))
+    deadline = payment_deadline(order)
+    seconds_left = max(0, int((deadline - timezone.now()).total_seconds()))
     return render(
         request,
         PayView.template_name,
@@ -88,8 +140,112 @@ def pay_page(request, order, *, placed_now=False):
             "stripe_publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
             "payment_methods": settings.STRIPE_PAYMENT_METHOD_TYPES,
             "payment_timeout": settings.PAYMENT_TIMEOUT_MINUTES,
+            "deadline": deadline,
+            "seconds_left": seconds_left,
+            "countdown": f"{seconds_left // 60:02d}:{seconds_left % 60:02d}",
+            "decline_general": declines.decline_message(),
+            "decline_messages": json.dumps(declines.messages_for_page(), ensure_ascii=False),
+            "summary": None if placed_now else order_summary(order, address_form),
+            "cancel_url": _cancel_url(order),
         },
+        status=status,
     )
+
+
+def order_summary(order, address_form=None) -> dict:
+    """What the payment page shows of the order: its lines (with their pictures), the total, and
+    the shipping address (the mobile number masked) with the form to change it."""
+    address = order.shipping_address if order.shipping_address_id else None
+    changeable = address is not None and order.status == statuses.PENDING_PAYMENT
+    if changeable and address_form is None:
+        address_form = OrderAddressForm(instance=address, prefix=ADDRESS_PREFIX)
+    return {
+        "order": order,
+        "lines": order.lines.select_related("product").prefetch_related("product__images"),
+        "address": address,
+        "address_form": address_form,
+        "address_open": bool(address_form is not None and address_form.is_bound),
+    }
+
+
+ADDRESS_PREFIX = "address"
+
+
+class OrderAddressForm(ShippingAddressForm):
+    """The checkout's Chinese address form, for the address of an order not paid yet. The mobile
+    number is not written back into the page (it is shown masked): left empty, it stays."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current_phone = self.instance.phone_number if self.instance.pk else None
+        field = self.fields["phone_number"]
+        if self.current_phone:
+            field.required = False
+            field.help_text = _("Leave empty to keep %(number)s.") % {
+                "number": self.instance.masked_mobile
+            }
+            field.widget.attrs["placeholder"] = self.instance.masked_mobile
+            self.initial["phone_number"] = ""
+
+    def clean(self):
+        data = super().clean()
+        if (
+            self.current_phone
+            and not data.get("phone_number")
+            and "phone_number" not in self.errors
+        ):
+            # kept, as the checkout stores a number (a saved address may hold it without +86)
+            try:
+                mobile = normalise_mainland_mobile(str(self.current_phone))
+            except ValidationError as error:
+                self.add_error("phone_number", error)
+            else:
+                data["phone_number"] = PhoneNumber.from_string(mobile, region="CN")
+        return data
+
+
+def _cancel_url(order):
+    """The buyer's cancel (``tracking:cancel``), if the store has it."""
+    try:
+        return reverse("tracking:cancel", kwargs={"number": order.number})
+    except NoReverseMatch:
+        return None
+
+
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
+class SummaryView(View):
+    """What is being paid for, as a piece of the payment page: fetched by the page that answered
+    a live "buy now", whose own request reads nothing but what placing the order needed."""
+
+    def get(self, request, number):
+        order = order_for_buyer(request, number)
+        return render(request, "orders/payments/_summary.html", {"summary": order_summary(order)})
+
+
+@method_decorator(transaction.non_atomic_requests, name="dispatch")  # (the page may call Stripe)
+class AddressView(View):
+    """POST: change the shipping address of an order not paid yet (the Chinese address form of
+    the checkout). The amount stays as placed; a bad address changes nothing and shows the page
+    again with the errors."""
+
+    def post(self, request, number):
+        order = order_for_buyer(request, number)
+        if order.status != statuses.PENDING_PAYMENT or not order.shipping_address_id:
+            messages.error(request, _("The address of this order can no longer be changed."))
+            return redirect("payments:pay", number=order.number)
+        # A copy of its own: a form that fails validation has already written to its instance.
+        address = ShippingAddress.objects.get(pk=order.shipping_address_id)
+        form = OrderAddressForm(request.POST, instance=address, prefix=ADDRESS_PREFIX)
+        if not form.is_valid():
+            return pay_page(request, order, address_form=form, status=400)
+        with transaction.atomic():
+            locked = Order.objects.select_for_update().get(pk=order.pk)
+            if locked.status != statuses.PENDING_PAYMENT:  # paid or cancelled meanwhile
+                messages.error(request, _("The address of this order can no longer be changed."))
+                return redirect("payments:pay", number=order.number)
+            form.save()
+        messages.success(request, _("The shipping address is changed."))
+        return redirect("payments:pay", number=order.number)
 
 
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
@@ -108,23 +264,28 @@ class ConfirmView(View):
         record = order.intents.order_by("-attempt").first()
         if order.status != statuses.PENDING_PAYMENT or record is None:
             return JsonResponse({"status": payment_state(order), "next": _done_url(order)})
-        if record.status not in intents.OPEN_INTENT_STATES:
-            return JsonResponse(
-                {
-                    "error": _("This payment form has expired; the page will reload."),
-                    "reload": True,
-                },
-                status=409,
-            )
         try:
+            if record.status not in intents.OPEN_INTENT_STATES:
+                # The last try was declined (its intent is spent): this one gets a fresh intent,
+                # on the same page. One that went through after all is never paid twice.
+                record = intents.payable_intent(order)
+                if record is None or record.status not in intents.OPEN_INTENT_STATES:
+                    return JsonResponse({"status": payment_state(order), "next": _done_url(order)})
             result = intents.confirm_intent(record, payment_method)
         except UnableToTakePayment as error:
-            return JsonResponse({"error": str(error), "reload": True}, status=402)
+            return JsonResponse(
+                {
+                    "error": declines.decline_message(
+                        getattr(error, "code", None), getattr(error, "decline_code", None)
+                    ),
+                    "code": getattr(error, "decline_code", None) or getattr(error, "code", None),
+                },
+                status=402,
+            )
         except PaymentError as error:
             logger.warning("Order %s: confirm failed: %s", order.number, error)
             return JsonResponse(
-                {"error": _("The payment could not be made. No money was taken."), "reload": True},
-                status=502,
+                {"error": _("The payment could not be made. No money was taken.")}, status=502
             )
         return JsonResponse({**result, "next": _done_url(order)})
 

@@ -87,8 +87,8 @@ def test_guest_pays_by_card_and_sees_the_order_paid(
     page.fill("#id_first_name", "李华")
     page.fill("#id_phone_number", "1391234567")  # a digit short
     page.select_option("#id_state", "北京市")
-    page.fill("#id_line4", "北京市")
-    page.fill("#id_line3", "房山区")
+    page.select_option("#id_line4", "北京市")
+    page.select_option("#id_line3", "房山区")
     page.fill("#id_line1", "良乡镇拱辰大街 1 号")
     page.locator("#place-order").click()
 

@@ -50,7 +50,11 @@ def is_host(user) -> bool:
 
 def products_for_session(session):
     """What a session may sell: its cooperative's products."""
-    return Product.objects.filter(cooperative=session.cooperative, is_public=True).order_by("title")
+    return (
+        Product.objects.filter(cooperative=session.cooperative, is_public=True)
+        .exclude(structure="parent")  # a family of 规格 is sold as each of its children
+        .order_by("title")
+    )
 
 
 # --- Sessions and their products ---------------------------------------------------------------

@@ -96,6 +96,35 @@ def make_product(seller=None, *, price="29.90", num_in_stock=100, categories=(),
     return product
 
 
+def make_family(seller=None, *, title="察右中旗草原胡萝卜", variants=(), categories=()):
+    """A product sold in 规格 (an Oscar parent, no price or stock of its own) and its children,
+    each ``(specification, price, num_in_stock)`` with its own price and stock."""
+    seller = seller or CooperativeFactory()
+    parent = ProductFactory(
+        title=title,
+        structure="parent",
+        specification="",
+        cooperative=seller,
+        origin_county=seller.county,
+    )
+    for category in categories:
+        ProductCategory.objects.create(product=parent, category=category)
+    children = [
+        make_product(
+            seller,
+            title=f"{title}（{spec}）",
+            structure="child",
+            parent=parent,
+            product_class=None,
+            specification=spec,
+            price=price,
+            num_in_stock=stock,
+        )
+        for spec, price, stock in variants
+    ]
+    return parent, children
+
+
 def make_order(items, *, user=None, status=None, **order_fields):
     """An order for ``items`` [(product, quantity), ...] placed through Oscar's OrderCreator,
     with the site's offers applied as checkout applies them."""

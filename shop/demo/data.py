@@ -111,13 +111,26 @@ COOPERATIVES = [
     ),
 ]
 
+# 规格 of one product (Oscar's parent and child products): the product buyers see, with its
+# description, and the rows of PRODUCTS below that are its 规格, each with its own price and stock.
+FAMILIES = {
+    "察右中旗草原胡萝卜": (
+        "乌兰察布高原冷凉气候种出的胡萝卜，颜色红亮、脆甜多汁，生吃榨汁都合适。5斤装尝鲜，10斤家庭装更实惠。",
+        ["察右中旗草原胡萝卜（5斤装）", "察右中旗胡萝卜（家庭装）"],
+    ),
+    "奈曼旗烟薯25号": (
+        "沙地种植的烟薯25号，蒸熟流蜜，糖汁滴滴答答，特甜。5斤装与10斤家庭装可选。",
+        ["奈曼旗烟薯25号（5斤装）", "奈曼旗烟薯25号（家庭装）"],
+    ),
+}
+
 CATEGORIES = ["粮油", "杂粮", "蔬菜", "乳制品", "茶饮", "特产"]
 
 # cooperative key, category, title, specification, price, stock, harvest season, storage,
 # certified (poverty-alleviation certification valid), description
 # fmt: off
 PRODUCTS = [
-    ("carrot", "蔬菜", "察右中旗草原胡萝卜", "5斤装", "29.90", 800, "9—10月", "0—4℃冷藏", True,
+    ("carrot", "蔬菜", "察右中旗草原胡萝卜（5斤装）", "5斤装", "29.90", 800, "9—10月", "0—4℃冷藏", True,
      "乌兰察布高原冷凉气候种出的胡萝卜，颜色红亮、脆甜多汁，生吃榨汁都合适。直播间爆款，每单5斤。"),
     ("carrot", "蔬菜", "察右中旗胡萝卜（家庭装）", "10斤装", "52.00", 400, "9—10月", "0—4℃冷藏", True,
      "家庭装十斤，一家人吃上半个月；适合炖菜、包饺子、做胡萝卜丝。"),
@@ -161,7 +174,7 @@ PRODUCTS = [
      "牧区传统风干工艺，越嚼越香。"),
     ("lamb", "茶饮", "蒙古奶茶粉", "400g", "39.00", 500, "常年", "密封防潮", False,
      "砖茶与草原奶粉调配，开水一冲就是咸奶茶。"),
-    ("sweetpotato", "蔬菜", "奈曼旗烟薯25号", "5斤装", "36.90", 700, "9—10月", "10—15℃阴凉处，勿冷藏", True,
+    ("sweetpotato", "蔬菜", "奈曼旗烟薯25号（5斤装）", "5斤装", "36.90", 700, "9—10月", "10—15℃阴凉处，勿冷藏", True,
      "沙地种植的烟薯25号，蒸熟流蜜，糖汁滴滴答答，特甜。"),
     ("sweetpotato", "蔬菜", "奈曼旗烟薯25号（家庭装）", "10斤装", "65.00", 400, "9—10月", "10—15℃阴凉处，勿冷藏", True,
      "十斤家庭装，蒸、烤、煮粥都合适。"),
@@ -273,7 +286,7 @@ LIVE_SESSIONS = [
         "stream_url": "https://live.jingmeng.example/demo/carrot-0919.m3u8",
         "replay_url": "https://live.jingmeng.example/demo/carrot-0919-replay.m3u8",
         "items": [
-            ("察右中旗草原胡萝卜", "19.90", 25000, 3),
+            ("察右中旗草原胡萝卜（5斤装）", "19.90", 25000, 3),
             ("察右中旗胡萝卜（家庭装）", "39.90", 5000, 2),
             ("察右中旗贝贝南瓜", None, None, None),
         ],
@@ -300,6 +313,6 @@ LIVE_SESSIONS = [
         "starts_in_minutes": 24 * 60,
         "minutes": 90,
         "stream_url": "https://live.jingmeng.example/demo/carrot-next.m3u8",
-        "items": [("察右中旗草原胡萝卜", "19.90", 25000, 3)],
+        "items": [("察右中旗草原胡萝卜（5斤装）", "19.90", 25000, 3)],
     },
 ]

@@ -111,6 +111,10 @@ def test_every_consumer_page_fits_a_phone(chromium_path, browser, live_server, s
         assert page.evaluate(OVERLAPS, CARD_PARTS) == [], path
         assert page.evaluate(BLUE) == [], f"{path} has Bootstrap blue"
         expect(page.locator("#jm-search-q")).to_be_visible()
+        if path == vegetables.get_absolute_url():  # 分类: the rail beside the products
+            expect(page.locator(".jm-rail a.active")).to_have_text("蔬菜")
+            rail, grid = (page.locator(s).bounding_box() for s in (".jm-rail", ".product-grid"))
+            assert rail["x"] + rail["width"] <= grid["x"] and grid["x"] + grid["width"] <= 390
         if path == shelf["carrots"].get_absolute_url():
             expect(page.locator(".jm-tab-bar")).to_have_count(0)  # the buy bar takes its place
             expect(page.locator(".jm-buy-bar")).to_be_in_viewport()

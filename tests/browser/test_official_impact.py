@@ -47,7 +47,7 @@ def test_official_sees_the_impact_charts_and_downloads_xlsx(
     page.click("button[name=login_submit]")
 
     page.goto(live_server.url + "/")  # the header's Impact link (shop.roles) leads there
-    page.click("button[data-target='.account-collapse']")  # a phone: the account menu first
+    page.click(".jm-menu-toggle")  # a phone: the one menu first
     page.click("a.impact-link")
     expect(page).to_have_url(re.compile("/impact/$"))
     expect(page.locator("[data-total=gmv]")).to_have_text("¥299.00")

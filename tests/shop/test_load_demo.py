@@ -72,12 +72,19 @@ def test_demo_data_is_complete_and_idempotent():
         "特产",
     }
     for product in products:
+        assert product.origin_county == product.cooperative.county
+        with Image.open(product.images.get().original) as picture:
+            assert picture.size == (600, 600)
+        if product.is_parent:  # sold as its 规格 (checked below): no price or stock of its own
+            assert not product.stockrecords.exists() and product.categories.count() == 1
+            continue
         stockrecord = product.stockrecords.get()
         assert stockrecord.partner == product.cooperative.partner
         assert stockrecord.price > 0 and stockrecord.num_in_stock > 0
         assert stockrecord.price_currency == "CNY"
-        assert product.specification and product.origin_county == product.cooperative.county
-        assert product.categories.count() == 1
+        assert product.specification
+        # a 规格 is in its parent's category (Oscar's rule); the rest in one each
+        assert product.categories.count() == (0 if product.is_child else 1)
         with Image.open(product.images.get().original) as picture:
             assert picture.size == (600, 600)
 
@@ -98,8 +105,15 @@ def test_seed_produce_is_there():
     titles = " ".join(Product.objects.values_list("title", flat=True))
     for produce in ["胡萝卜", "燕麦", "胡麻油", "雪菊", "奶豆腐", "烟薯25号", "白玉米", "黑小麦"]:
         assert produce in titles
-    carrots = Product.objects.get(title="察右中旗草原胡萝卜")
-    assert carrots.specification == "5斤装" and carrots.origin_county.name == "察右中旗"
+    carrots = Product.objects.get(title="察右中旗草原胡萝卜")  # one product in two 规格
+    assert carrots.is_parent and carrots.origin_county.name == "察右中旗"
+    specs = sorted(
+        (child.specification, str(child.stockrecords.get().price))
+        for child in carrots.children.all()
+    )
+    assert specs == [("10斤装", "52.00"), ("5斤装", "29.90")]
+    assert all(child.origin_county == carrots.origin_county for child in carrots.children.all())
+    assert not carrots.stockrecords.exists() and carrots.categories.exists()
 
 
 def test_demo_households_officials_and_paid_orders(django_capture_on_commit_callbacks):

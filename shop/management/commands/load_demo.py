@@ -133,6 +133,10 @@ class Command(BaseCommand):
         categories = {name: create_from_breadcrumbs(name) for name in data.CATEGORIES}
         valid_until = timezone.localdate() + timedelta(days=365)
         created = 0
+        family_of = {
+            title: family for family, (_, titles) in data.FAMILIES.items() for title in titles
+        }
+        parents = {}
         for number, row in enumerate(data.PRODUCTS, start=1):
             (key, category, title, spec, price, stock, season, storage, certified, text) = row
             cooperative, colour = cooperatives[key]
@@ -140,11 +144,20 @@ class Command(BaseCommand):
             product = Product.objects.filter(upc=upc).first()
             if product is not None:
                 continue
+            parent = None
+            if title in family_of:  # one 规格 of a product: its parent first, made once
+                parent = parents.get(family_of[title]) or self.family(
+                    family_of[title], len(parents) + 1, row, cooperative, product_class,
+                    categories[category], valid_until, colour,
+                )  # fmt: skip
+                parents[family_of[title]] = parent
             product = Product.objects.create(
                 upc=upc,
+                structure=Product.CHILD if parent else Product.STANDALONE,
+                parent=parent,
                 title=title,
                 description=text,
-                product_class=product_class,
+                product_class=None if parent else product_class,
                 cooperative=cooperative,
                 origin_county=cooperative.county,
                 specification=spec,
@@ -158,7 +171,8 @@ class Command(BaseCommand):
                 certification_valid_until=valid_until if certified else None,
                 priority=10 if certified else 0,
             )
-            ProductCategory.objects.create(product=product, category=categories[category])
+            if parent is None:  # a child is in its parent's categories (Oscar's rule)
+                ProductCategory.objects.create(product=product, category=categories[category])
             StockRecord.objects.create(
                 product=product,
                 partner=cooperative.partner,
@@ -175,6 +189,38 @@ class Command(BaseCommand):
             image.original.save(f"{upc.lower()}.jpg", picture, save=True)
             created += 1
         return created
+
+    def family(self, title, number, row, cooperative, product_class, category, valid_until, colour):
+        """The product a family of 规格 is sold as (an Oscar parent product: no price or stock of
+        its own), with the origin and certification of its first 规格."""
+        (_key, _category, _title, _spec, _price, _stock, season, storage, certified, _text) = row
+        upc = f"JMF{number:03d}"
+        parent = Product.objects.filter(upc=upc).first()
+        if parent is not None:
+            return parent
+        parent = Product.objects.create(
+            upc=upc,
+            structure=Product.PARENT,
+            title=title,
+            description=data.FAMILIES[title][0],
+            product_class=product_class,
+            cooperative=cooperative,
+            origin_county=cooperative.county,
+            harvest_season=season,
+            storage=storage,
+            certification_number=(
+                f"扶贫产品认定 {cooperative.county.region_code}-F{number:03d}" if certified else ""
+            ),
+            certification_valid_until=valid_until if certified else None,
+            priority=10 if certified else 0,
+        )
+        ProductCategory.objects.create(product=parent, category=category)
+        picture = images.product_picture(
+            title, "", f"{cooperative.county.league} {cooperative.county.name}", colour
+        )
+        image = ProductImage(product=parent, display_order=0, caption=title)
+        image.original.save(f"{upc.lower()}.jpg", picture, save=True)
+        return parent
 
     def users(self, cooperatives):
         for role, email, password, first_name, last_name in data.USERS:
@@ -326,7 +372,11 @@ class Command(BaseCommand):
         if existing:
             return existing
         rng = random.Random(25000)  # noqa: S311
-        products = list(Product.objects.filter(upc__startswith="JM").order_by("upc"))
+        products = list(
+            Product.objects.filter(upc__startswith="JM")
+            .exclude(structure=Product.PARENT)
+            .order_by("upc")
+        )
         consumer = User.objects.get(email="consumer@jingmeng.example")
         now = timezone.now()
         paid_like = [PAID, PAID, SHIPPED, COMPLETED, COMPLETED, COMPLETED]

@@ -7,12 +7,15 @@ county. A page of 24 products costs the same number of queries as a page of 2.
 """
 
 from django.conf import settings
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Count, IntegerField, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from oscar.core.loading import get_model
 
 Product = get_model("catalogue", "Product")
 Category = get_model("catalogue", "Category")
+StockRecord = get_model("partner", "StockRecord")
+ProductReview = get_model("reviews", "ProductReview")
 
 # Products of a deactivated cooperative are no longer sold (string lookups: no app imports).
 ON_SALE = Q(cooperative__isnull=True) | Q(cooperative__is_active=True)
@@ -26,15 +29,39 @@ SORT_CHOICES = {
 }
 
 
+def with_review_count(queryset: QuerySet) -> QuerySet:
+    """``review_count``: the product's approved reviews, counted in the same query (a subquery,
+    so no join multiplies the rows); the average is Oscar's ``Product.rating``, kept on the
+    product whenever a review is saved (approved or not)."""
+    approved = (
+        ProductReview.objects.filter(product=OuterRef("pk"), status=ProductReview.APPROVED)
+        .order_by()
+        .values("product")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return queryset.annotate(
+        review_count=Coalesce(Subquery(approved, output_field=IntegerField()), 0)
+    )
+
+
 def product_cards(queryset: QuerySet | None = None) -> QuerySet:
-    """Browsable products with everything a product card needs, loaded in bulk."""
+    """Browsable products with everything a product card needs, loaded in bulk (the rating's
+    count included)."""
     if queryset is None:
         queryset = Product.objects.all()
-    return (
+    cheapest_child = (
+        StockRecord.objects.filter(product__parent=OuterRef("pk"), product__is_public=True)
+        .order_by("price")
+        .values("price")[:1]
+    )
+    return with_review_count(
         queryset.browsable()
         .filter(ON_SALE)
         .base_queryset()
         .select_related("cooperative", "origin_county")
+        # a product with 规格 (an Oscar parent) shows its cheapest one's price ("from")
+        .annotate(from_price=Subquery(cheapest_child))
     )
 
 
@@ -66,7 +93,10 @@ def product_list(
         queryset = queryset.filter(cooperative__slug=cooperative_slug)
     ordering = SORT_CHOICES.get(sort, SORT_CHOICES["default"])
     if "min_price" in " ".join(ordering):
-        queryset = queryset.annotate(min_price=Min("stockrecords__price"))
+        # a product with 规格 (a parent) is priced by its cheapest child
+        queryset = queryset.annotate(
+            min_price=Coalesce(Min("stockrecords__price"), Min("children__stockrecords__price"))
+        )
     return product_cards(queryset).order_by(*ordering)
 
 
@@ -94,8 +124,9 @@ def recently_viewed(ids, *, exclude=None, limit: int = 6) -> list:
 
 
 def product_detail_queryset() -> QuerySet:
-    """Products for the product page, with origin and cooperative in the same query."""
-    return (
+    """Products for the product page, with origin, cooperative and the count of approved
+    reviews in the same query."""
+    return with_review_count(
         Product.objects.filter(ON_SALE)
         .select_related(
             "product_class", "cooperative", "cooperative__county", "origin_county", "parent"

@@ -25,6 +25,7 @@ LABELS = {
     "checkout": "orders.checkout",
     "address": "orders.address",
     "payments": "orders.payments",
+    "order_reviews": "orders.reviews",
     "catalogue": "catalog",
     "cooperatives": "cooperatives",
     "livestream": "livestream",

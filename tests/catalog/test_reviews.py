@@ -1,11 +1,14 @@
-"""Product reviews: from signed-in buyers only, and shown once staff have approved them (no
-anonymous one-star reviews published by anyone passing by)."""
+"""Product reviews: from signed-in buyers whose order line has shipped only, and shown once
+staff have approved them (no anonymous one-star reviews published by anyone passing by).
+The rest of the rules (once per line, photos, managers' moderation, ratings on cards):
+tests/orders/test_reviews.py."""
 
 import pytest
 from django.urls import reverse
 from oscar.core.loading import get_model
 
-from tests.factories import make_product
+from orders import services, statuses
+from tests.factories import make_order, make_product
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +45,9 @@ def test_an_anonymous_review_is_refused_and_writes_nothing(client, carrots):
 
 
 def test_a_signed_in_review_waits_for_moderation_before_it_is_shown(client, consumer, carrots):
+    order = make_order([(carrots, 1)], user=consumer, status=statuses.PAID)
+    services.ship(order, list(order.lines.all()), carrier="SF", tracking_number="SF123456789012",
+                  user=None)  # fmt: skip
     client.force_login(consumer)
     response = client.post(add_url(carrots), REVIEW)
     assert response.status_code == 302

@@ -73,16 +73,31 @@ def items_with_prices(session):
 
 
 def sessions_featuring(product, now=None):
+    """The live and upcoming sessions selling ``product`` (or one of its 规格), each with
+    ``live_item``: what it sells of it at a live price on air now (the cheapest), or None."""
     now = now or timezone.now()
-    return list(
+    sessions = list(
         public_sessions()
-        .filter(items__product=product)
+        .filter(Q(items__product=product) | Q(items__product__parent=product))
         .filter(
             Q(status=LiveSession.Status.LIVE)
             | Q(status=LiveSession.Status.SCHEDULED, scheduled_end__gte=now)
         )
+        .distinct()
         .order_by("scheduled_start")[:3]
     )
+    for session in sessions:
+        session.live_item = None
+        if session.status != LiveSession.Status.LIVE:
+            continue
+        on_air = [
+            item
+            for item in items_with_prices(session)
+            if item.live_now
+            and (item.product_id == product.pk or item.product.parent_id == product.pk)
+        ]
+        session.live_item = min(on_air, key=lambda item: item.live_price, default=None)
+    return sessions
 
 
 def chapters(session):

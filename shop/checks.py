@@ -91,6 +91,26 @@ def livestream_hosts_are_narrow(app_configs, **kwargs):
     ]
 
 
+def leaking_sms_backend() -> str | None:
+    """In production, the console SMS backend would put every sign-in code in the log: a way
+    into any account by its mobile number."""
+    if settings.DEBUG or settings.SMS_BACKEND != "console":
+        return None
+    return "SMS_BACKEND is console: it writes every sign-in code to the log and texts nobody."
+
+
+SMS_HINT = (
+    "Set SMS_BACKEND=aliyun with the ALIYUN_SMS_… settings (docs/configuration.md), or "
+    "SMS_BACKEND=none to turn sign-in by text message off."
+)
+
+
+@register(Tags.security, deploy=True)
+def sms_is_delivered(app_configs, **kwargs):
+    wrong = leaking_sms_backend()
+    return [Error(wrong, hint=SMS_HINT, id="jingmeng.E005")] if wrong else []
+
+
 def refuse_unsafe_production() -> None:
     """Called by the WSGI/ASGI entry points: refuse to serve production with demo secrets, or with
     an email backend that writes emails out (a password-reset link in the log is a way into the
@@ -105,6 +125,8 @@ def refuse_unsafe_production() -> None:
         )
     if wrong := leaking_email_backend():
         problems.append(f"EMAIL_BACKEND {wrong}. {EMAIL_URL_HINT}")
+    if wrong := leaking_sms_backend():
+        problems.append(f"{wrong} {SMS_HINT}")
     if problems:
         raise ImproperlyConfigured(" ".join(problems))
 

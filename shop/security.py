@@ -201,6 +201,8 @@ def login_username(request, credentials) -> str | None:
     none stays itself (guesses at unknown accounts are throttled too).
     """
     credentials = credentials or {}
+    if credentials.get("phone"):  # a text-message code (shop/phone_login.py)
+        return phone_username(str(credentials["phone"]))
     name = credentials.get("username") or credentials.get("email")
     if not name and request is not None and request.method == "POST":
         name = request.POST.get("login-username") or request.POST.get("username")
@@ -216,6 +218,21 @@ def login_username(request, credentials) -> str | None:
         .values_list("pk", flat=True)[:2]
     )
     return f"account:{accounts[0]}" if len(accounts) == 1 else name.lower()
+
+
+def phone_username(number: str) -> str:
+    """django-axes' key for a sign-in by mobile number: its account's (wrong codes and wrong
+    passwords count together), else a keyed hash of the number (the attempts table keeps no
+    phone numbers)."""
+    from django.utils.crypto import salted_hmac
+
+    from .models import PhoneAccount
+
+    number = number.strip()
+    account = PhoneAccount.objects.filter(number=number).values_list("user_id", flat=True).first()
+    if account is not None:
+        return f"account:{account}"
+    return "phone:" + salted_hmac("shop.security.phone", number).hexdigest()[:32]
 
 
 class LoginThrottleBackend(AxesStandaloneBackend):

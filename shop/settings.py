@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "oscar.apps.payment.apps.PaymentConfig",
     "oscar.apps.offer.apps.OfferConfig",
     "orders.apps.OrderConfig",
+    "orders.reviews.apps.OrderReviewsConfig",
     "oscar.apps.customer.apps.CustomerConfig",
     "oscar.apps.search.apps.SearchConfig",
     "oscar.apps.voucher.apps.VoucherConfig",
@@ -72,7 +73,7 @@ INSTALLED_APPS = [
     "oscar.apps.dashboard.partners.apps.PartnersDashboardConfig",
     "oscar.apps.dashboard.pages.apps.PagesDashboardConfig",
     "oscar.apps.dashboard.ranges.apps.RangesDashboardConfig",
-    "oscar.apps.dashboard.reviews.apps.ReviewsDashboardConfig",
+    "dashboard.reviews.apps.ReviewsDashboardConfig",
     "oscar.apps.dashboard.vouchers.apps.VouchersDashboardConfig",
     "oscar.apps.dashboard.communications.apps.CommunicationsDashboardConfig",
     "oscar.apps.dashboard.shipping.apps.ShippingDashboardConfig",
@@ -164,6 +165,7 @@ TEMPLATES = [
 
 AUTHENTICATION_BACKENDS = [
     "shop.security.LoginThrottleBackend",  # django-axes: refuses locked-out logins first
+    "shop.phone_login.PhoneCodeBackend",  # mobile number + text-message code
     "oscar.apps.customer.auth_backends.EmailBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -300,6 +302,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-unsent-tasks": {
         "task": "shop.tasks.send_unsent_tasks",
         "schedule": 60.0,
+    },
+    # Sign-in codes older than a day (with their numbers and client addresses) are forgotten.
+    "purge-sms-codes": {
+        "task": "shop.tasks.purge_sms_codes",
+        "schedule": 60.0 * 60,
     },
     "send-live-reminders": {
         "task": "livestream.tasks.send_live_reminders",
@@ -445,7 +452,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "shop.security.login_username"
 AXES_LOCKOUT_CALLABLE = "shop.security.locked_out"
 AXES_VERBOSE = False  # its log lines name the account and address: personal data
-AXES_SENSITIVE_PARAMETERS = ["password", "login-password", "registration-password1"]
+AXES_SENSITIVE_PARAMETERS = [
+    "password",
+    "login-password",
+    "registration-password1",
+    "phone-number",  # sign-in by text-message code (shop/phone_login.py)
+    "phone-code",
+    "code",  # the authenticator's (shop/two_factor.py)
+]
 # Behind nginx (deploy/nginx) the client's address is the X-Forwarded-For entry the nearest
 # trusted proxy appended: TRUSTED_PROXY_COUNT is how many proxies append to it (nginx alone: 1);
 # 0 trusts no header (a client could otherwise name a fresh address for every guess). IPv6
@@ -460,6 +474,27 @@ AXES_CLIENT_IP_CALLABLE = "shop.security.axes_client_ip"
 TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=not DEBUG)
 OTP_TOTP_ISSUER = "京蒙优选"
 OFFICIALS_GROUP = "帮扶干部"
+
+# Sign-in by mobile number and text-message code (shop/sms.py, shop/phone_login.py). SMS_BACKEND:
+# "console" (logs the code, keeps it in memory: make run, tests), "aliyun" (Alibaba Cloud SMS), or
+# "none" (off: production's default until SMS is configured). Codes are 6 digits, valid
+# SMS_CODE_MINUTES, used once, stored as an HMAC; each number and each client address gets at
+# most one a minute and a few an hour; wrong codes count as wrong passwords (django-axes).
+SMS_BACKEND = env("SMS_BACKEND", default="console" if DEBUG else "none")
+ALIYUN_SMS_ACCESS_KEY_ID = env("ALIYUN_SMS_ACCESS_KEY_ID", default="")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env("ALIYUN_SMS_ACCESS_KEY_SECRET", default="")
+ALIYUN_SMS_SIGN_NAME = env("ALIYUN_SMS_SIGN_NAME", default="")
+ALIYUN_SMS_TEMPLATE_CODE = env("ALIYUN_SMS_TEMPLATE_CODE", default="")
+ALIYUN_SMS_ENDPOINT = env("ALIYUN_SMS_ENDPOINT", default="dysmsapi.aliyuncs.com")
+SMS_TIMEOUT_SECONDS = env.float("SMS_TIMEOUT_SECONDS", default=5.0)
+SMS_CODE_MINUTES = env.int("SMS_CODE_MINUTES", default=5)
+SMS_CODE_MAX_ATTEMPTS = env.int("SMS_CODE_MAX_ATTEMPTS", default=5)  # wrong tries burn a code
+SMS_CODES_PER_MINUTE = env.int("SMS_CODES_PER_MINUTE", default=1)  # per number
+SMS_CODES_PER_HOUR = env.int("SMS_CODES_PER_HOUR", default=5)  # per number
+# Per client address, looser: many Beijing phones share a carrier's address (CGNAT), and the
+# limit is there to stop one client texting many numbers, not to make strangers wait.
+SMS_CODES_PER_ADDRESS_MINUTE = env.int("SMS_CODES_PER_ADDRESS_MINUTE", default=3)
+SMS_CODES_PER_ADDRESS_HOUR = env.int("SMS_CODES_PER_ADDRESS_HOUR", default=20)
 
 # Content-Security-Policy (django-csp): scripts from this site only, inline ones by nonce; Stripe
 # and the livestream hosts are added per response from the settings (shop/security.py).
@@ -564,8 +599,9 @@ OSCAR_LINE_STATUS_PIPELINE = {
 }
 OSCAR_ORDER_STATUS_CASCADE = {"已付款": "已付款", "已取消": "已取消", "已退款": "已退款"}
 OSCAR_SEND_REGISTRATION_EMAIL = False
-# Reviews from signed-in buyers only, shown once staff approve them (dashboard → reviews): no
-# anonymous one-star reviews, nothing published unread.
+# Reviews from buyers whose order line has shipped, one per line (orders/reviews), shown once
+# staff or the product's cooperative manager approve them (dashboard → reviews): no anonymous
+# one-star reviews, nothing published unread.
 OSCAR_ALLOW_ANON_REVIEWS = False
 OSCAR_MODERATE_REVIEWS = True
 

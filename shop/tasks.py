@@ -34,3 +34,11 @@ def send_unsent_tasks(limit: int = 500) -> int:
     if sent:
         logger.info("Queued %d tasks kept during a broker outage", sent)
     return sent
+
+
+@shared_task
+def purge_sms_codes() -> int:
+    """Celery beat, hourly: sign-in codes older than a day are deleted (shop/phone_codes.py)."""
+    from .phone_codes import purge
+
+    return purge()

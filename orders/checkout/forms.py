@@ -29,15 +29,21 @@ class CheckoutForm(forms.Form):
     def __init__(self, *args, guest, addresses, methods, **kwargs):
         super().__init__(*args, **kwargs)
         if guest:
+            # Optional: a guest is known by the address's mobile number (the order look-up,
+            # /track/, finds the order by its number and that mobile number).
             self.fields["email"] = forms.EmailField(
                 label=_("Email"),
-                help_text=_("Your order confirmation is sent here."),
+                required=False,
+                help_text=_(
+                    "Optional: your order confirmation is sent here. Without it, find your "
+                    "order with its number and your mobile number."
+                ),
                 widget=forms.EmailInput(attrs={"autocomplete": "email"}),
             )
         if addresses:
             self.fields["address"] = forms.ChoiceField(
                 label=_("Ship to"),
-                widget=forms.RadioSelect,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
                 choices=[(str(a.pk), address_label(a)) for a in addresses]
                 + [(NEW_ADDRESS, _("A new address"))],
                 initial=str(addresses[0].pk),

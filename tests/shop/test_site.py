@@ -94,6 +94,7 @@ def _manage(*args, **env_overrides):
         "TWO_FACTOR_REQUIRED",
         "EMAIL_URL",
         "LIVESTREAM_ALLOWED_HOSTS",
+        "SMS_BACKEND",
     }
     env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(env_overrides)

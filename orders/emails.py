@@ -1,12 +1,18 @@
 """The order emails (Oscar's communications), in Chinese: placed, paid, shipped, refunded; and the
 Celery tasks that send them, which the lifecycle (``orders.services``) queues after each change
 commits. (``orders.tasks`` imports this module, so Celery finds them.)
+
+A buyer with no email address (a guest who gave only a mobile number, an account made by
+signing in with a text-message code) is told of the placed (while unpaid), paid and shipped
+steps by text message instead: ``orders.signals.order_notice_without_email``, which shop
+answers with its SMS provider (``shop.order_texts``); a buyer with an email gets the email only.
 """
 
 import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.contrib.sites.models import Site
 from django.utils import translation
 from oscar.apps.analytics import receivers as oscar_analytics
 
@@ -16,6 +22,7 @@ from oscar.apps.order.utils import OrderDispatcher
 from oscar.core.loading import get_class, get_model
 
 from orders import paylink, statuses
+from orders.signals import order_notice_without_email
 
 logger = logging.getLogger(__name__)
 
@@ -48,17 +55,11 @@ def send_email_for(order, code: str, extra: dict | None = None) -> bool:
     caller reads them too); once per order and code, except refunds and parcels, which have one
     each. ``extra``: ``{"parcel_id": …}`` (shipped) or ``{"payment_event_id": …}`` (refunded)."""
     extra = extra or {}
-    if order.user_id is None and not order.guest_email:
-        return False  # nobody to write to (a buyer who deleted their account, a test's order)
-    event_type, _created = CommunicationEventType.objects.get_or_create(
-        code=code, defaults={"name": NAMES.get(code, code), "category": "Order related"}
-    )
-    # ("refund_id": what an earlier release queued for a refund; sent, without its amount)
-    once_per_order = not ({"payment_event_id", "refund_id", "parcel_id"} & set(extra))
-    if (
-        once_per_order
-        and CommunicationEvent.objects.filter(order=order, event_type=event_type).exists()
-    ):
+    if not email_address(order):
+        # (an account deleted since, which leaves the order without a user, has nobody either)
+        return _text_instead(order, code, extra)
+    event_type = _event_type(code)
+    if _sent_already(order, event_type, extra):
         return False
     context = {"order": order, "lines": order.lines.all(), **_extra_context(order, extra)}
     with translation.override("zh-hans"):
@@ -66,6 +67,82 @@ def send_email_for(order, code: str, extra: dict | None = None) -> bool:
         messages = event_type.get_messages(Dispatcher().get_base_context(**context))
         OrderDispatcher().dispatch_order_messages(order, messages, code)
     return True
+
+
+def email_address(order) -> str:
+    """Where the order's emails go: the guest's email, or the buyer's account's ("" for none)."""
+    if order.user_id is None:
+        return order.guest_email or ""
+    return order.user.email or ""
+
+
+def _event_type(code):
+    return CommunicationEventType.objects.get_or_create(
+        code=code, defaults={"name": NAMES.get(code, code), "category": "Order related"}
+    )[0]
+
+
+def _sent_already(order, event_type, extra) -> bool:
+    """Once per order and code, except refunds and parcels (one each): Oscar's communication
+    events record what was sent, by email or by text."""
+    # ("refund_id": what an earlier release queued for a refund; sent, without its amount)
+    if {"payment_event_id", "refund_id", "parcel_id"} & set(extra):
+        return False
+    return CommunicationEvent.objects.filter(order=order, event_type=event_type).exists()
+
+
+# The order emails a buyer with no email address gets as text messages instead (the event names
+# of ``orders.signals.order_notice_without_email``).
+TEXTED = {"ORDER_PLACED": "placed", "ORDER_PAID": "paid", "ORDER_SHIPPED": "shipped"}
+
+
+def _text_instead(order, code, extra) -> bool:
+    """The buyer has no email address: the placed (while unpaid: its signed pay link), paid and
+    shipped steps are texted to them by whoever answers ``order_notice_without_email`` (shop's
+    SMS provider), once like the emails; True when a text went out. A failing receiver is
+    logged, never raised: the order and the task that follows it stand."""
+    event = TEXTED.get(code)
+    if event is None:
+        return False
+    if event == "placed" and order.status != statuses.PENDING_PAYMENT:
+        return False  # paid (or cancelled) before this ran: no "pay now" text; "paid" follows
+    event_type = _event_type(code)
+    if _sent_already(order, event_type, extra):
+        return False
+    params = {"order": str(order.number)}
+    if event == "placed":
+        params["link"] = pay_url(order)
+    elif event == "shipped":
+        parcel = order.parcels.get(pk=extra["parcel_id"])
+        with translation.override("zh-hans"):
+            params["carrier"] = str(parcel.carrier_label)
+        params["tracking"] = parcel.tracking_number
+    address = order.shipping_address
+    mobile = str(address.phone_number or "") if address is not None else ""
+    texted = False
+    for receiver, answer in order_notice_without_email.send_robust(
+        sender=Order, order=order, event=event, params=params, mobile=mobile
+    ):
+        if isinstance(answer, Exception):
+            logger.error(
+                "Order %s: the %s text message failed in %s: %s",
+                order.number,
+                event,
+                getattr(receiver, "__qualname__", receiver),
+                type(answer).__name__,
+                exc_info=answer,
+            )
+        elif answer:
+            texted = True
+    if texted:
+        CommunicationEvent.objects.create(order=order, event_type=event_type)
+    return texted
+
+
+def pay_url(order) -> str:
+    """The signed pay link as the buyer opens it: the site's scheme and host, and the path."""
+    scheme = "http" if settings.DEBUG else "https"
+    return f"{scheme}://{Site.objects.get_current().domain}{paylink.pay_path(order)}"
 
 
 def _extra_context(order, extra):

@@ -13,3 +13,13 @@ unpaid_order_cancelling = Signal()
 # payments makes the refund request staff decide on and returns its id; raising
 # ``orders.aftersales.AfterSalesRefused`` refuses the request, and nothing of it is kept.
 after_sales_requested = Signal()
+
+# Sent after commit, by the order emails' tasks (``orders.emails``), in place of the "placed"
+# (while unpaid), "paid" and "shipped" emails when the buyer has no email address (a guest who
+# gave only a mobile number, an account made by signing in with a text-message code): with
+# ``order``, ``event`` ("placed", "paid" or "shipped"), ``params`` (the message's variables:
+# ``order``, its number; ``link``, the signed pay link (placed); ``carrier`` and ``tracking``
+# (shipped)) and ``mobile``, the order's delivery mobile number (``+86…``) or "". shop
+# (``shop.order_texts``) texts the buyer and returns True when a text went out; the order and its
+# task never wait on a receiver's failure (``send_robust``: it is logged).
+order_notice_without_email = Signal()

@@ -8,7 +8,8 @@ class ShopConfig(AppConfig):
     verbose_name = "Jingmeng Market"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the deployment checks)
+        # (registers the deployment checks; texts order notices to buyers with no email)
+        from . import checks, order_texts  # noqa: F401
 
         self.connect_page_cache()
         self.connect_nav_roles()

@@ -485,6 +485,11 @@ ALIYUN_SMS_ACCESS_KEY_ID = env("ALIYUN_SMS_ACCESS_KEY_ID", default="")
 ALIYUN_SMS_ACCESS_KEY_SECRET = env("ALIYUN_SMS_ACCESS_KEY_SECRET", default="")
 ALIYUN_SMS_SIGN_NAME = env("ALIYUN_SMS_SIGN_NAME", default="")
 ALIYUN_SMS_TEMPLATE_CODE = env("ALIYUN_SMS_TEMPLATE_CODE", default="")
+# Order texts to buyers with no email (shop/order_texts.py): each event's approved notification
+# template (empty: that text is not sent by Aliyun).
+ALIYUN_SMS_TEMPLATE_ORDER_PLACED = env("ALIYUN_SMS_TEMPLATE_ORDER_PLACED", default="")
+ALIYUN_SMS_TEMPLATE_ORDER_PAID = env("ALIYUN_SMS_TEMPLATE_ORDER_PAID", default="")
+ALIYUN_SMS_TEMPLATE_ORDER_SHIPPED = env("ALIYUN_SMS_TEMPLATE_ORDER_SHIPPED", default="")
 ALIYUN_SMS_ENDPOINT = env("ALIYUN_SMS_ENDPOINT", default="dysmsapi.aliyuncs.com")
 SMS_TIMEOUT_SECONDS = env.float("SMS_TIMEOUT_SECONDS", default=5.0)
 SMS_CODE_MINUTES = env.int("SMS_CODE_MINUTES", default=5)

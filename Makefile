@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_ENV := DEBUG=true
 
-.PHONY: run test bench lint install system-deps messages migrate demo clean
+.PHONY: run test bench lighthouse lint install system-deps messages migrate demo clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,14 @@ test: install messages
 # Performance). BENCH_ARGS passes options, e.g. BENCH_ARGS="--stock 3000 --duration 30".
 bench: install messages
 	$(BIN)/python bench/flash_sale.py $(BENCH_ARGS)
+
+# Lighthouse (mobile) scores of home, category, product, checkout and live room, served as in
+# production (nginx, gunicorn, DEBUG off; docs/performance.md). Node's npm installs the pinned
+# Lighthouse; LIGHTHOUSE_ARGS passes options, e.g. LIGHTHOUSE_ARGS="--runs 1 --pages checkout".
+lighthouse: install messages
+	@command -v npm >/dev/null || SYSTEM_DEPS_EXTRA="nodejs npm" scripts/system-deps.sh
+	npm ci --prefix bench/lighthouse --no-audit --no-fund --loglevel=error
+	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(BIN)/python bench/lighthouse.py $(LIGHTHOUSE_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -38,3 +38,8 @@ def test_build_rewrites_every_form_and_the_font_paths():
 def test_the_committed_stylesheet_is_current():
     assert theme_css.main(["--check"]) == 0, "run scripts/theme_css.py after upgrading Oscar"
     assert "#007bff" not in (ROOT / "static/jingmeng/css/oscar-theme.css").read_text()
+
+
+def test_minifying_keeps_every_selector_and_value():
+    css = "/* note */\n.a :hover ,\n.b > .c {\n  color : red ;\n  content: \"— \";\n}\n/*! licence */\n"
+    assert theme_css.minify(css) == '.a :hover , .b > .c{color : red;content: "— ";}/*! licence */\n'

@@ -54,7 +54,8 @@ def write_review(user, product, *, title, score, body, photos=()) -> "ProductRev
     ``PermissionDenied`` (nothing written) when the buyer may not review it (now)."""
     try:
         with transaction.atomic():
-            line = reviewable_lines(user, product).select_for_update().first()
+            # the line alone is locked (its review is an outer join: PostgreSQL locks no NULL side)
+            line = reviewable_lines(user, product).select_for_update(of=("self",)).first()
             if line is None or ProductReview.objects.filter(product=product, user=user).exists():
                 raise PermissionDenied(refusal())
             review = ProductReview(product=product, user=user, title=title, score=score, body=body)

@@ -43,3 +43,29 @@ def _no_content_security_policy_violations(browser, monkeypatch):
     monkeypatch.setattr(browser, "new_context", watched_context)
     yield
     assert not violations, "Blocked by the Content-Security-Policy:\n" + "\n".join(violations)
+
+
+VIEWPORTS = {
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+    "desktop": {"viewport": {"width": 1366, "height": 900}},
+}
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def device(request):
+    """A journey run twice, on a phone (390×844) and on a desktop (1366×900): the browser
+    context's arguments for each."""
+    return {**VIEWPORTS[request.param], "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+
+
+@pytest.fixture
+def viewport(device):
+    return device["viewport"]
+
+
+@pytest.fixture
+def device_page(browser, device):
+    """A page on a phone and on a desktop, in turn (see ``device``)."""
+    context = browser.new_context(**device)
+    yield context.new_page()
+    context.close()

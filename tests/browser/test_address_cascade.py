@@ -23,9 +23,9 @@ def options(select):
 
 
 def test_a_guest_chooses_province_city_and_district(
-    chromium_path, live_server, stripe_server, browser, carrots, china
+    chromium_path, device, live_server, stripe_server, browser, carrots, china
 ):
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    phone = browser.new_context(**device)
     page = phone.new_page()
     divisions_fetched = []
     page.on(

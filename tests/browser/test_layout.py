@@ -33,7 +33,13 @@ def shelf(cooperative, vegetables, host_user):
         certification_number="扶贫产品认定 150927-0001",
         certification_valid_until="2999-01-01",
     )
-    make_product(cooperative, title=LONG, price="1299.00", categories=[vegetables], specification="家庭装 10斤")
+    make_product(
+        cooperative,
+        title=LONG,
+        price="1299.00",
+        categories=[vegetables],
+        specification="家庭装 10斤",
+    )
     make_product(cooperative, title="土豆", price="9.90", categories=[vegetables])
     session = new_session(host_user, cooperative, title="察右中旗胡萝卜专场")
     return {"carrots": carrots, "session": session}
@@ -81,8 +87,15 @@ OVERLAPS = """
 }
 """
 CARD_PARTS = [
-    ".product-card-title", ".product-origin", ".card-tags .badge", ".price_color",
-    ".card-add-button", ".availability", ".jm-buy-bar-basket", "#add-to-basket", "#buy-now",
+    ".product-card-title",
+    ".product-origin",
+    ".card-tags .badge",
+    ".price_color",
+    ".card-add-button",
+    ".availability",
+    ".jm-buy-bar-basket",
+    "#add-to-basket",
+    "#buy-now",
     ".jm-tab-bar a",
 ]
 
@@ -103,7 +116,9 @@ BLUE = """
 
 
 def test_every_consumer_page_fits_a_phone(chromium_path, browser, live_server, shelf, vegetables):
-    page = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True).new_page()
+    page = browser.new_context(
+        viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True
+    ).new_page()
     for path in consumer_pages(shelf, vegetables):
         page.goto(live_server.url + path)
         width = page.evaluate("document.documentElement.scrollWidth")
@@ -128,7 +143,9 @@ def test_every_consumer_page_fits_a_phone(chromium_path, browser, live_server, s
             expect(page.locator(".jm-tab-bar a")).to_have_count(4)
 
 
-def test_cards_hold_any_title_on_a_desktop_too(chromium_path, browser, live_server, shelf, vegetables):
+def test_cards_hold_any_title_on_a_desktop_too(
+    chromium_path, browser, live_server, shelf, vegetables
+):
     page = browser.new_context(viewport=DESKTOP, locale="zh-CN").new_page()
     for path in ("/", vegetables.get_absolute_url(), shelf["carrots"].get_absolute_url()):
         page.goto(live_server.url + path)

@@ -20,7 +20,8 @@ def _console(settings):
     sms.outbox.clear()
 
 
-def test_a_buyer_signs_up_and_in_with_a_text_message_code(chromium_path, live_server, page):
+def test_a_buyer_signs_up_and_in_with_a_text_message_code(chromium_path, live_server, device_page):
+    page = device_page
     page.goto(live_server.url + "/accounts/login/?next=/accounts/orders/")
     section = page.locator("#phone_login")
     expect(section.locator("h2")).to_have_text("手机号登录")
@@ -49,7 +50,8 @@ def test_a_buyer_signs_up_and_in_with_a_text_message_code(chromium_path, live_se
     assert user.email == "" and not user.has_usable_password()
 
 
-def test_a_wrong_code_says_so(chromium_path, live_server, page):
+def test_a_wrong_code_says_so(chromium_path, live_server, device_page):
+    page = device_page
     page.goto(live_server.url + "/accounts/login/")
     page.fill("#id_phone-number", "13900139000")
     page.click("#phone_send_code")

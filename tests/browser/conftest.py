@@ -52,20 +52,15 @@ VIEWPORTS = {
 
 
 @pytest.fixture(params=list(VIEWPORTS))
-def device(request):
+def journey_device(request):
     """A journey run twice, on a phone (390×844) and on a desktop (1366×900): the browser
     context's arguments for each."""
     return {**VIEWPORTS[request.param], "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
 
 
 @pytest.fixture
-def viewport(device):
-    return device["viewport"]
-
-
-@pytest.fixture
-def device_page(browser, device):
-    """A page on a phone and on a desktop, in turn (see ``device``)."""
-    context = browser.new_context(**device)
+def device_page(browser, journey_device):
+    """A page on a phone and on a desktop, in turn (see ``journey_device``)."""
+    context = browser.new_context(**journey_device)
     yield context.new_page()
     context.close()

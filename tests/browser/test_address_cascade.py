@@ -23,9 +23,9 @@ def options(select):
 
 
 def test_a_guest_chooses_province_city_and_district(
-    chromium_path, device, live_server, stripe_server, browser, carrots, china
+    chromium_path, journey_device, live_server, stripe_server, browser, carrots, china
 ):
-    phone = browser.new_context(**device)
+    phone = browser.new_context(**journey_device)
     page = phone.new_page()
     divisions_fetched = []
     page.on(

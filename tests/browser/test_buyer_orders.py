@@ -16,7 +16,7 @@ StockRecord = get_model("partner", "StockRecord")
 
 
 def test_the_buyer_finds_a_paid_order_and_cancels_an_unpaid_one(
-    chromium_path, device, live_server, browser, cooperative, consumer
+    chromium_path, journey_device, live_server, browser, cooperative, consumer
 ):
     carrots = make_product(cooperative, title="察右中旗草原胡萝卜", price="29.90", num_in_stock=10)
     oats = make_product(cooperative, title="察右中旗燕麦米", price="18.80", num_in_stock=10)
@@ -24,7 +24,7 @@ def test_the_buyer_finds_a_paid_order_and_cancels_an_unpaid_one(
     unpaid = make_order([(oats, 3)], user=consumer)
     assert StockRecord.objects.get(product=oats).num_allocated == 3
 
-    context = browser.new_context(**device)
+    context = browser.new_context(**journey_device)
     page = context.new_page()
     sign_in(page, live_server, consumer)
 

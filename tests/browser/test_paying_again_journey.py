@@ -78,13 +78,13 @@ def test_a_declined_card_is_said_in_chinese_stays_and_a_good_card_then_pays(
 
 
 def test_a_guest_comes_back_from_track_in_another_browser_and_pays(
-    chromium_path, webhooks_to_live_server, browser, device, carrots, china
+    chromium_path, webhooks_to_live_server, browser, journey_device, carrots, china
 ):
     order = make_order(
         [(carrots, 2)], guest_email="guest@example.com", shipping_address=shipping_address(china)
     )
     url = webhooks_to_live_server.url
-    other = browser.new_context(**device)  # not the browser that placed it
+    other = browser.new_context(**journey_device)  # not the browser that placed it
     page = other.new_page()
     try:
         page.goto(f"{url}/payments/{order.number}/")

@@ -19,7 +19,7 @@ PHONE = {"width": 390, "height": 844}
 
 
 def test_a_buyer_reviews_a_shipped_product_and_it_shows_once_the_manager_approves(
-    chromium_path, live_server, browser, device, manager, cooperative, consumer, tmp_path
+    chromium_path, live_server, browser, journey_device, manager, cooperative, consumer, tmp_path
 ):
     carrots = make_product(cooperative, title="察右中旗草原胡萝卜 5斤装", price="29.90")
     order = make_order([(carrots, 1)], user=consumer, status=statuses.PAID)
@@ -31,7 +31,7 @@ def test_a_buyer_reviews_a_shipped_product_and_it_shows_once_the_manager_approve
     Image.new("RGB", (800, 600), (230, 120, 30)).save(out, format="JPEG")
     photo.write_bytes(out.getvalue())
 
-    buyer = browser.new_context(**device)
+    buyer = browser.new_context(**journey_device)
     page = buyer.new_page()
     sign_in(page, live_server, consumer)
     product_url = f"{live_server.url}{carrots.get_absolute_url()}"
@@ -69,7 +69,9 @@ def test_a_buyer_reviews_a_shipped_product_and_it_shows_once_the_manager_approve
     expect(page.locator(".product_main .jm-rating")).to_contain_text("★5.0")
     expect(page.locator(".product_main .jm-rating")).to_contain_text("(1)")
     width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= device["viewport"]["width"], f"the page scrolls sideways: {width}px wide"
+    assert width <= journey_device["viewport"]["width"], (
+        f"the page scrolls sideways: {width}px wide"
+    )
     if os.environ.get("REVIEW_SCREENSHOT"):  # a look at the page on the phone
         page.locator(".jm-reviews").scroll_into_view_if_needed()
         page.screenshot(path=os.environ["REVIEW_SCREENSHOT"])

@@ -14,6 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_each_cooperative_ships_its_line_and_the_buyer_sees_it(
+    journey_device,
     chromium_path,
     live_server,
     stripe_server,
@@ -45,7 +46,7 @@ def test_each_cooperative_ships_its_line_and_the_buyer_sees_it(
         expect(page.locator("#parcel-list")).to_contain_text(number)
         context.close()
 
-    buyer = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    buyer = browser.new_context(**journey_device)  # 确认收货 on a phone and on a desktop
     buyer_page = buyer.new_page()
     sign_in(buyer_page, live_server, consumer)
 

@@ -55,6 +55,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
+from bench.processes import Processes  # noqa: E402
+
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/jingmeng_flash"
 # The oversell and idempotency tests (the payments issue's, and the live buy now's double taps).
 TESTS_UNDER_LOAD = [
@@ -252,40 +254,6 @@ def prepare_store(args):
         "category_url": category.get_absolute_url(),
         "buyers": buyers,
     }
-
-
-class Processes:
-    def __init__(self):
-        self.procs = []
-
-    def start(self, name, argv, env, ready_port=None, timeout=60):
-        log = open(ROOT / "var" / "bench" / f"{name}.log", "w")  # noqa: SIM115
-        proc = subprocess.Popen(
-            argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        self.procs.append((name, proc))
-        if ready_port:
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                if proc.poll() is not None:
-                    raise SystemExit(f"{name} exited; see var/bench/{name}.log")
-                try:
-                    socket.create_connection(("127.0.0.1", ready_port), timeout=0.5).close()
-                    return proc
-                except OSError:
-                    time.sleep(0.2)
-            raise SystemExit(f"{name} did not start on port {ready_port}")
-        return proc
-
-    def stop(self):
-        for _name, proc in reversed(self.procs):
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for _name, proc in self.procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
 
 
 # --- Load ------------------------------------------------------------------------------------
@@ -1009,7 +977,7 @@ def main():
     data = prepare_store(args)
     connections.close_all()
 
-    procs = Processes()
+    procs = Processes(ROOT / "var" / "bench")
     results = {
         "machine": {
             "cpus": os.cpu_count(),

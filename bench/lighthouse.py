@@ -41,7 +41,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -54,6 +53,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
+
+from bench.processes import Processes  # noqa: E402
 
 OUT = ROOT / "var" / "lighthouse"
 LIGHTHOUSE = ROOT / "bench" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
@@ -279,40 +280,6 @@ def nginx_config(port, web_port) -> Path:
         )
     )
     return conf
-
-
-class Processes:
-    """The servers this bench starts, each in its own process group, stopped at the end."""
-
-    def __init__(self):
-        self.procs = []
-
-    def start(self, name, argv, env, port, timeout=60):
-        log = open(OUT / f"{name}.log", "w")  # noqa: SIM115
-        proc = subprocess.Popen(
-            argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        self.procs.append((name, proc))
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise SystemExit(f"{name} exited; see var/lighthouse/{name}.log")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                return proc
-            except OSError:
-                time.sleep(0.2)
-        raise SystemExit(f"{name} did not start on port {port}; see var/lighthouse/{name}.log")
-
-    def stop(self):
-        for _name, proc in reversed(self.procs):
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for _name, proc in self.procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
 
 
 def fetch(opener, url, data=None, timeout=30):
@@ -591,7 +558,7 @@ def main():
     )
 
     base = f"http://127.0.0.1:{port}"
-    procs = Processes()
+    procs = Processes(OUT)
     results = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "lighthouse": None,

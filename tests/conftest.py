@@ -41,6 +41,18 @@ def _clear_cache():
 
 
 @pytest.fixture
+def sms_console(settings):
+    """Text messages go to the console backend, whose outbox (in this process, the live
+    server's too) starts and ends empty."""
+    from shop import sms
+
+    settings.SMS_BACKEND = "console"
+    sms.outbox.clear()
+    yield sms.outbox
+    sms.outbox.clear()
+
+
+@pytest.fixture
 def cooperative(db):
     return CooperativeFactory()
 

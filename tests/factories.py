@@ -179,6 +179,20 @@ def saved_address(user, country, **fields):
     return get_model("address", "UserAddress").objects.create(user=user, country=country, **values)
 
 
+def shipping_address(country, **fields):
+    """An order's delivery address (a Beijing one in 房山区 unless told)."""
+    values = {
+        "first_name": "李华",
+        "phone_number": "+8613812345678",
+        "state": "北京市",
+        "line4": "北京市",
+        "line3": "房山区",
+        "line1": "良乡镇拱辰大街 1 号",
+        **fields,
+    }
+    return get_model("order", "ShippingAddress").objects.create(country=country, **values)
+
+
 _household_serial = itertools.count(1)
 
 

@@ -2,29 +2,16 @@
 same page (no reload, no 409); a guest comes back from /track/ in another browser and pays."""
 
 import pytest
-from oscar.core.loading import get_model
 from playwright.sync_api import expect
 
 from orders import statuses
-from tests.factories import make_order
+from tests.factories import make_order, shipping_address
 
 from .test_payment_journey import fill_card, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DECLINED = "4000000000000341"  # localstripe: attaches, then the charge is declined (card_declined)
-
-
-def shipping_address(china):
-    return get_model("order", "ShippingAddress").objects.create(
-        first_name="李华",
-        phone_number="+8613812345678",
-        state="北京市",
-        line4="北京市",
-        line3="房山区",
-        line1="良乡镇拱辰大街 1 号",
-        country=china,
-    )
 
 
 def seconds_left(page) -> int:

@@ -9,15 +9,11 @@ from playwright.sync_api import expect
 
 from shop import sms
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _console(settings):
-    settings.SMS_BACKEND = "console"
-    sms.outbox.clear()
-    yield
-    sms.outbox.clear()
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("sms_console"),
+]
 
 
 def test_a_buyer_signs_up_and_in_with_a_text_message_code(chromium_path, live_server, device_page):

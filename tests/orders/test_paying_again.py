@@ -18,7 +18,7 @@ from oscar.core.loading import get_model
 from orders import paylink, statuses
 from orders.payments import declines
 from orders.payments.models import PaymentIntentRecord
-from tests.factories import MembershipFactory, make_order, make_product
+from tests.factories import MembershipFactory, make_order, make_product, shipping_address
 
 from .stripe_support import DECLINED_CARD, card_payment_method
 
@@ -35,22 +35,10 @@ def carrots(cooperative, stripe_server):
     return make_product(cooperative, title="察右中旗胡萝卜 5斤装", price="29.90", num_in_stock=10)
 
 
-def beijing_address(china):
-    return ShippingAddress.objects.create(
-        first_name="李华",
-        phone_number="+8613812345678",
-        state="北京市",
-        line4="北京市",
-        line3="房山区",
-        line1="良乡镇拱辰大街 1 号",
-        country=china,
-    )
-
-
 @pytest.fixture
 def guest_order(carrots, china, stripe_server):
     return make_order(
-        [(carrots, 2)], guest_email="guest@example.com", shipping_address=beijing_address(china)
+        [(carrots, 2)], guest_email="guest@example.com", shipping_address=shipping_address(china)
     )
 
 

@@ -24,17 +24,9 @@ from tests.shop.test_sms import FakeDysmsapi, aliyun  # noqa: F401
 ShippingAddress = get_model("order", "ShippingAddress")
 CommunicationEvent = get_model("order", "CommunicationEvent")
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sms_console")]
 
 MOBILE = "+8613912345678"
-
-
-@pytest.fixture(autouse=True)
-def _console_sms(settings):
-    settings.SMS_BACKEND = "console"
-    sms.outbox.clear()
-    yield
-    sms.outbox.clear()
 
 
 @pytest.fixture

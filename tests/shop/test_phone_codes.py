@@ -12,18 +12,10 @@ from django.utils import timezone
 from shop import phone_codes, sms
 from shop.models import SmsCode
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sms_console")]
 
 NUMBER = "+8613800138000"
 OTHER = "+8613900139000"
-
-
-@pytest.fixture(autouse=True)
-def _console(settings):
-    settings.SMS_BACKEND = "console"
-    sms.outbox.clear()
-    yield
-    sms.outbox.clear()
 
 
 def _last_code() -> str:

@@ -17,20 +17,12 @@ from shop import sms
 from shop.models import PhoneAccount, SmsCode
 from tests.factories import PASSWORD, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sms_console")]
 
 LOGIN = "/accounts/login/"
 SEND = "/accounts/phone/code/"
 SIGN_IN = "/accounts/phone/sign-in/"
 NUMBER = "+8613800138000"
-
-
-@pytest.fixture(autouse=True)
-def _console(settings):
-    settings.SMS_BACKEND = "console"
-    sms.outbox.clear()
-    yield
-    sms.outbox.clear()
 
 
 def _ask(client, number="138 0013 8000", **extra):

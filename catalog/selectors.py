@@ -6,22 +6,29 @@ product class and options (Oscar's ``base_queryset``), stock records, images, co
 county. A page of 24 products costs the same number of queries as a page of 2.
 """
 
+from dataclasses import dataclass, field
+from functools import cached_property
+
 from django.conf import settings
-from django.db.models import Count, IntegerField, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from oscar.core.loading import get_model
+
+from .search import analysis, documents, engine
 
 Product = get_model("catalogue", "Product")
 Category = get_model("catalogue", "Category")
 StockRecord = get_model("partner", "StockRecord")
 ProductReview = get_model("reviews", "ProductReview")
+SearchDocument = get_model("catalogue", "SearchDocument")
 
 # Products of a deactivated cooperative are no longer sold (string lookups: no app imports).
 ON_SALE = Q(cooperative__isnull=True) | Q(cooperative__is_active=True)
 
 SORT_CHOICES = {
     "default": ("-priority", "-date_created", "-id"),
+    "sales": ("-sales", "-priority", "-id"),
     "newest": ("-date_created", "-id"),
     "price-asc": ("min_price", "-priority", "-id"),
     "price-desc": ("-min_price", "-priority", "-id"),
@@ -60,6 +67,14 @@ def product_cards(queryset: QuerySet | None = None) -> QuerySet:
         .filter(ON_SALE)
         .base_queryset()
         .select_related("cooperative", "origin_county")
+        # a parent's card asks Oscar's strategy for its children's stock (get_public_children)
+        .prefetch_related(
+            Prefetch(
+                "children",
+                queryset=Product.objects.public().prefetch_related("stockrecords"),
+                to_attr="_prefetched_public_children",
+            )
+        )
         # a product with 规格 (an Oscar parent) shows its cheapest one's price ("from")
         .annotate(from_price=Subquery(cheapest_child))
     )
@@ -68,29 +83,22 @@ def product_cards(queryset: QuerySet | None = None) -> QuerySet:
 def product_list(
     *,
     category=None,
-    query: str = "",
     county_slug: str = "",
     cooperative_slug: str = "",
     sort: str = "default",
 ) -> QuerySet:
-    """Products for the catalogue, a category (and its subcategories), a search or a filter."""
+    """Products for the catalogue or a category (and its subcategories), without search words
+    or facets (``search`` serves those)."""
     queryset = Product.objects.all()
     if category is not None:
         subtree = Category.objects.filter(path__startswith=category.path, depth__gte=category.depth)
         queryset = queryset.filter(categories__in=subtree).distinct()
-    for term in (query or "").split():
-        queryset = queryset.filter(
-            Q(title__icontains=term)
-            | Q(description__icontains=term)
-            | Q(specification__icontains=term)
-            | Q(cooperative__name__icontains=term)
-            | Q(origin_county__name__icontains=term)
-            | Q(categories__name__icontains=term)
-        ).distinct()
     if county_slug:
         queryset = queryset.filter(origin_county__slug=county_slug)
     if cooperative_slug:
         queryset = queryset.filter(cooperative__slug=cooperative_slug)
+    if sort == "sales":
+        queryset = queryset.annotate(sales=Coalesce("search_document__sales", 0))
     ordering = SORT_CHOICES.get(sort, SORT_CHOICES["default"])
     if "min_price" in " ".join(ordering):
         # a product with 规格 (a parent) is priced by its cheapest child
@@ -98,6 +106,81 @@ def product_list(
             min_price=Coalesce(Min("stockrecords__price"), Min("children__stockrecords__price"))
         )
     return product_cards(queryset).order_by(*ordering)
+
+
+@dataclass
+class SearchOutcome:
+    """A search: the matching documents in order (``SearchDocument`` rows; ``cards`` turns a
+    page of them into product cards), how the query was read, and the facets of the results."""
+
+    query: str
+    concepts: list
+    documents: QuerySet
+    corrections: list = field(default_factory=list)  # (typed, read as)
+
+    @cached_property
+    def count(self) -> int:
+        return self.documents.count()
+
+    @cached_property
+    def facets(self) -> dict:
+        return engine.facets(self.documents)
+
+
+def search(*, query: str = "", filters=None, sort: str = "default") -> SearchOutcome:
+    """Products matching the query's words (analysed: jieba, pinyin, synonyms) within the
+    facets picked, ranked by relevance (engine), or by the sort asked for."""
+    documents.ensure_dictionary()
+    concepts = analysis.parse_query(query)
+    base = (filters or engine.Filters()).apply(SearchDocument.objects.all())
+    if query.strip() and not concepts:  # punctuation only, operators: nothing to look for
+        base = base.none()
+    matched = engine.ordered(engine.match(concepts, queryset=base), sort)
+    corrections = [
+        (c.source, sorted(analysis.segmenter().by_pinyin.get(c.corrected, ()))[0])
+        for c in concepts
+        if c.corrected and analysis.segmenter().by_pinyin.get(c.corrected)
+    ]
+    return SearchOutcome(query, concepts, matched, corrections)
+
+
+def category_subtree_ids(pk: int) -> list[int]:
+    """A category's id and its subcategories' (none when it does not exist or is hidden)."""
+    category = Category.objects.filter(pk=pk, is_public=True).only("path", "depth").first()
+    if category is None:
+        return []
+    return list(
+        Category.objects.filter(path__startswith=category.path, is_public=True).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def cards(documents_or_ids) -> list:
+    """Product cards for documents (or product ids), in their order, loaded in bulk."""
+    ids = [getattr(d, "product_id", d) for d in documents_or_ids]
+    if not ids:
+        return []
+    loaded = product_cards(Product.objects.filter(pk__in=ids)).in_bulk()
+    return [loaded[pk] for pk in ids if pk in loaded]
+
+
+def nearest(outcome: SearchOutcome, *, limit: int = 8) -> list:
+    """For a search that found nothing: products matching some of its words, else products
+    whose names sound like it (trigram similarity of the pinyin)."""
+    if not outcome.query.strip():
+        return []
+    some = engine.match(outcome.concepts, every=False) if outcome.concepts else None
+    docs = list(engine.ordered(some, "default")[:limit]) if some is not None else []
+    if not docs:
+        docs = list(engine.fuzzy(outcome.query).order_by("-score", "-sales", "-product_id")[:limit])
+    return cards(docs)
+
+
+def popular(*, limit: int = 8) -> list:
+    """Best sellers in stock (for the empty search page and a search that found nothing)."""
+    docs = SearchDocument.objects.order_by("-in_stock", "-sales", "-priority", "-product_id")
+    return cards(docs.values_list("product_id", flat=True)[:limit])
 
 
 def certified_products(limit: int = 8) -> list:

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
@@ -17,6 +17,9 @@ from oscar.core.loading import get_model
 
 from . import history, selectors
 from .forms import ProductListForm
+from .search import log as search_log
+from .search import suggest as search_suggest
+from .search.facets import facet_links
 
 Category = get_model("catalogue", "Category")
 Product = get_model("catalogue", "Product")
@@ -41,30 +44,65 @@ class ProductDetailView(OscarProductDetailView):
 
 
 class CatalogueView(ListView):
-    """All products, or the results of a search (``?q=``), from the database."""
+    """All products, or the results of a search (``?q=``) with facets, from the database.
+
+    A search is analysed and ranked by ``catalog.search`` (selectors.search); a browse without
+    words or facets is the plain listing (selectors.product_list)."""
 
     context_object_name = "products"
     template_name = "oscar/catalogue/browse.html"
+    searching = False
 
     def get_paginate_by(self, queryset):
         return settings.OSCAR_PRODUCTS_PER_PAGE
 
     def get(self, request, *args, **kwargs):
         self.form = ProductListForm(request.GET or None)
+        self.outcome = None
         try:
-            return super().get(request, *args, **kwargs)
+            response = super().get(request, *args, **kwargs)
         except Http404:
             messages.error(request, _("The given page number was invalid."))
             return redirect(self.page_one_url())
+        if self.outcome is not None and self.form.query and not request.GET.get("page"):
+            search_log.record(request, self.form.query, self.outcome.count, sender=type(self))
+        return response
 
     def page_one_url(self):
         return self.request.path
 
+    def category_filter(self) -> list[int]:
+        """The category picked as a facet, with its subcategories."""
+        picked = self.form.facet_filters().categories
+        if not picked:
+            return []
+        return selectors.category_subtree_ids(picked[0])
+
+    def start_page(self) -> bool:
+        """/search/ before any words or facets: 热门搜索 and best sellers, no listing."""
+        return self.searching and not (self.form.query or self.form.narrowed())
+
     def get_queryset(self):
-        return selectors.product_list(**self.form.filters())
+        if self.start_page():
+            return Product.objects.none()
+        if self.form.query or self.form.narrowed():
+            filters = self.form.facet_filters()
+            filters.categories = self.category_filter()
+            self.outcome = selectors.search(
+                query=self.form.query, filters=filters, sort=self.form.sort
+            )
+            return self.outcome.documents
+        return selectors.product_list(sort=self.form.sort)
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
+        if self.outcome is not None:  # a page of search documents: their products' cards
+            self.outcome.count = paginator.count  # counted once
+            object_list = page.object_list = selectors.cards(object_list)
+        return paginator, page, object_list, is_paginated
 
     def get_summary(self):
-        query = self.form.filters()["query"]
+        query = self.form.query
         if query:
             return _("Products matching “%(query)s”") % {"query": query}
         return _("All products")
@@ -73,8 +111,24 @@ class CatalogueView(ListView):
         ctx = super().get_context_data(**kwargs)
         ctx["summary"] = self.get_summary()
         ctx["form"] = self.form if self.form.is_bound else ProductListForm()
-        ctx["query"] = self.form.filters()["query"]
+        ctx["query"] = self.form.query
+        ctx["outcome"] = self.outcome
+        if self.outcome is not None:
+            ctx["facets"] = facet_links(self.request, self.outcome.facets, self.form)
+            if not self.outcome.count and self.form.query:
+                ctx["nearest"] = selectors.nearest(self.outcome)
+        ctx["narrowed"] = self.form.narrowed()
+        if self.start_page() or (self.outcome is not None and not self.outcome.count):
+            ctx["popular_products"] = selectors.popular()
+            ctx["popular_queries"] = search_log.popular_queries()
         return ctx
+
+
+class SearchView(CatalogueView):
+    """/search/: the search page (热门搜索 and best sellers before any words are typed)."""
+
+    searching = True
+    template_name = "oscar/search/results.html"
 
 
 class ProductCategoryView(CatalogueView):
@@ -94,8 +148,15 @@ class ProductCategoryView(CatalogueView):
     def page_one_url(self):
         return self.category.get_absolute_url()
 
+    def category_filter(self) -> list[int]:
+        picked = super().category_filter()
+        within = selectors.category_subtree_ids(self.category.pk)
+        return [pk for pk in picked if pk in within] or within
+
     def get_queryset(self):
-        return selectors.product_list(category=self.category, **self.form.filters())
+        if self.form.query or self.form.narrowed():
+            return super().get_queryset()
+        return selectors.product_list(category=self.category, sort=self.form.sort)
 
     def get_summary(self):
         return self.category.name
@@ -104,3 +165,10 @@ class ProductCategoryView(CatalogueView):
         ctx = super().get_context_data(**kwargs)
         ctx["category"] = self.category
         return ctx
+
+
+def suggest(request):
+    """GET /search/suggest/?q=…: 联想 as JSON (products, categories, cooperatives), cached."""
+    response = JsonResponse(search_suggest.suggestions(request.GET.get("q", "")))
+    response["Cache-Control"] = "public, max-age=60"
+    return response

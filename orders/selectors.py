@@ -62,3 +62,22 @@ def lines_to_ship(partner_ids=None, *, date_from=None, date_to=None, shipped=Fal
     return lines.select_related("order", "order__shipping_address", "partner", "product").order_by(
         "order__date_placed", "order_id", "pk"
     )
+
+
+def units_sold_by_product() -> dict[int, int]:
+    """Units sold of each browsable product (a 规格's units count for its parent): lines of orders
+    that are paid (and what became of them), refunded orders left out."""
+    from django.db.models import Sum
+    from oscar.core.loading import get_model
+
+    Line = get_model("order", "Line")
+    units: dict[int, int] = {}
+    rows = (
+        Line.objects.filter(order__status__in=statuses.PAID_STATUSES, product__isnull=False)
+        .values("product_id", "product__parent_id")
+        .annotate(units=Sum("quantity"))
+    )
+    for row in rows:
+        owner = row["product__parent_id"] or row["product_id"]
+        units[owner] = units.get(owner, 0) + (row["units"] or 0)
+    return units

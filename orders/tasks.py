@@ -34,3 +34,16 @@ def post_order_benefits(order_id: int) -> int:
     after the payment's commit; ``services.mark_paid`` posts them itself now). Idempotent."""
     Order = get_model("order", "Order")
     return len(ledger.post_sale_shares(Order.objects.get(pk=order_id)))
+
+
+@shared_task
+def refresh_search_figures():
+    """Sales, prices and stock in the search documents (ranking, the 销量 sort, facets)."""
+    from catalog.search import documents
+
+    from .selectors import units_sold_by_product
+
+    return {
+        "sales": documents.set_sales(units_sold_by_product()),
+        "stock": documents.refresh_stock(),
+    }

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
-from catalog.views import CatalogueView
+from catalog import views as catalogue_views
 from orders import views as order_views
 from orders.reviews import views as review_views
 
@@ -54,7 +54,8 @@ urlpatterns = [
     ),
     # Search is served from the database like the catalogue (Haystack's SimpleEngine is not
     # used); this shadows Oscar's /search/ so its templates' {% url 'search:search' %} land here.
-    path("search/", CatalogueView.as_view(), name="product-search"),
+    path("search/", catalogue_views.SearchView.as_view(), name="product-search"),
+    path("search/suggest/", catalogue_views.suggest, name="search-suggest"),
     path("", include(apps.get_app_config("oscar").urls[0])),
 ]
 

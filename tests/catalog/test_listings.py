@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from oscar.apps.catalogue.categories import create_from_breadcrumbs
 
+from catalog.search import documents
 from tests.factories import CooperativeFactory, CountyFactory, make_product
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +38,7 @@ def test_search_finds_chinese_words_in_title_cooperative_and_county(client):
     tea = CooperativeFactory(name="义兴元雪菊合作社", county=county)
     make_product(tea, title="雪菊茶 50g")
     make_product(title="胡萝卜")
+    documents.rebuild()
     assert "雪菊茶 50g" in client.get("/search/", {"q": "雪菊"}).content.decode()
     assert "雪菊茶 50g" in client.get("/search/", {"q": "武川"}).content.decode()
     assert "雪菊茶 50g" in client.get("/search/", {"q": "义兴元"}).content.decode()
@@ -141,6 +143,7 @@ def test_products_of_a_deactivated_cooperative_are_not_sold(client, cooperative,
 def test_origin_links_to_the_countys_products(client, cooperative):
     product = make_product(cooperative, title="察右中旗胡萝卜")
     make_product(title="别处的东西")
+    documents.rebuild()
     html = client.get(product.get_absolute_url()).content.decode()
     link = f"/catalogue/?county={cooperative.county.slug}"
     assert link in html

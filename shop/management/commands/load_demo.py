@@ -67,6 +67,7 @@ class Command(BaseCommand):
             self.officials(counties)
             orders = self.orders()
             sessions = self.live_sessions(cooperatives)
+        self.search_documents()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(counties)} counties, {len(cooperatives)} cooperatives, "
@@ -81,6 +82,14 @@ class Command(BaseCommand):
         self.stdout.write("\nDemo sign-ins (email / password):")
         for role, email, password, *_ in [*data.USERS, *data.OFFICIALS]:
             self.stdout.write(f"  {role:<17} {email:<36} {password}")
+
+    def search_documents(self):
+        """Every product's search document, with the demo orders' sales."""
+        from catalog.search import documents
+        from orders.selectors import units_sold_by_product
+
+        documents.rebuild()
+        documents.set_sales(units_sold_by_product())
 
     def site(self):
         Site.objects.update_or_create(

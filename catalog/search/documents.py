@@ -47,6 +47,20 @@ def next_version() -> None:
     cache.set(VERSION_KEY, uuid.uuid4().hex, None)
 
 
+# Writes this process made, counted at once (not after commit): what it holds in memory
+# (engine's documents on SQLite) is keyed by both, so it never reads past its own writes.
+_local = {"writes": 0}
+
+
+def local_writes() -> int:
+    return _local["writes"]
+
+
+def _wrote() -> None:
+    _local["writes"] += 1
+    transaction.on_commit(next_version)
+
+
 def short_place(name: str) -> str:
     """锡林郭勒盟 → 锡林郭勒, 乌兰察布市 → 乌兰察布, 房山区 → 房山 (what people say)."""
     for suffix in ("自治旗", "盟", "市", "区", "县"):
@@ -193,7 +207,7 @@ def rebuild(product_ids=None, *, batch: int = 500) -> int:
             else (SearchDocument.objects.filter(product_id__in=ids - set(kept)))
         )
         stale.delete()
-    transaction.on_commit(next_version)
+    _wrote()
     return written
 
 
@@ -225,7 +239,7 @@ def set_sales(sales_by_product: dict[int, int]) -> int:
     ]
     if updates:
         changed = SearchDocument.objects.bulk_update(updates, ["sales"], batch_size=1000)
-        transaction.on_commit(next_version)
+        _wrote()
     return changed
 
 
@@ -253,5 +267,5 @@ def refresh_stock() -> int:
     ]
     if changed:
         SearchDocument.objects.bulk_update(changed, ["price", "in_stock"], batch_size=1000)
-        transaction.on_commit(next_version)
+        _wrote()
     return len(changed)

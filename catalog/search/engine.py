@@ -150,7 +150,7 @@ _memory = threading.local()
 
 
 def _documents_in_memory() -> dict[int, tuple]:
-    current = documents.version()
+    current = (documents.version(), documents.local_writes())
     held = getattr(_memory, "held", None)
     if held is None or held[0] != current:
         rows = SearchDocument.objects.values_list("product_id", *documents.FIELDS, "title_pinyin")

@@ -4,6 +4,8 @@ document rebuild, so an edit shows at once)."""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.core.cache import cache
 from django.urls import reverse
 from oscar.core.loading import get_model
@@ -19,7 +21,7 @@ ANSWER_SECONDS = 300
 
 def _named(model_label: str, version: str) -> list[dict]:
     """Categories or cooperatives with their names' pinyin, cached per version."""
-    key = f"catalog:search:names:{model_label}:{version}"
+    key = f"catalog:search:names:2:{model_label}:{version}"
     rows = cache.get(key)
     if rows is None:
         if model_label == "categories":
@@ -35,7 +37,12 @@ def _named(model_label: str, version: str) -> list[dict]:
                 {
                     "name": obj.name,
                     "url": obj.get_absolute_url(),
-                    "keys": (name, analysis.pinyin(name), analysis.initials(name)),
+                    "keys": (
+                        name,
+                        analysis.pinyin(name),
+                        analysis.initials(name),
+                        tuple(analysis.title_pinyin(name).split()),  # 胡萝卜 in a long name
+                    ),
                 }
             )
         cache.set(key, rows, 3600)
@@ -46,8 +53,13 @@ def _names_matching(rows, key: str, limit: int) -> list[dict]:
     compact = key.replace(" ", "")
     found = []
     for row in rows:
-        name, full, initials = row["keys"]
-        if compact in name or full.startswith(compact) or initials.startswith(compact):
+        name, full, initials, words = row["keys"]
+        if (
+            compact in name
+            or full.startswith(compact)
+            or initials.startswith(compact)
+            or any(word.startswith(compact) for word in words)
+        ):
             found.append({"name": row["name"], "url": row["url"]})
             if len(found) >= limit:
                 break
@@ -61,7 +73,8 @@ def suggestions(text: str) -> dict:
     if not key:
         return answer
     version = documents.ensure_dictionary()
-    cache_key = f"catalog:search:suggest:{version}:{key}"
+    digest = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()
+    cache_key = f"catalog:search:suggest:{version}:{digest}"
     cached = cache.get(cache_key)
     if cached is not None:
         return cached

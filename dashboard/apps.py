@@ -11,7 +11,11 @@ class DashboardConfig(apps.DashboardConfig):
     def ready(self):
         super().ready()
         self.cooperatives_app = django_apps.get_app_config("cooperatives_dashboard")
+        self.search_app = django_apps.get_app_config("search_dashboard")
 
     def get_urls(self):
-        urls = [path("cooperatives/", include(self.cooperatives_app.urls[0]))]
+        urls = [
+            path("cooperatives/", include(self.cooperatives_app.urls[0])),
+            path("search/", include(self.search_app.urls[0])),
+        ]
         return super().get_urls() + self.post_process_urls(urls)

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp import constants as csp_constants
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
     "oscar.apps.dashboard.communications.apps.CommunicationsDashboardConfig",
     "oscar.apps.dashboard.shipping.apps.ShippingDashboardConfig",
     "dashboard.cooperatives.apps.CooperativesDashboardConfig",
+    "dashboard.search.apps.SearchDashboardConfig",
     "widget_tweaks",
     "haystack",
     "treebeard",
@@ -315,6 +317,16 @@ CELERY_BEAT_SCHEDULE = {
     "end-overdue-live-sessions": {
         "task": "livestream.tasks.end_overdue_sessions",
         "schedule": 60.0 * 10,
+    },
+    # Search ranks by sales and stock, which orders change without touching the documents.
+    "refresh-search-figures": {
+        "task": "orders.tasks.refresh_search_figures",
+        "schedule": 60.0 * 5,
+    },
+    # Certifications lapse and words are added: every document rebuilt once a night.
+    "rebuild-search-documents": {
+        "task": "catalog.tasks.rebuild_search_documents",
+        "schedule": crontab(hour=3, minute=30),
     },
 }
 
@@ -624,6 +636,14 @@ OSCAR_DASHBOARD_NAVIGATION = [
             {"label": _("Certification reviews"), "url_name": "dashboard:certification-review"},
             {"label": _("Member households"), "url_name": "dashboard:household-list"},
             {"label": _("Import households"), "url_name": "dashboard:household-import"},
+        ],
+    },
+    {
+        "label": _("Search"),
+        "icon": "fas fa-search",
+        "children": [
+            {"label": _("Search synonyms"), "url_name": "dashboard:search-synonym-list"},
+            {"label": _("Search queries"), "url_name": "dashboard:search-report"},
         ],
     },
 ]

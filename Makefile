@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_ENV := DEBUG=true
 
-.PHONY: run test bench lighthouse lint install system-deps messages migrate demo clean
+.PHONY: run test bench bench-search lighthouse lint install system-deps messages migrate demo clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,11 +39,20 @@ run: demo
 test: install messages
 	@mkdir -p var
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@# search's judged queries pass on both databases: on PostgreSQL (above, in CI) and SQLite
+	@case "$$DATABASE_URL" in postgres*) env -u DATABASE_URL $(BIN)/python -m pytest \
+		$(PYTEST_ARGS) -q tests/catalog/test_search_relevance.py tests/catalog/test_search.py;; esac
 
 # Flash sale, checkout, pages, SQL counts and webhooks on PostgreSQL + gunicorn + Celery (README:
 # Performance). BENCH_ARGS passes options, e.g. BENCH_ARGS="--stock 3000 --duration 30".
 bench: install messages
 	$(BIN)/python bench/flash_sale.py $(BENCH_ARGS)
+
+# Search (issue 24) over a generated catalogue of 20,000 products on PostgreSQL: search, 联想 and
+# query counts, beside the old substring search and a SELECT 1 (docs/performance.md: Search).
+# BENCH_SEARCH_ARGS passes options, e.g. BENCH_SEARCH_ARGS="--products 2000 --profile".
+bench-search: install messages
+	$(BIN)/python bench/search.py $(BENCH_SEARCH_ARGS)
 
 # Lighthouse (mobile) scores of home, category, product, checkout and live room, served as in
 # production (nginx, gunicorn, DEBUG off; docs/performance.md). Node's npm installs the pinned

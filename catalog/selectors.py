@@ -10,7 +10,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from oscar.core.loading import get_model
@@ -67,14 +77,6 @@ def product_cards(queryset: QuerySet | None = None) -> QuerySet:
         .filter(ON_SALE)
         .base_queryset()
         .select_related("cooperative", "origin_county")
-        # a parent's card asks Oscar's strategy for its children's stock (get_public_children)
-        .prefetch_related(
-            Prefetch(
-                "children",
-                queryset=Product.objects.public().prefetch_related("stockrecords"),
-                to_attr="_prefetched_public_children",
-            )
-        )
         # a product with 规格 (an Oscar parent) shows its cheapest one's price ("from")
         .annotate(from_price=Subquery(cheapest_child))
     )
@@ -144,6 +146,22 @@ def search(*, query: str = "", filters=None, sort: str = "default") -> SearchOut
     return SearchOutcome(query, concepts, matched, corrections)
 
 
+def with_public_children(products: list) -> list:
+    """A parent's card asks Oscar's strategy for its children's stock (``get_public_children``):
+    the parents among these products get them in two queries, none when there is no parent."""
+    parents = [p for p in products if p.structure == Product.PARENT]
+    if parents:
+        prefetch_related_objects(
+            parents,
+            Prefetch(
+                "children",
+                queryset=Product.objects.public().prefetch_related("stockrecords"),
+                to_attr="_prefetched_public_children",
+            ),
+        )
+    return products
+
+
 def category_subtree_ids(pk: int) -> list[int]:
     """A category's id and its subcategories' (none when it does not exist or is hidden)."""
     category = Category.objects.filter(pk=pk, is_public=True).only("path", "depth").first()
@@ -162,7 +180,7 @@ def cards(documents_or_ids) -> list:
     if not ids:
         return []
     loaded = product_cards(Product.objects.filter(pk__in=ids)).in_bulk()
-    return [loaded[pk] for pk in ids if pk in loaded]
+    return with_public_children([loaded[pk] for pk in ids if pk in loaded])
 
 
 def nearest(outcome: SearchOutcome, *, limit: int = 8) -> list:
@@ -186,11 +204,13 @@ def popular(*, limit: int = 8) -> list:
 def certified_products(limit: int = 8) -> list:
     """Products whose poverty-alleviation certification is valid today, newest first."""
     today = timezone.localdate()
-    return list(
-        product_cards()
-        .exclude(certification_number="")
-        .filter(certification_valid_until__gte=today)
-        .order_by("-priority", "-date_created", "-id")[:limit]
+    return with_public_children(
+        list(
+            product_cards()
+            .exclude(certification_number="")
+            .filter(certification_valid_until__gte=today)
+            .order_by("-priority", "-date_created", "-id")[:limit]
+        )
     )
 
 
@@ -203,7 +223,7 @@ def recently_viewed(ids, *, exclude=None, limit: int = 6) -> list:
     if not newest_first:
         return []
     cards = product_cards(Product.objects.filter(pk__in=newest_first)).in_bulk()
-    return [cards[pk] for pk in newest_first if pk in cards][:limit]
+    return with_public_children([cards[pk] for pk in newest_first if pk in cards][:limit])
 
 
 def product_detail_queryset() -> QuerySet:

@@ -99,6 +99,8 @@ class CatalogueView(ListView):
         if self.outcome is not None:  # a page of search documents: their products' cards
             self.outcome.count = paginator.count  # counted once
             object_list = page.object_list = selectors.cards(object_list)
+        else:
+            object_list = page.object_list = selectors.with_public_children(list(object_list))
         return paginator, page, object_list, is_paginated
 
     def get_summary(self):
@@ -114,7 +116,7 @@ class CatalogueView(ListView):
         ctx["query"] = self.form.query
         ctx["outcome"] = self.outcome
         if self.outcome is not None:
-            ctx["facets"] = facet_links(self.request, self.outcome.facets, self.form)
+            ctx["facets"] = facet_links(self.request, self.outcome.facets, self.outcome.count)
             if not self.outcome.count and self.form.query:
                 ctx["nearest"] = selectors.nearest(self.outcome)
         ctx["narrowed"] = self.form.narrowed()

@@ -26,9 +26,10 @@ def _url(request, param: str, value) -> str:
     return f"{request.path}?{encoded}" if encoded else request.path
 
 
-def facet_links(request, facets: dict, form) -> dict:
-    """``groups``: each facet with its options; ``picked``: what is picked, each with the
-    address that drops it."""
+def facet_links(request, facets: dict, total: int) -> dict:
+    """``groups``: each facet with its options (a value every one of the ``total`` results
+    shares narrows nothing and is left out unless picked); ``picked``: what is picked, each with
+    the address that drops it."""
     current = {param: request.GET.get(param, "") for _key, param, _heading in GROUPS}
     current["certified"] = request.GET.get("certified", "")
     groups, picked = [], []
@@ -45,9 +46,7 @@ def facet_links(request, facets: dict, form) -> dict:
             options.append(option)
             if active:
                 picked.append({"label": row["name"], "url": option["url"]})
-        total = sum(option["n"] for option in options)
-        if len(options) == 1 and not options[0]["active"] and options[0]["n"] == total:
-            continue  # one value shared by every result narrows nothing
+        options = [o for o in options if o["active"] or o["n"] < total]
         if options:
             groups.append({"param": param, "heading": heading, "options": options})
     certified_active = current["certified"] in ("1", "true", "on", "True")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from oscar.apps.search.signals import user_search
 from oscar.core.loading import get_model
 
-from . import analysis
+from . import analysis, documents
 
 SearchLog = get_model("catalogue", "SearchLog")
 
@@ -44,11 +44,18 @@ def popular_queries(*, limit: int = 8, days: int = 30) -> list[str]:
             .order_by("-n", "query")
             .values_list("query", flat=True)[: limit * 3]
         )
-        # what shoppers typed, shown to everyone: words only (no punctuation or operators)
-        queries = [q for q in queries if analysis.parse_query(q)][:limit]
+        # what shoppers typed, shown to everyone: words only (no punctuation or operators), and
+        # no typo the search had to read as another word (胡箩卜)
+        documents.ensure_dictionary()  # the words a typo is read against
+        queries = [q for q in queries if _well_typed(q)][:limit]
         cache.set(POPULAR_KEY, queries, 600)
     topped = list(dict.fromkeys([*queries, *STARTER_QUERIES]))
     return topped[:limit]
+
+
+def _well_typed(query: str) -> bool:
+    concepts = analysis.parse_query(query)
+    return bool(concepts) and not any(c.corrected for c in concepts)
 
 
 def weekly_report(*, weeks: int = 8, limit: int = 20) -> list[dict]:

@@ -292,6 +292,8 @@ def test_the_empty_search_page_shows_popular_searches_and_best_sellers(client, c
     for _ in range(3):
         client.get("/search/", {"q": "胡萝卜"})
     client.get("/search/", {"q": "!!!"})  # no words: never offered to others
+    for _ in range(4):
+        client.get("/search/", {"q": "胡箩卜"})  # a typo (found, read as 胡萝卜): not offered
     from django.core.cache import cache
 
     cache.clear()
@@ -299,6 +301,7 @@ def test_the_empty_search_page_shows_popular_searches_and_best_sellers(client, c
     assert "热门搜索" in html and "大家都在买" in html
     assert "?q=%E8%83%A1%E8%90%9D%E5%8D%9C" in html  # 胡萝卜
     assert "?q=!!!" not in html and "?q=%21%21%21" not in html
+    assert "?q=%E8%83%A1%E7%AE%A9%E5%8D%9C" not in html  # 胡箩卜
 
 
 # --- the log ----------------------------------------------------------------------------------
@@ -362,3 +365,21 @@ def test_suggestions_are_cached_until_the_catalogue_changes(
 def test_empty_suggestions(client):
     answer = client.get(reverse("search-suggest"), {"q": " "}).json()
     assert answer == {"q": "", "products": [], "categories": [], "cooperatives": []}
+
+
+def test_a_facet_value_shown_only_when_it_narrows(rf):
+    from catalog.search.facets import facet_links
+
+    facets = {
+        "leagues": [{"value": "乌兰察布市", "name": "乌兰察布市", "n": 4}],  # all four: no use
+        "counties": [],
+        "cooperatives": [],
+        "categories": [{"value": 3, "name": "蔬菜", "n": 2}],  # two of four: narrows
+        "prices": [],
+        "certified": 1,
+    }
+    links = facet_links(rf.get("/search/", {"q": "胡萝卜"}), facets, total=4)
+    assert [g["param"] for g in links["groups"]] == ["category"]
+    picked = facet_links(rf.get("/search/", {"q": "胡萝卜", "league": "乌兰察布市"}), facets, 4)
+    assert [g["param"] for g in picked["groups"]] == ["league", "category"]
+    assert picked["picked"][0]["url"] == "/search/?q=%E8%83%A1%E8%90%9D%E5%8D%9C"

@@ -94,7 +94,7 @@
         if (list.hidden) { return; }
         if (event.key === "ArrowDown") { event.preventDefault(); choose(active + 1); }
         else if (event.key === "ArrowUp") { event.preventDefault(); choose(active - 1); }
-        else if (event.key === "Escape") { close(); }
+        else if (event.key === "Escape") { event.preventDefault(); close(); } /* not also the search box's own Esc, which empties it */
         else if (event.key === "Enter" && active >= 0) {
             event.preventDefault();
             window.location.href = options()[active].querySelector("a").href;

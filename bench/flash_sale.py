@@ -55,6 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import recreate_database  # noqa: E402
 from bench.processes import Processes  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/jingmeng_flash"
@@ -140,19 +141,6 @@ def bench_environment(args, stripe_port, redis_db) -> dict:
         "EMAIL_URL": "dummymail://",
         "LOG_LEVEL": "WARNING",
     }
-
-
-def recreate_database(url):
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def flush_redis(env):

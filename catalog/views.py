@@ -94,10 +94,15 @@ class CatalogueView(ListView):
             return self.outcome.documents
         return selectors.product_list(sort=self.form.sort)
 
+    def get_paginator(self, queryset, per_page, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        if self.outcome is not None:
+            paginator.count = self.outcome.count  # counted with the facets
+        return paginator
+
     def paginate_queryset(self, queryset, page_size):
         paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
         if self.outcome is not None:  # a page of search documents: their products' cards
-            self.outcome.count = paginator.count  # counted once
             object_list = page.object_list = selectors.cards(object_list)
         else:
             object_list = page.object_list = selectors.with_public_children(list(object_list))

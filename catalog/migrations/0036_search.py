@@ -84,10 +84,26 @@ POSTGRES_SQL = [
         || regexp_replace(place_lexemes, '(\\S+)', '\\1:1C', 'g')::tsvector
         || regexp_replace(text_lexemes, '(\\S+)', '\\1:1D', 'g')::tsvector
     ) STORED""",
+    # A document's vector (2–3 kB) stays in its row, where ranking reads it for every match;
+    # the lexeme texts, read only by the Python engine and the rebuild, go out of line.
+    "ALTER TABLE catalogue_searchdocument SET (toast_tuple_target = 4096)",
+    "ALTER TABLE catalogue_searchdocument ALTER COLUMN vector SET STORAGE MAIN,"
+    " ALTER COLUMN title_lexemes SET STORAGE EXTERNAL,"
+    " ALTER COLUMN detail_lexemes SET STORAGE EXTERNAL,"
+    " ALTER COLUMN place_lexemes SET STORAGE EXTERNAL,"
+    " ALTER COLUMN text_lexemes SET STORAGE EXTERNAL",
     "CREATE INDEX catalogue_search_vector ON catalogue_searchdocument USING gin (vector)",
+    # the title's lexemes alone, for 联想: the index answers a title-only match without reading
+    # rows to check weights (a word every document has elsewhere, 内蒙, costs nothing)
+    """ALTER TABLE catalogue_searchdocument ADD COLUMN title_vector tsvector GENERATED ALWAYS AS (
+        title_lexemes::tsvector
+    ) STORED""",
+    "CREATE INDEX catalogue_search_title_vector ON catalogue_searchdocument USING gin (title_vector)",
     "CREATE INDEX catalogue_search_pinyin_trgm ON catalogue_searchdocument USING gin (title_pinyin gin_trgm_ops)",
 ]
 POSTGRES_REVERSE = [
+    "DROP INDEX IF EXISTS catalogue_search_title_vector",
+    "ALTER TABLE catalogue_searchdocument DROP COLUMN IF EXISTS title_vector",
     "DROP INDEX IF EXISTS catalogue_search_pinyin_trgm",
     "DROP INDEX IF EXISTS catalogue_search_vector",
     "ALTER TABLE catalogue_searchdocument DROP COLUMN IF EXISTS vector",

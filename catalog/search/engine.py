@@ -19,6 +19,7 @@ import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Case, Count, F, FloatField, Q, Value, When
 from django.db.models.expressions import RawSQL
@@ -111,12 +112,21 @@ def tsquery(concepts, *, every: bool = True, weights: str = "") -> str:
     return joiner.join(_tsquery_concept(c, weights) for c in concepts)
 
 
-def _postgres_match(queryset, concepts, *, every: bool, title_only: bool = False):
-    matched = RawSQL(
-        "vector @@ %s::tsquery",
-        [tsquery(concepts, every=every, weights="A" if title_only else "")],
-        output_field=BooleanField(),
-    )
+def _postgres_match(
+    queryset, concepts, *, every: bool, title_only: bool = False, scored: bool = True
+):
+    if title_only:  # the title's own vector and index (no weights to check row by row)
+        matched = RawSQL(
+            "title_vector @@ %s::tsquery",
+            [tsquery(concepts, every=every)],
+            output_field=BooleanField(),
+        )
+    else:
+        matched = RawSQL(
+            "vector @@ %s::tsquery", [tsquery(concepts, every=every)], output_field=BooleanField()
+        )
+    if not scored:  # an order that needs no relevance (联想: best sellers first)
+        return queryset.filter(matched).annotate(score=Value(0.0, output_field=FloatField()))
     parts, params = [], []
     for concept in concepts:
         whens = []
@@ -133,6 +143,20 @@ def _postgres_fuzzy(queryset, text: str):
     targets = analysis.sound_words(text)[:4]
     if not targets:
         return queryset.none().annotate(score=Value(0.0, output_field=FloatField()))
+    # Candidates through the trigram index: a title word at least FUZZY_SIMILARITY similar to a
+    # target makes word_similarity(target, title_pinyin) at least as much (pg_trgm's %> uses the
+    # threshold set here), so the exact test below runs on a few rows, not every document.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
+            [str(FUZZY_SIMILARITY)],
+        )
+    near = RawSQL(  # noqa: S611 (constants; the targets go in as parameters)
+        "(" + " OR ".join(["title_pinyin %%> %s"] * len(targets)) + ")",
+        targets,
+        output_field=BooleanField(),
+    )
+    queryset = queryset.filter(near)
     best = RawSQL(
         "(SELECT max(similarity(word, target)) FROM unnest(string_to_array(title_pinyin, ' '))"
         " AS word, unnest(%s::text[]) AS target)",
@@ -237,15 +261,19 @@ def postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def match(concepts, *, every: bool = True, title_only: bool = False, queryset=None):
+def match(
+    concepts, *, every: bool = True, title_only: bool = False, scored: bool = True, queryset=None
+):
     """Documents matching the concepts (all of them, or any with ``every=False``; in their
-    titles only with ``title_only``), annotated with ``score`` (relevance). No concepts: every
-    document, score 0."""
+    titles only with ``title_only``), annotated with ``score`` (relevance; 0 with
+    ``scored=False``, which spares PostgreSQL the ranking). No concepts: every document, score 0."""
     queryset = SearchDocument.objects.all() if queryset is None else queryset
     if not concepts:
         return queryset.annotate(score=Value(0.0, output_field=FloatField()))
     if postgres():
-        return _postgres_match(queryset, concepts, every=every, title_only=title_only)
+        return _postgres_match(
+            queryset, concepts, every=every, title_only=title_only, scored=scored
+        )
     return _annotate_scores(queryset, _python_scores(concepts, every=every, title_only=title_only))
 
 
@@ -262,9 +290,85 @@ def ordered(queryset, sort: str):
     return queryset.order_by(*ORDERINGS.get(sort, ORDERINGS["default"]))
 
 
+FACETS_SQL = """
+WITH m AS MATERIALIZED ({matched})
+SELECT 'place', m.league, c.id, c.slug, c.name, count(*)
+  FROM m LEFT JOIN {county} c ON c.id = m.county_id GROUP BY m.league, c.id, c.slug, c.name
+UNION ALL
+SELECT 'cooperative', NULL, o.id, o.slug, o.name, count(*)
+  FROM m JOIN {cooperative} o ON o.id = m.cooperative_id GROUP BY o.id, o.slug, o.name
+UNION ALL
+SELECT 'category', NULL, g.id, NULL, g.name, count(DISTINCT pc.product_id)
+  FROM m JOIN {product_category} pc ON pc.product_id = m.product_id
+  JOIN {category} g ON g.id = pc.category_id GROUP BY g.id, g.name
+UNION ALL
+SELECT 'total', NULL, NULL, NULL, NULL, count(*) FROM m
+UNION ALL
+SELECT 'certified', NULL, NULL, NULL, NULL, count(*) FROM m WHERE m.certified_until >= %s
+{prices}
+"""
+
+
 def facets(queryset) -> dict:
-    """Counts of the matching documents by league, county, cooperative, category, certification
-    and price range: four queries whatever the number of results."""
+    """The number of matching documents (``total``) and their counts by league, county,
+    cooperative, category, certification and price range. On PostgreSQL one statement whatever
+    the number of results (the match evaluated once, in a MATERIALIZED CTE); on SQLite five
+    queries through the ORM."""
+    if not postgres():
+        return {**_facets_orm(queryset), "total": queryset.count()}
+    try:
+        matched, params = (
+            queryset.order_by()
+            .values_list(
+                "product_id", "league", "county_id", "cooperative_id", "price", "certified_until"
+            )
+            .query.sql_with_params()
+        )
+    except EmptyResultSet:  # nothing can match (a query of punctuation only: .none())
+        nothing = {"certified": 0, **{"price_" + key: 0 for key, *_ in PRICE_RANGES}}
+        return {**_facets_dict([], [], [], nothing), "total": 0}
+    prices, price_params = [], []
+    for key, _label, low, high in PRICE_RANGES:
+        conditions, bounds = [], []
+        if low is not None:
+            conditions.append("m.price >= %s")
+            bounds.append(low)
+        if high is not None:
+            conditions.append("m.price < %s")
+            bounds.append(high)
+        prices.append(  # constants; the key and the bounds go in as parameters
+            "UNION ALL SELECT 'price', %s, NULL, NULL, NULL, count(*) FROM m WHERE "  # noqa: S608
+            + " AND ".join(conditions)
+        )
+        price_params += [key, *bounds]
+    tables = {
+        "county": SearchDocument._meta.get_field("county").related_model._meta.db_table,
+        "cooperative": SearchDocument._meta.get_field("cooperative").related_model._meta.db_table,
+        "product_category": ProductCategory._meta.db_table,
+        "category": ProductCategory._meta.get_field("category").related_model._meta.db_table,
+    }
+    sql = FACETS_SQL.format(matched=matched, prices="\n".join(prices), **tables)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, timezone.localdate(), *price_params])
+        rows = cursor.fetchall()
+    by_place, cooperatives, categories, totals = [], [], [], {}
+    for facet, value, pk, slug, name, n in rows:
+        if facet == "place":
+            by_place.append({"league": value, "county_id": pk, "slug": slug, "name": name, "n": n})
+        elif facet == "cooperative":
+            cooperatives.append({"slug": slug, "name": name, "n": n})
+        elif facet == "category":
+            categories.append({"category_id": pk, "name": name, "n": n})
+        else:
+            totals["price_" + value if facet == "price" else facet] = n
+    by_place.sort(key=lambda r: (r["league"] or "", -r["n"], r["name"] or ""))
+    cooperatives.sort(key=lambda r: (-r["n"], r["name"]))
+    categories.sort(key=lambda r: (-r["n"], r["name"]))
+    return {**_facets_dict(by_place, cooperatives, categories, totals), "total": totals["total"]}
+
+
+def _facets_orm(queryset) -> dict:
+    """``facets`` through the ORM (SQLite)."""
     base = queryset.order_by()
     ids = base.values("product_id")
     by_place = list(
@@ -272,10 +376,6 @@ def facets(queryset) -> dict:
         .annotate(n=Count("product_id"))
         .order_by("league", "-n", "name")
     )
-    leagues: dict[str, int] = {}
-    for row in by_place:
-        if row["league"]:
-            leagues[row["league"]] = leagues.get(row["league"], 0) + row["n"]
     cooperatives = list(
         base.exclude(cooperative_id=None)
         .values(slug=F("cooperative__slug"), name=F("cooperative__name"))
@@ -298,6 +398,14 @@ def facets(queryset) -> dict:
             condition &= Q(price__lt=high)
         aggregates["price_" + key] = Count("product_id", filter=condition)
     totals = base.aggregate(**aggregates)
+    return _facets_dict(by_place, cooperatives, categories, totals)
+
+
+def _facets_dict(by_place, cooperatives, categories, totals) -> dict:
+    leagues: dict[str, int] = {}
+    for row in by_place:
+        if row["league"]:
+            leagues[row["league"]] = leagues.get(row["league"], 0) + row["n"]
     return {
         "leagues": [{"value": k, "name": k, "n": n} for k, n in leagues.items()],
         "counties": [
@@ -309,10 +417,10 @@ def facets(queryset) -> dict:
         "categories": [
             {"value": r["category_id"], "name": r["name"], "n": r["n"]} for r in categories
         ],
-        "certified": totals["certified"],
+        "certified": totals.get("certified", 0),
         "prices": [
-            {"value": key, "name": label, "n": totals["price_" + key]}
+            {"value": key, "name": label, "n": totals.get("price_" + key, 0)}
             for key, label, *_ in PRICE_RANGES
-            if totals["price_" + key]
+            if totals.get("price_" + key)
         ],
     }

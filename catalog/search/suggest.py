@@ -81,9 +81,9 @@ def suggestions(text: str) -> dict:
     concepts = analysis.parse_query(key)
     if concepts:
         docs = list(
-            engine.ordered(engine.match(concepts, title_only=True), "default").values_list(
-                "product_id", "title"
-            )[: LIMITS["products"]]
+            engine.match(concepts, title_only=True, scored=False)
+            .order_by("-in_stock", "-sales", "-priority", "-product_id")
+            .values_list("product_id", "title")[: LIMITS["products"]]
         )
         slugs = dict(
             Product.objects.filter(pk__in=[pk for pk, _ in docs]).values_list("pk", "slug")

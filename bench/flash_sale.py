@@ -55,7 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
-from bench.databases import recreate_database  # noqa: E402
+from bench.databases import production_like, recreate_database  # noqa: E402
 from bench.processes import Processes  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/jingmeng_flash"
@@ -115,32 +115,18 @@ def summary(results, started, done_at, **steps):
 
 
 def bench_environment(args, stripe_port, redis_db) -> dict:
-    return {
-        "DJANGO_SETTINGS_MODULE": "shop.settings",
-        "DATABASE_URL": args.database_url,
-        "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
-        "CELERY_BROKER_URL": f"redis://127.0.0.1:6379/{redis_db + 1}",
-        "CELERY_QUEUE": "jingmeng-bench",
-        "CACHE_KEY_PREFIX": "jingmeng-bench",
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-" + uuid.uuid4().hex * 2,
-        "FIELD_ENCRYPTION_KEY": "bench-field-" + uuid.uuid4().hex,
-        "FIELD_HASH_KEY": "bench-hash-" + uuid.uuid4().hex,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-        "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "SECURE_HSTS_SECONDS": "0",
-        "STRIPE_API_BASE": f"http://127.0.0.1:{stripe_port}",
-        "STRIPE_SECRET_KEY": "sk_test_bench_canned",
-        "STRIPE_PUBLISHABLE_KEY": "pk_test_bench_canned",
-        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "STRIPE_WEBHOOK_TOLERANCE": "3600",
-        # Prints and sends nothing: the bench measures the store, not a mail server (the web
-        # refuses the console backend in production; the bench runs no `check --deploy`).
-        "EMAIL_URL": "dummymail://",
-        "LOG_LEVEL": "WARNING",
-    }
+    return production_like(
+        args.database_url,
+        REDIS_URL=f"redis://127.0.0.1:6379/{redis_db}",
+        CELERY_BROKER_URL=f"redis://127.0.0.1:6379/{redis_db + 1}",
+        CELERY_QUEUE="jingmeng-bench",
+        CACHE_KEY_PREFIX="jingmeng-bench",
+        STRIPE_API_BASE=f"http://127.0.0.1:{stripe_port}",
+        STRIPE_SECRET_KEY="sk_test_bench_canned",
+        STRIPE_PUBLISHABLE_KEY="pk_test_bench_canned",
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        STRIPE_WEBHOOK_TOLERANCE="3600",
+    )
 
 
 def flush_redis(env):

@@ -49,7 +49,6 @@ import random
 import statistics
 import sys
 import time
-import uuid
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
@@ -58,7 +57,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.databases import recreate_database  # noqa: E402
+from bench.databases import production_like, recreate_database  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/jm_bench_search"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/8"
@@ -1074,27 +1073,15 @@ def report(results):
 
 
 def environment(args):
-    return {
-        "DJANGO_SETTINGS_MODULE": "shop.settings",
-        "DATABASE_URL": args.database_url,
-        "REDIS_URL": args.redis_url,
-        "CACHE_KEY_PREFIX": KEY_PREFIX,
-        "CELERY_BROKER_URL": "memory://localhost/",  # tasks in-process (none are sent here)
-        "CELERY_RESULT_BACKEND": "cache+memory://",
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-" + uuid.uuid4().hex * 2,
-        "FIELD_ENCRYPTION_KEY": "bench-field-" + uuid.uuid4().hex,
-        "FIELD_HASH_KEY": "bench-hash-" + uuid.uuid4().hex,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-        "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "SECURE_HSTS_SECONDS": "0",
-        "EMAIL_URL": "dummymail://",
-        "LOG_LEVEL": "WARNING",
-        "STATIC_ROOT": str(OUT / "search" / "static"),
-        "MEDIA_ROOT": str(OUT / "search" / "media"),
-    }
+    return production_like(
+        args.database_url,
+        REDIS_URL=args.redis_url,
+        CACHE_KEY_PREFIX=KEY_PREFIX,
+        CELERY_BROKER_URL="memory://localhost/",  # tasks in-process (none are sent here)
+        CELERY_RESULT_BACKEND="cache+memory://",
+        STATIC_ROOT=str(OUT / "search" / "static"),
+        MEDIA_ROOT=str(OUT / "search" / "media"),
+    )
 
 
 def forget_cache(redis_url):

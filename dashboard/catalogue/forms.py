@@ -16,6 +16,7 @@ from oscar.apps.dashboard.catalogue.forms import CategoryForm as OscarCategoryFo
 from oscar.apps.dashboard.catalogue.forms import ProductForm as OscarProductForm
 from oscar.apps.dashboard.catalogue.forms import ProductImageForm as OscarProductImageForm
 from oscar.apps.dashboard.catalogue.forms import StockRecordForm as OscarStockRecordForm
+from oscar.forms.widgets import ImageInput as OscarImageInput
 
 from cooperatives.uploads import PictureField
 
@@ -63,11 +64,19 @@ class StockRecordForm(OscarStockRecordForm):
         return value
 
 
+class ImageInput(OscarImageInput):
+    """Oscar's picture input without the inline ``onload``/``onerror`` handlers that the
+    Content-Security-Policy blocks (static/jingmeng/js/dashboard-oscar.js does their work)."""
+
+    template_name = "jingmeng/widgets/image_input.html"
+
+
 class ProductImageForm(OscarProductImageForm):
     """Oscar's product image form (its formset loads this class), the picture re-encoded."""
 
     class Meta(OscarProductImageForm.Meta):
         field_classes = {"original": PictureField}
+        widgets = {**OscarProductImageForm.Meta.widgets, "original": ImageInput()}
 
 
 class CategoryForm(OscarCategoryForm):

@@ -1,5 +1,6 @@
-"""Impact report files: the same figures as /impact/, as XLSX or CSV (written by sheets.writer,
-which keeps a cooperative's or county's name from running as a formula)."""
+"""Impact report files: the same figures as /impact/, for the same period, as XLSX or CSV
+(written by sheets.writer, which keeps a cooperative's or county's name from running as a
+formula). The XLSX says what, whose and when above its header and ends with the scope's totals."""
 
 from django.utils.translation import gettext as _
 
@@ -7,23 +8,28 @@ from sheets.writer import Column, Sheet
 
 from .selectors import BREAKDOWNS
 
-MONEY = "¥#,##0.00"
+
+def unpaired_label() -> str:
+    """What a county with no paired Beijing district is called in the district breakdown."""
+    return _("Unpaired")
 
 
 def _columns(by):
     return [
         str(BREAKDOWNS[by][0]),
-        Column(_("Sales (GMV, ¥)"), number_format=MONEY),
-        _("Paid orders"),
-        _("Units"),
-        Column(_("Income attributed to households (¥)"), number_format=MONEY),
-        _("Households benefiting"),
+        Column(_("Sales (GMV, ¥)"), "money"),
+        Column(_("Paid orders"), "count"),
+        Column(_("Units"), "count"),
+        Column(_("Income attributed to households (¥)"), "money"),
+        Column(_("Households benefiting"), "count"),
     ]
 
 
 def _key(row, by):
     if by == "month" and row["key"] is not None:
         return row["key"].strftime("%Y-%m")
+    if by == "district" and not row["key"]:
+        return unpaired_label()
     return row["key"] or "—"
 
 
@@ -32,8 +38,18 @@ def _values(row, by):
             row["households"]]  # fmt: skip
 
 
-def sheet(rows, by) -> Sheet:
-    """The breakdown ``by`` (county, cooperative, district, month) of an impact report."""
-    report = Sheet(BREAKDOWNS[by][0], _columns(by))
+def sheet(rows, by, *, totals=None, scope=None, period=None, made_at=None) -> Sheet:
+    """The breakdown ``by`` (county, cooperative, district, month) of an impact report.
+
+    ``totals`` (``selectors.Totals``) fills the totals row: sales, units and income are the sums
+    of the rows, but an order with lines of two cooperatives is one paid order, and a household
+    is counted once however many rows it appears in.
+    """
+    title = _("Impact report by %(breakdown)s") % {"breakdown": BREAKDOWNS[by][0]}
+    columns = _columns(by)
+    overrides = {}
+    if totals is not None:
+        overrides = {2: totals.paid_orders, 5: totals.households}
+    report = Sheet(title, columns, scope=scope, period=period, made_at=made_at, totals=overrides)
     report.extend(_values(row, by) for row in rows)
     return report

@@ -13,9 +13,13 @@ dates are not text: they stay numbers and dates, so a refund of -12.50 still add
 
 Usage::
 
-    sheet = Sheet(_("Orders to ship"), ["订单号", Column("金额", number_format="¥#,##0.00")])
+    sheet = Sheet(_("Orders to ship"), ["订单号", Column("金额", "money"), Column("数量", "count")],
+                  scope="草原合作社", period=(date_from, date_to))
     sheet.extend(rows)                  # any iterable of rows; consumed when the file is written
     return sheet.as_response("xlsx", "fahuo")   # or "csv"; the suffix is added if missing
+
+An XLSX is for people (title rows, frozen header, widths, ¥ formats, a 合计 row, A4 print
+setup); a CSV is for machines (header and rows only): see ``Sheet``.
 """
 
 import csv
@@ -25,14 +29,20 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
-from itertools import chain, repeat
+from itertools import chain, islice
+from unicodedata import east_asian_width
 
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 CONTENT_TYPES = {
     # No charset parameter: the byte-order mark says UTF-8 to every program that opens the file
@@ -77,12 +87,74 @@ def cell_value(value):
     return neutralise(str(value))
 
 
+MONEY_FORMAT = '"¥"#,##0.00'
+COUNT_FORMAT = "#,##0"
+# A column's kind: its XLSX number format, and whether the totals row adds it up.
+KINDS = {
+    "text": (None, False),
+    "money": (MONEY_FORMAT, True),  # yuan, 2 places: ¥1,234.50
+    "count": (COUNT_FORMAT, True),  # orders, units, households: 1,234
+    "number": ("#,##0.##", False),
+    "date": ("yyyy-mm-dd", False),
+    "datetime": ("yyyy-mm-dd hh:mm", False),
+}
+TITLE_FONT = Font(bold=True, size=14)
+BOLD = Font(bold=True)
+NOTE_FONT = Font(color="555555")
+HEADER_FILL = PatternFill("solid", fgColor="E8EFE4")
+RULE = Side(style="thin", color="7A7A7A")
+WRAP = Alignment(wrap_text=True, vertical="top")
+WIDTH_SAMPLE = 1000  # rows read before the first is written: XLSX puts widths before rows
+MAX_WIDTH = 50  # characters (a CJK character counts two); longer text wraps
+PRINT_LANDSCAPE_WIDTH = 100  # a sheet wider than this prints landscape
+
+
 @dataclass(frozen=True)
 class Column:
-    """A column's header and, for numbers, the XLSX number format (``"¥#,##0.00"``)."""
+    """A column's header and kind (``"text"``, ``"money"``, ``"count"``, ``"number"``,
+    ``"date"``, ``"datetime"``). Money and count columns get their number format and are added
+    up in the XLSX's totals row (``total=False`` leaves one out); ``number_format`` overrides
+    the kind's format."""
 
     header: str
+    kind: str = "text"
     number_format: str | None = None
+    total: bool | None = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"Unknown column kind {self.kind!r}")
+
+    @property
+    def format(self) -> str | None:
+        return self.number_format or KINDS[self.kind][0]
+
+    @property
+    def totalled(self) -> bool:
+        return KINDS[self.kind][1] if self.total is None else self.total
+
+
+def chinese_date(day: date) -> str:
+    """2026年12月7日"""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def chinese_datetime(moment: datetime) -> str:
+    """2026年12月7日 08:04, in the store's time zone (Asia/Shanghai)."""
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return f"{chinese_date(moment)} {moment:%H:%M}"
+
+
+def period_text(start: date | None, end: date | None) -> str:
+    """A date range as a title row says it: 2026年1月1日 至 2026年12月7日."""
+    if start and end:
+        return _("%(start)s to %(end)s") % {"start": chinese_date(start), "end": chinese_date(end)}
+    if start:
+        return _("from %(start)s") % {"start": chinese_date(start)}
+    if end:
+        return _("until %(end)s") % {"end": chinese_date(end)}
+    return _("all dates")
 
 
 class Sheet:
@@ -90,12 +162,36 @@ class Sheet:
 
     Rows are lists of values in column order. Those given to ``extend`` may be a generator (a
     queryset iterator): they are read once, when the file is written, so a sheet is written once.
+
+    An XLSX is made to be read and printed by people: the title, then ``scope`` (whose figures),
+    ``period`` (text, or a (start, end) pair of dates) and when it was made (Asia/Shanghai) above
+    the header; the header frozen and repeated on every printed page; columns as wide as their
+    content; money and counts in their number formats; and a 合计 row adding up money and count
+    columns (``totals`` gives a column's total instead, by index or header: a distinct count such
+    as households is not the sum of its rows). A CSV is read by machines (a courier's system, an
+    import, a script): the header and the rows, nothing else, so its first line is the header and
+    no total is counted twice.
     """
 
-    def __init__(self, title, columns):
+    def __init__(self, title, columns, *, scope=None, period=None, made_at=None, totals=None):
         self.title = str(title)
         self.columns = [c if isinstance(c, Column) else Column(str(c)) for c in columns]
+        self.scope = None if scope is None else str(scope)
+        if isinstance(period, tuple):
+            period = period_text(*period)
+        self.period = None if period is None else str(period)
+        self.made_at = made_at
+        self.totals = {}
+        for key, value in (totals or {}).items():
+            index = key if isinstance(key, int) else self._index(key)
+            self.totals[index] = value
         self._sources = []
+
+    def _index(self, header) -> int:
+        for index, column in enumerate(self.columns):
+            if column.header == str(header):
+                return index
+        raise KeyError(header)
 
     def append(self, row):
         self._sources.append((row,))
@@ -106,8 +202,20 @@ class Sheet:
     def rows(self):
         return chain.from_iterable(self._sources)
 
+    def title_rows(self) -> list[str]:
+        """The lines above the header in an XLSX: title, scope, period, when made."""
+        made_at = self.made_at or timezone.now()
+        lines = [self.title]
+        if self.scope:
+            lines.append(_("Scope: %(scope)s") % {"scope": self.scope})
+        if self.period:
+            lines.append(_("Period: %(period)s") % {"period": self.period})
+        lines.append(_("Made %(time)s (Beijing time)") % {"time": chinese_datetime(made_at)})
+        return lines
+
     def as_csv(self) -> bytes:
-        """UTF-8 with a byte-order mark, so Excel in China opens the Chinese text correctly."""
+        """UTF-8 with a byte-order mark, so Excel in China opens the Chinese text correctly.
+        No title rows and no totals: see the class's docstring."""
         buffer = io.BytesIO()
         text = io.TextIOWrapper(buffer, encoding="utf-8-sig", newline="")
         writer = csv.writer(text)
@@ -121,18 +229,80 @@ class Sheet:
 
     def as_xlsx(self) -> bytes:
         """One worksheet, written in openpyxl's write-only mode (rows are streamed to a
-        temporary file, not held as cell objects), with the columns' number formats."""
+        temporary file, not held as cell objects; the first WIDTH_SAMPLE rows are read ahead to
+        size the columns, which XLSX stores before the rows)."""
         book = Workbook(write_only=True)
         worksheet = book.create_sheet(title=sheet_title(self.title))
+        rows = ([cell_value(value) for value in row] for row in self.rows())
+        sample = list(islice(rows, WIDTH_SAMPLE))
+        widths = self._widths(sample)
+        for index, width in enumerate(widths, 1):
+            worksheet.column_dimensions[get_column_letter(index)].width = width
+
+        titles = self.title_rows()
+        header_row = len(titles) + 1 if self.columns else len(titles)
         if self.columns:
-            worksheet.append([_xlsx_cell(worksheet, column.header) for column in self.columns])
-        formats = [column.number_format for column in self.columns]
-        for row in self.rows():
-            cells = zip(row, chain(formats, repeat(None)), strict=False)
-            worksheet.append([_xlsx_cell(worksheet, value, fmt) for value, fmt in cells])
+            worksheet.freeze_panes = f"A{header_row + 1}"
+            worksheet.print_title_rows = f"{header_row}:{header_row}"
+        for number, line in enumerate(titles):
+            cell = _xlsx_cell(worksheet, line)
+            cell.font = TITLE_FONT if number == 0 else NOTE_FONT
+            worksheet.append([cell])
+        if self.columns:
+            worksheet.append([_header_cell(worksheet, column.header) for column in self.columns])
+
+        totals = [None] * len(self.columns)
+        summed = [index for index, column in enumerate(self.columns) if column.totalled]
+        wraps = [width >= MAX_WIDTH for width in widths]
+        for row in chain(sample, rows):
+            cells = []
+            for index, value in enumerate(row):
+                column = self.columns[index] if index < len(self.columns) else None
+                cell = _xlsx_cell(worksheet, value, column.format if column else None)
+                if isinstance(value, str) and index < len(wraps) and wraps[index]:
+                    cell.alignment = WRAP
+                cells.append(cell)
+                if index in summed and _summable(value):
+                    totals[index] = _add(totals[index], value)
+            worksheet.append(cells)
+        if summed or self.totals:
+            worksheet.append(self._totals_row(worksheet, totals))
+
+        _page_setup(worksheet, sum(widths))
         buffer = io.BytesIO()
         book.save(buffer)
         return buffer.getvalue()
+
+    def _totals_row(self, worksheet, totals):
+        for index, value in self.totals.items():
+            totals[index] = value
+        for index, column in enumerate(self.columns):
+            if column.totalled and totals[index] is None:
+                totals[index] = 0  # no rows: a total of nothing is nothing
+        label = pgettext("totals row", "Total")
+        if totals and totals[0] is None:
+            totals[0] = label
+        cells = []
+        for index, value in enumerate(totals):
+            cell = _xlsx_cell(worksheet, value, self.columns[index].format)
+            cell.font = BOLD
+            cell.border = Border(top=RULE)
+            cells.append(cell)
+        return cells
+
+    def _widths(self, sample) -> list[float]:
+        """Each column's width in characters (a CJK character counts two): its widest cell
+        among the header and the sample rows, with room for a total, at most MAX_WIDTH."""
+        widths = []
+        for index, column in enumerate(self.columns):
+            widest = display_width(column.header)
+            for row in sample:
+                if index < len(row):
+                    widest = max(widest, display_width(row[index], column.format))
+            if column.totalled:
+                widest += 3  # a total is wider than its rows
+            widths.append(min(max(widest + 2, 6), MAX_WIDTH))
+        return widths
 
     def as_response(self, fmt: str, filename: str) -> HttpResponse:
         """The file as a download: ``fmt`` is "csv" or "xlsx"; ``filename`` may be Chinese."""
@@ -142,6 +312,63 @@ class Sheet:
         response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
         response["Content-Disposition"] = attachment_header(filename, fmt)
         return response
+
+
+def display_width(value, number_format=None) -> int:
+    """How many characters wide a cell shows ``value``: a full-width (CJK) character counts two;
+    a number as its format shows it (¥1,234.50); the longest line of a text."""
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        text = str(value).upper()
+    elif isinstance(value, NUMBERS):
+        if number_format == MONEY_FORMAT:
+            text = f"¥{value:,.2f}"
+        elif number_format == COUNT_FORMAT:
+            text = f"{value:,.0f}"
+        else:
+            text = str(value)
+    elif isinstance(value, datetime):
+        text = "2026-12-07 08:04"
+    elif isinstance(value, date):
+        text = "2026-12-07"
+    else:
+        text = str(value)
+    return max(
+        sum(2 if east_asian_width(char) in "WF" else 1 for char in line)
+        for line in text.splitlines() or [""]
+    )
+
+
+def _summable(value) -> bool:
+    return isinstance(value, NUMBERS) and not isinstance(value, bool)
+
+
+def _add(total, value):
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    return value if total is None else total + value
+
+
+def _header_cell(worksheet, header):
+    cell = _xlsx_cell(worksheet, header)
+    cell.font = BOLD
+    cell.fill = HEADER_FILL
+    cell.border = Border(bottom=RULE)
+    cell.alignment = Alignment(vertical="center")
+    return cell
+
+
+def _page_setup(worksheet, width):
+    """A4, as wide as one page (as many pages long as it takes), landscape when wide, with the
+    page number in the footer."""
+    worksheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    if width > PRINT_LANDSCAPE_WIDTH:
+        worksheet.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
+    worksheet.sheet_properties.pageSetUpPr.fitToPage = True
+    worksheet.page_setup.fitToWidth = 1
+    worksheet.page_setup.fitToHeight = 0
+    worksheet.oddFooter.center.text = "&P / &N"
 
 
 def _csv_cell(value):
@@ -158,6 +385,10 @@ def _xlsx_cell(worksheet, value, number_format=None):
         cell.data_type = "s"  # never a formula ("=...") nor an error ("#N/A")
     elif number_format and isinstance(value, NUMBERS) and not isinstance(value, bool):
         cell.number_format = number_format
+    elif isinstance(value, datetime):
+        cell.number_format = KINDS["datetime"][0]
+    elif isinstance(value, date):
+        cell.number_format = KINDS["date"][0]
     return cell
 
 

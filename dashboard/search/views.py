@@ -169,19 +169,24 @@ class SearchReportDownloadView(View):
 
     def get(self, request, *args, **kwargs):
         weeks = weeks_asked(request.GET.get("weeks"))
+        report = search_report(weeks)
         sheet = Sheet(
             gettext("Search queries"),
             [
                 gettext("Week of"),
-                Column(gettext("Searches that week"), number_format="0"),
+                # Each week's count is repeated on its rows: not added up.
+                Column(gettext("Searches that week"), "count", total=False),
                 gettext("List"),
                 gettext("Query"),
-                Column(gettext("Times"), number_format="0"),
-                gettext("Last searched"),
+                Column(gettext("Times"), "count", total=False),
+                Column(gettext("Last searched"), "datetime"),
             ],
+            scope=gettext("All shoppers' searches"),
+            period=(report[-1]["start"], report[0]["end"]) if report else None,
+            totals={1: sum(week["searches"] for week in report)},
         )
         lists = [("top", gettext("Top queries")), ("empty", gettext("Found nothing"))]
-        for week in search_report(weeks):
+        for week in report:
             for key, label in lists:
                 for entry in week[key]:
                     sheet.append(

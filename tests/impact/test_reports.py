@@ -176,9 +176,11 @@ def test_xlsx_and_csv_exports_carry_the_same_figures(client, region):
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="impact-county-')
     sheet = load_workbook(io.BytesIO(response.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
+    header = int(sheet.freeze_panes[1:]) - 1  # below the title rows
+    rows = list(sheet.iter_rows(values_only=True))[header - 1 :]
     assert rows[0][0] == "旗县"
-    by_county = {r[0]: r for r in rows[1:]}
+    by_county = {r[0]: r for r in rows[1:-1]}  # the last row is the totals'
+    assert rows[-1][1] == 100 and rows[-1][4] == 14
     assert by_county["察右中旗"][1] == 60 and by_county["察右中旗"][4] == 6
     assert by_county["奈曼旗"][1] == 40 and by_county["奈曼旗"][4] == 8
 

@@ -27,17 +27,74 @@ CARRIERS = {
 CARRIER_CHOICES = [(code, label) for code, (label, _pattern) in CARRIERS.items()]
 
 
-def normalise_tracking(carrier: str, number: str) -> str:
-    """Upper-case, spaces removed, checked against the carrier's format; ValidationError if not."""
+# Any carrier's number, whatever its shape: letters, digits and dashes, 6 to 40 of them. Outside
+# this a number is refused; inside it but not the carrier's published shape, it is a warning the
+# manager may confirm (carriers change their formats).
+PLAUSIBLE_TRACKING = re.compile(r"^[A-Z0-9-]{6,40}$", re.ASCII)
+
+# A carrier as a courier's sheet or a manager may write it: its code, its label, or a common name.
+CARRIER_NAMES = {
+    "SF": ("顺丰", "顺丰速运", "顺丰快递", "SF EXPRESS"),
+    "JD": ("京东", "京东物流", "京东快递"),
+    "EMS": ("中国邮政", "邮政", "邮政EMS", "邮政快递", "中国邮政速递物流"),
+    "ZTO": ("中通", "中通快递"),
+    "YTO": ("圆通", "圆通速递", "圆通快递"),
+    "YUNDA": ("韵达", "韵达快递", "韵达速递"),
+    "STO": ("申通", "申通快递"),
+    "OTHER": ("其他", "其它"),
+}
+
+
+def clean_tracking(number: str) -> str:
+    """Full-width digits and letters (common from Chinese input methods) as ASCII, spaces
+    removed, upper-cased."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", number or "")).upper()
+
+
+def carrier_code(value: str) -> str | None:
+    """The carrier's code for a code, label or Chinese name (``"顺丰"``, ``"sf"``), or None."""
+    cleaned = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value or "")).upper()
+    if not cleaned:
+        return None
+    if cleaned in CARRIERS:
+        return cleaned
+    for code, (label, _pattern) in CARRIERS.items():
+        names = {re.sub(r"\s+", "", str(label)).upper(), *CARRIER_NAMES.get(code, ())}
+        if cleaned in {re.sub(r"\s+", "", n).upper() for n in names}:
+            return code
+    return None
+
+
+def check_tracking(carrier: str, number: str) -> tuple[str, str | None]:
+    """The cleaned number and a warning (None when it has the carrier's shape). A
+    ValidationError when the carrier is unknown or the number is no carrier's at all."""
     if carrier not in CARRIERS:
         raise ValidationError(_("Choose a carrier."))
-    # Full-width digits and letters (common from Chinese input methods) become ASCII first.
-    cleaned = re.sub(r"\s+", "", unicodedata.normalize("NFKC", number or "")).upper()
+    cleaned = clean_tracking(number)
+    if not cleaned:
+        raise ValidationError(_("Enter the tracking number."))
+    if not PLAUSIBLE_TRACKING.match(cleaned):
+        raise ValidationError(
+            _("“%(number)s” is not a tracking number (6 to 40 letters, digits or dashes).")
+            % {"number": (number or "")[:40]}
+        )
     label, pattern = CARRIERS[carrier]
-    if not pattern.match(cleaned):
+    if pattern.match(cleaned):
+        return cleaned, None
+    return cleaned, _("“%(number)s” does not look like a %(carrier)s tracking number.") % {
+        "number": cleaned,
+        "carrier": label,
+    }
+
+
+def normalise_tracking(carrier: str, number: str, *, unusual_ok: bool = False) -> str:
+    """Upper-case, spaces removed, checked against the carrier's format; ValidationError if not
+    (with ``unusual_ok``, a number of another shape passes: the manager confirmed it)."""
+    cleaned, warning = check_tracking(carrier, number)
+    if warning and not unusual_ok:
         raise ValidationError(
             _("“%(number)s” is not a %(carrier)s tracking number.")
-            % {"number": number, "carrier": label}
+            % {"number": number, "carrier": CARRIERS[carrier][0]}
         )
     return cleaned
 

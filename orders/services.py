@@ -162,7 +162,9 @@ def _shipped_event_type():
     return ShippingEventType.objects.get_or_create(code="shipped", defaults={"name": "已发货"})[0]
 
 
-def ship(order, lines, *, carrier, tracking_number, user, partner_ids=None) -> "Parcel":
+def ship(
+    order, lines, *, carrier, tracking_number, user, partner_ids=None, unusual_ok=False
+) -> "Parcel":
     """Some lines of a paid order go out in one parcel: Oscar's shipping event "已发货" with the
     line quantities (less what was refunded), the lines 已发货, a ``Parcel`` with the carrier and
     tracking number; the order 部分发货 while other (unrefunded) lines wait, 已发货 when none
@@ -170,8 +172,9 @@ def ship(order, lines, *, carrier, tracking_number, user, partner_ids=None) -> "
 
     ``partner_ids`` (a manager's partners) limits which lines may be shipped: a line of another
     cooperative is refused, as is a line already shipped or refunded. A ``ValidationError`` with
-    nothing changed for anything wrong (the tracking number's format included)."""
-    number = normalise_tracking(carrier, tracking_number)
+    nothing changed for anything wrong (the tracking number's format included, unless
+    ``unusual_ok``: the manager confirmed a number of another shape)."""
+    number = normalise_tracking(carrier, tracking_number, unusual_ok=unusual_ok)
     with transaction.atomic():
         order = _locked(order)
         if order.status not in (statuses.PAID, statuses.PARTLY_SHIPPED):

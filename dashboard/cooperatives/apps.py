@@ -20,6 +20,8 @@ class CooperativesDashboardConfig(OscarDashboardConfig):
             "household-list": (["is_staff"], DashboardPermission.partner_dashboard_access),
             "fulfilment": (["is_staff"], DashboardPermission.partner_dashboard_access),
             "packing-list": (["is_staff"], DashboardPermission.partner_dashboard_access),
+            "shipping-labels": (["is_staff"], DashboardPermission.partner_dashboard_access),
+            "shipping-import": (["is_staff"], DashboardPermission.partner_dashboard_access),
             "cooperative-profile": (["is_staff"], DashboardPermission.partner_dashboard_access),
             "cooperative-sales": (["is_staff"], DashboardPermission.partner_dashboard_access),
         }
@@ -43,6 +45,10 @@ class CooperativesDashboardConfig(OscarDashboardConfig):
             "dashboard.cooperatives.profile", "CertificationDocumentView"
         )
         self.packing_list_view = get_class("dashboard.cooperatives.fulfilment", "PackingListView")
+        self.labels_view = get_class("dashboard.cooperatives.fulfilment", "LabelsView")
+        self.shipping_import_view = get_class(
+            "dashboard.cooperatives.fulfilment", "ShippingImportView"
+        )
         self.household_import_job_view = get_class(
             "dashboard.cooperatives.views", "HouseholdImportJobView"
         )
@@ -67,6 +73,12 @@ class CooperativesDashboardConfig(OscarDashboardConfig):
                 name="certification-document",
             ),
             path("fulfilment/packing/", self.packing_list_view.as_view(), name="packing-list"),
+            path("fulfilment/labels/", self.labels_view.as_view(), name="shipping-labels"),
+            path(
+                "fulfilment/import/",
+                self.shipping_import_view.as_view(),
+                name="shipping-import",
+            ),
             path(
                 "households/import/",
                 self.household_import_view.as_view(),

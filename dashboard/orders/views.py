@@ -16,6 +16,7 @@ from oscar.apps.dashboard.orders import views
 from oscar.apps.payment.exceptions import PaymentError
 from oscar.core.loading import get_model
 
+from dashboard.cooperatives import shipping
 from orders import aftersales, fulfilment, statuses
 from orders import services as lifecycle
 from orders.payments import refunds
@@ -197,6 +198,13 @@ class OrderDetailView(views.OrderDetailView):
             if self.object.status in (statuses.PAID, statuses.PARTLY_SHIPPED)
         ]
         ctx["carriers"] = fulfilment.CARRIER_CHOICES
+        ctx["ship_form"] = self.request.session.pop(ship_form_key(self.object), None) or {
+            "lines": [line.pk for line in ctx["to_ship"]]
+        }
+        # The recipient in full on the first screen (the user has lines in this order): logged.
+        ctx["recipient"] = self.object.shipping_address if visible else None
+        if ctx["recipient"] is not None:
+            shipping.log_recipients(user, [self.object], page="order")
         ctx["parcels"] = (
             self.object.parcels.filter(lines__in=ctx["lines"]).distinct().prefetch_related("lines")
         )
@@ -288,16 +296,29 @@ def _int(value):
 
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
 class ShipView(View):
-    """POST ``line`` (several), ``carrier``, ``tracking_number``: one parcel of the user's lines."""
+    """POST ``line`` (several), ``carrier``, ``tracking_number``: one parcel of the user's lines.
+    A tracking number of another shape than the carrier's is a warning: the page comes back with
+    everything typed and a 确认仍然发货 button (``confirm``); so it does on any error."""
 
     def post(self, request, number):
         order = get_order_for_user_or_404(request.user, number)
         back = reverse("dashboard:order-detail", kwargs={"number": order.number}) + "#shipping"
         ids = [int(v) for v in request.POST.getlist("line") if v.isascii() and v.isdigit()]
         lines = list(lines_for_user(order, request.user).filter(pk__in=ids))
+        carrier = request.POST.get("carrier", "")
+        typed = request.POST.get("tracking_number", "")
+        form = {"carrier": carrier, "tracking_number": typed, "lines": set(ids)}
         if len(lines) != len(ids):
-            messages.error(request, _("Some of those lines cannot be shipped by you (now)."))
-            return HttpResponseRedirect(back)
+            form["error"] = _("Some of those lines cannot be shipped by you (now).")
+            return self.again(request, order, form)
+        try:
+            cleaned, warning = fulfilment.check_tracking(carrier, typed)
+        except ValidationError as error:
+            form["error"] = " ".join(error.messages)
+            return self.again(request, order, form)
+        if warning and not request.POST.get("confirm"):
+            form["warning"] = warning
+            return self.again(request, order, form)
         partner_ids = (
             None
             if request.user.is_staff
@@ -307,17 +328,30 @@ class ShipView(View):
             parcel = lifecycle.ship(
                 order,
                 lines,
-                carrier=request.POST.get("carrier", ""),
-                tracking_number=request.POST.get("tracking_number", ""),
+                carrier=carrier,
+                tracking_number=cleaned,
                 user=request.user,
                 partner_ids=partner_ids,
+                unusual_ok=bool(warning),
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(
-                request,
-                _("Shipped with %(carrier)s, tracking number %(number)s.")
-                % {"carrier": parcel.carrier_label, "number": parcel.tracking_number},
-            )
+            form["error"] = " ".join(error.messages)
+            return self.again(request, order, form)
+        messages.success(
+            request,
+            _("Shipped with %(carrier)s, tracking number %(number)s.")
+            % {"carrier": parcel.carrier_label, "number": parcel.tracking_number},
+        )
         return HttpResponseRedirect(back)
+
+    def again(self, request, order, form):
+        """Back to the order page, whose shipping form shows what was sent (kept in the session
+        for that one page view) with its error or warning; nothing was shipped."""
+        request.session[ship_form_key(order)] = {**form, "lines": sorted(form["lines"])}
+        return HttpResponseRedirect(
+            reverse("dashboard:order-detail", kwargs={"number": order.number}) + "#ship-form"
+        )
+
+
+def ship_form_key(order):
+    return f"dashboard:ship-form:{order.number}"

@@ -87,10 +87,14 @@ def test_a_manager_cannot_ship_another_cooperatives_line(client, manager, shared
 def test_a_bad_tracking_number_is_refused_and_changes_nothing(
     client, manager, shared_order, carrier, number
 ):
+    """Refused (too short, no carrier) or a warning to confirm (another carrier's shape): back
+    on the order page with what was typed, nothing shipped."""
     ours = lines(shared_order)["我家的胡萝卜"]
     login(client, manager)
     response = ship(client, shared_order, ours, carrier, number)
     assert response.status_code == 302
+    page = client.get(response.url)
+    assert f'value="{number}"' in page.content.decode()
     shared_order.refresh_from_db()
     assert shared_order.status == statuses.PAID and not shared_order.parcels.exists()
     ours.refresh_from_db()
@@ -165,9 +169,7 @@ def test_refunding_the_last_unshipped_line_makes_the_order_shipped(shared_order,
     from orders.payments import refunds
 
     ours, theirs = lines(shared_order)["我家的胡萝卜"], lines(shared_order)["别家的雪菊茶"]
-    services.ship(
-        shared_order, [ours], carrier="EMS", tracking_number="1234567890123", user=staff
-    )
+    services.ship(shared_order, [ours], carrier="EMS", tracking_number="1234567890123", user=staff)
     refunds.make_refund(refunds.request_refund(shared_order, {theirs: 1}, user=staff), user=staff)
     shared_order.refresh_from_db()
     assert shared_order.status == statuses.SHIPPED

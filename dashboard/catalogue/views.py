@@ -1,5 +1,6 @@
-"""Oscar's catalogue dashboard views, forked to tell the product form who is editing and to
-refuse, with a message, to delete a product that live sessions still feature."""
+"""Oscar's catalogue dashboard views, forked to tell the product form who is editing, to refuse,
+with a message, to delete a product that live sessions still feature, and to show each product's
+price and stock on the list (the viewer's own stock records only, loaded in bulk)."""
 
 from django.contrib import messages
 from django.db import transaction
@@ -11,6 +12,14 @@ from oscar.apps.dashboard.catalogue.views import (
     ProductCreateUpdateView as OscarProductCreateUpdateView,
 )
 from oscar.apps.dashboard.catalogue.views import ProductDeleteView as OscarProductDeleteView
+from oscar.apps.dashboard.catalogue.views import ProductListView as OscarProductListView
+
+from .selectors import with_stock
+
+
+class ProductListView(OscarProductListView):
+    def get_queryset(self):
+        return with_stock(super().get_queryset(), self.request.user)
 
 
 class ProductCreateUpdateView(OscarProductCreateUpdateView):

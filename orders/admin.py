@@ -3,12 +3,25 @@ from oscar.apps.order.admin import *  # noqa: F403
 from oscar.core.loading import get_model
 
 
+class AfterSalesLineInline(admin.TabularInline):
+    model = get_model("order", "AfterSalesLine")
+    raw_id_fields = ("line",)
+    extra = 0
+
+
+class AfterSalesEventInline(admin.TabularInline):
+    model = get_model("order", "AfterSalesEvent")
+    raw_id_fields = ("by",)
+    extra = 0
+
+
 @admin.register(get_model("order", "AfterSalesRequest"))
 class AfterSalesRequestAdmin(admin.ModelAdmin):
-    """Buyers' after-sales requests; each one's refund is decided on the dashboard's order page."""
+    """Buyers' after-sales cases; decided on the dashboard's after-sales queue."""
 
-    list_display = ("order", "line", "reason", "status", "created", "decided")
-    list_filter = ("status", "reason")
+    list_display = ("order", "kind", "reason", "status", "created", "escalated", "decided")
+    list_filter = ("status", "kind", "reason")
     search_fields = ("order__number", "description")
-    raw_id_fields = ("order", "line", "user")
-    readonly_fields = ("refund_id", "created")
+    raw_id_fields = ("order", "partner", "user", "decided_by")
+    readonly_fields = ("refund_id",)
+    inlines = [AfterSalesLineInline, AfterSalesEventInline]

@@ -126,10 +126,35 @@ class Parcel(models.Model):
 from oscar.apps.order.models import *  # noqa: E402
 
 
+class AfterSalesQuerySet(models.QuerySet):
+    def for_manager(self, user):
+        """The cases a cooperative manager decides: their cooperatives' (their partners');
+        staff: every case."""
+        if user.is_staff:
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(partner__users=user)
+
+    def for_buyer(self, request):
+        """The cases of the orders this request's buyer may see (``Order.for_buyer``)."""
+        return self.filter(order__in=Order.objects.for_buyer(request).values("pk"))
+
+    def open(self):
+        return self.filter(status__in=AfterSalesRequest.OPEN)
+
+
 class AfterSalesRequest(models.Model):
-    """A buyer's after-sales request (申请售后) about a paid order, or one line of it: a reason
-    and a description, sent to staff as a refund request (the dashboard's refund path). Kept
-    small so the cooperative's side of after-sales can grow from it."""
+    """An after-sales case (售后): a buyer asks for a refund (仅退款) or a return (退货退款) of
+    units of lines one cooperative sold (``AfterSalesLine``), with a reason, a description and
+    photos. The cooperative's managers agree or refuse within ``AFTER_SALES_DECISION_HOURS``;
+    past that staff decide (``escalated``). An agreed refund, or a return received, is refunded
+    through payments (its ``Refund`` by id: orders/ does not reach payments). Each step is an
+    ``AfterSalesEvent`` (both sides' timelines). The flow: ``orders.aftersales``."""
+
+    class Kind(models.TextChoices):
+        REFUND = "refund", _("Refund only")
+        RETURN = "return", _("Return and refund")
 
     class Reason(models.TextChoices):
         DAMAGED = "damaged", _("Arrived damaged or spoiled")
@@ -140,34 +165,47 @@ class AfterSalesRequest(models.Model):
         OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", _("Waiting for the cooperative")
+        AWAITING_RETURN = "awaiting_return", _("Waiting for the buyer to send it back")
+        RETURN_SHIPPED = "return_shipped", _("Sent back")
+        REFUNDING = "refunding", _("Agreed; refunding")
         REFUNDED = "refunded", _("Refunded")
-        REJECTED = "rejected", _("Rejected")
+        REJECTED = "rejected", _("Refused")
+
+    OPEN = (Status.PENDING, Status.AWAITING_RETURN, Status.RETURN_SHIPPED, Status.REFUNDING)
 
     order = models.ForeignKey(
         "order.Order", on_delete=models.CASCADE, related_name="after_sales_requests"
     )
-    line = models.ForeignKey(
-        "order.Line",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="after_sales_requests",
-        help_text=_("Empty: the whole order."),
+    # The cooperative that decides (every line of a case is its).
+    partner = models.ForeignKey(
+        "partner.Partner", null=True, on_delete=models.PROTECT, related_name="+"
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.REFUND)
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     description = models.TextField(_("description"), max_length=1000)
     status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
     )
-    # The refund request staff decide on (payments' Refund, by its id: orders/ does not reach
-    # payments), when one could be made.
+    # The refund made for it (payments' Refund, by its id), once agreed.
     refund_id = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    created = models.DateTimeField(_("created"), auto_now_add=True)
+    created = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     decided = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    refusal_reason = models.CharField(_("reason for refusing"), max_length=500, blank=True)
+    # Past the cooperative's deadline: staff decide.
+    escalated = models.DateTimeField(_("passed to staff"), null=True, blank=True)
+    # Where a return goes, given by the cooperative when it agrees to one.
+    return_address = models.CharField(_("return address"), max_length=300, blank=True)
+    return_carrier = models.CharField(_("carrier"), max_length=10, blank=True)
+    return_tracking_number = models.CharField(_("tracking number"), max_length=40, blank=True)
+
+    objects = AfterSalesQuerySet.as_manager()
 
     class Meta:
         app_label = "order"
@@ -176,4 +214,93 @@ class AfterSalesRequest(models.Model):
         verbose_name_plural = _("after-sales requests")
 
     def __str__(self):
-        return f"{self.order.number} {self.get_reason_display()} ({self.get_status_display()})"
+        return f"{self.order.number} {self.get_kind_display()} ({self.get_status_display()})"
+
+    @property
+    def is_open(self):
+        return self.status in self.OPEN
+
+    @property
+    def status_label(self):
+        """The status as the buyer and the dashboard read it (a pending case past the
+        cooperative's deadline waits for staff)."""
+        if self.status == self.Status.PENDING and self.escalated:
+            return _("Waiting for the platform's staff")
+        return self.get_status_display()
+
+    @property
+    def deadline(self):
+        from datetime import timedelta
+
+        return self.created + timedelta(hours=settings.AFTER_SALES_DECISION_HOURS)
+
+    @property
+    def return_carrier_label(self):
+        from orders.fulfilment import CARRIERS
+
+        return CARRIERS.get(self.return_carrier, (self.return_carrier, None))[0]
+
+
+class AfterSalesLine(models.Model):
+    """Units of one order line a case is about."""
+
+    request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="lines")
+    line = models.ForeignKey("order.Line", on_delete=models.CASCADE, related_name="after_sales")
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    class Meta:
+        app_label = "order"
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "line"], name="after_sales_line_once")
+        ]
+
+    def __str__(self):
+        return f"{self.line.title} × {self.quantity}"
+
+
+class AfterSalesPhoto(models.Model):
+    """A buyer's photo of the problem, re-encoded on upload (``cooperatives.uploads``)."""
+
+    request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to="after-sales/%Y/%m/", max_length=255)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        app_label = "order"
+        ordering = ["position", "pk"]
+        verbose_name = _("after-sales photo")
+
+    def __str__(self):
+        return self.image.name
+
+
+class AfterSalesEvent(models.Model):
+    """One step of a case, for both sides' timelines."""
+
+    class Kind(models.TextChoices):
+        ASKED = "asked", _("After-sales requested")
+        AGREED = "agreed", _("Cooperative agreed")
+        REFUSED = "refused", _("Refused")
+        ESCALATED = "escalated", _("Passed to the platform's staff")
+        RETURN_SHIPPED = "return_shipped", _("Buyer sent the parcel back")
+        RECEIVED = "received", _("Returned parcel received")
+        REFUNDED = "refunded", _("Refunded")
+        REFUND_FAILED = "refund_failed", _("Refund failed; staff will retry")
+
+    request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    note = models.CharField(max_length=500, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    by_staff = models.BooleanField(default=False)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        app_label = "order"
+        ordering = ["created", "pk"]
+        verbose_name = _("after-sales event")
+
+    def __str__(self):
+        return f"{self.request_id} {self.kind}"

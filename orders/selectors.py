@@ -40,7 +40,26 @@ def order_timeline(order) -> list[dict]:
                 "title": change.new_status,
             }
         )
+    events.extend(after_sales_timeline(order))
     return sorted(events, key=lambda e: e["when"])
+
+
+def after_sales_timeline(order) -> list[dict]:
+    """Each step of the order's after-sales cases (``orders.aftersales``), for the timelines."""
+    from oscar.core.loading import get_model
+
+    from .aftersales import event_title
+
+    AfterSalesEvent = get_model("order", "AfterSalesEvent")
+    return [
+        {
+            "when": event.created,
+            "kind": f"after_sales_{event.kind}",
+            "title": event_title(event),
+            "note": event.note,
+        }
+        for event in AfterSalesEvent.objects.filter(request__order=order).select_related("request")
+    ]
 
 
 def lines_to_ship(partner_ids=None, *, date_from=None, date_to=None, shipped=False):

@@ -9,9 +9,10 @@ from django.dispatch import Signal
 # refuses the cancellation.
 unpaid_order_cancelling = Signal()
 
-# Sent (with ``request``, an AfterSalesRequest just saved) inside the request's transaction:
-# payments makes the refund request staff decide on and returns its id; raising
-# ``orders.aftersales.AfterSalesRefused`` refuses the request, and nothing of it is kept.
+# Sent (with ``request``, an AfterSalesRequest just saved with its lines) inside the request's
+# transaction: payments checks that no refund already holds those units; raising
+# ``orders.aftersales.AfterSalesRefused`` refuses the request, and nothing of it is kept. (An
+# agreed case is refunded by ``orders.payments.aftersales.refund_case``, called by the dashboard.)
 after_sales_requested = Signal()
 
 # Sent after commit, by the order emails' tasks (``orders.emails``), in place of the "placed"

@@ -8,7 +8,7 @@ from oscar.core.loading import get_model
 
 from cooperatives import ledger
 
-from . import services
+from . import aftersales, services
 from .emails import MONEY_TASK, after_order_placed, placed_order, send_order_email
 
 __all__ = ["MONEY_TASK", "after_order_placed", "send_order_email"]  # (registered with Celery)
@@ -47,3 +47,10 @@ def refresh_search_figures():
         "sales": documents.set_sales(units_sold_by_product()),
         "stock": documents.refresh_stock(),
     }
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def escalate_after_sales() -> int:
+    """Celery beat, every ten minutes: after-sales requests the cooperative left undecided past
+    AFTER_SALES_DECISION_HOURS go to staff (``orders.aftersales.escalate_overdue``)."""
+    return aftersales.escalate_overdue()

@@ -10,4 +10,9 @@ urlpatterns = [
     path("<str:number>/received/", views.ConfirmReceiptView.as_view(), name="received"),
     path("<str:number>/cancel/", views.CancelView.as_view(), name="cancel"),
     path("<str:number>/after-sales/", views.AfterSalesView.as_view(), name="after-sales"),
+    path(
+        "<str:number>/after-sales/<int:pk>/return/",
+        views.ReturnParcelView.as_view(),
+        name="after-sales-return",
+    ),
 ]

@@ -1,10 +1,11 @@
 """The buyer's orders: tracking (the timeline, confirming receipt, a guest's order look-up), the
-account's order list with its tabs, cancelling an unpaid order, after-sales requests, and the
-order-line URL's GET."""
+account's order list with its tabs, cancelling an unpaid order, after-sales requests (and a
+return's parcel), and the order-line URL's GET."""
 
 import hmac
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -18,7 +19,9 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from oscar.core.loading import get_class, get_model
 
+from cooperatives.uploads import reencode_image
 from orders.address.chinese import normalise_mainland_mobile
+from orders.fulfilment import CARRIER_CHOICES
 from orders.models import remember_buyer
 
 from . import aftersales, services, statuses
@@ -233,7 +236,7 @@ class OrderListView(get_class("customer.views", "OrderHistoryView")):
         if rule is not None:
             orders = orders.filter(pk__in=Order.objects.filter(rule).values("pk"))
         return orders.order_by("-date_placed", "-pk").prefetch_related(
-            "lines__product__images", "after_sales_requests", "parcels"
+            "lines__product__images", "after_sales_requests__lines", "parcels"
         )
 
     def get_context_data(self, **kwargs):
@@ -254,33 +257,115 @@ class OrderListView(get_class("customer.views", "OrderHistoryView")):
 # --- After-sales ----------------------------------------------------------------------------------
 
 
+class PhotosInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class AfterSalesPhotosField(forms.FileField):
+    """Up to ``aftersales.MAX_PHOTOS`` pictures from one ``<input type=file multiple>``, each
+    re-encoded (``cooperatives.uploads``); one too many, or one that is not a picture, refuses
+    the whole form with its reason (nothing is kept)."""
+
+    widget = PhotosInput
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.setdefault("accept", "image/jpeg,image/png,image/webp")
+
+    def clean(self, data, initial=None):
+        uploads = [upload for upload in (data or []) if upload]
+        if len(uploads) > aftersales.MAX_PHOTOS:
+            raise ValidationError(
+                _("At most %(max)d photos (you chose %(n)d).")
+                % {"max": aftersales.MAX_PHOTOS, "n": len(uploads)},
+                code="too_many_photos",
+            )
+        photos = []
+        for upload in uploads:
+            try:
+                photos.append(reencode_image(super().clean(upload)))
+            except ValidationError as error:
+                raise ValidationError(
+                    _("“%(name)s”: %(error)s")
+                    % {"name": getattr(upload, "name", ""), "error": " ".join(error.messages)}
+                ) from error
+        return photos
+
+
 class AfterSalesForm(forms.Form):
-    line = forms.ModelChoiceField(
-        label=gettext_lazy("Item concerned"),
-        queryset=Line.objects.none(),
-        required=False,
-        empty_label=gettext_lazy("The whole order"),
+    kind = forms.ChoiceField(
+        label=gettext_lazy("What do you want?"),
+        choices=AfterSalesRequest.Kind.choices,
+        widget=forms.RadioSelect,
+        initial=AfterSalesRequest.Kind.REFUND,
     )
     reason = forms.ChoiceField(
         label=gettext_lazy("Reason"),
         choices=[("", gettext_lazy("Choose a reason")), *AfterSalesRequest.Reason.choices],
+        widget=forms.Select(attrs={"class": "form-control"}),
     )
     description = forms.CharField(
         label=gettext_lazy("Describe the problem"),
         max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=gettext_lazy("What happened? Staff read this before deciding on a refund."),
+        widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
+        help_text=gettext_lazy("What happened? The cooperative reads this before deciding."),
     )
+    photos = AfterSalesPhotosField(label=gettext_lazy("Photos"))
 
     def __init__(self, *args, order, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["line"].queryset = order.lines.order_by("pk")
-        self.fields["line"].label_from_instance = lambda line: f"{line.title} × {line.quantity}"
+        self.order = order
+        self.available = aftersales.available_units(order)
+        self.shipped = aftersales.shipped_line_ids(order)
+        self.line_rows = []
+        for line in order.lines.order_by("pk"):
+            left = self.available.get(line.pk, 0)
+            name = f"qty_{line.pk}"
+            self.fields[name] = forms.IntegerField(
+                label=line.title,
+                min_value=0,
+                max_value=left,
+                initial=0,
+                required=False,
+                disabled=not left,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": left}),
+            )
+            self.line_rows.append(
+                {
+                    "line": line,
+                    "left": left,
+                    "shipped": line.pk in self.shipped,
+                    "field": self[name],
+                }
+            )
+        self.fields["photos"].help_text = _(
+            "Up to %(max)d photos (JPEG, PNG or WebP); location and camera details are removed."
+        ) % {"max": aftersales.MAX_PHOTOS}
+
+    def clean(self):
+        data = super().clean()
+        lines = {line.pk: line for line in self.order.lines.all()}
+        data["quantities"] = {
+            lines[int(name[4:])]: data[name]
+            for name in self.fields
+            if name.startswith("qty_") and data.get(name)
+        }
+        if not self.errors and not data["quantities"]:
+            raise ValidationError(_("Choose at least one item and how many."))
+        if data.get("kind") == AfterSalesRequest.Kind.RETURN:
+            for line in data["quantities"]:
+                if line.pk not in self.shipped:
+                    self.add_error(
+                        f"qty_{line.pk}",
+                        _("Not shipped yet: ask for a refund instead of a return."),
+                    )
+        return data
 
 
 class AfterSalesView(View):
-    """申请售后: a paid, shipped or completed order's buyer asks staff for a refund (of a line or
-    the whole order), with a reason and a description (``orders.aftersales``)."""
+    """申请售后: the buyer of a paid order asks the cooperative for a refund (仅退款) or a return
+    (退货退款) of some units, with a reason, a description and photos (``orders.aftersales``)."""
 
     template_name = "orders/after_sales.html"
 
@@ -291,7 +376,7 @@ class AfterSalesView(View):
 
     def _default_back(self):
         if self.request.user.is_authenticated and self.order.user_id == self.request.user.pk:
-            return reverse("customer:order-list") + "?tab=after_sales"
+            return reverse("customer:order", args=[self.order.number])
         return reverse("tracking:order", args=[self.order.number])
 
     def _refused(self):
@@ -300,9 +385,9 @@ class AfterSalesView(View):
                 "Order %(number)s is %(status)s: after-sales requests are for paid orders."
             ) % {"number": self.order.number, "status": self.order.status}
         if not aftersales.can_request(self.order):
-            return _("Order %(number)s already has an after-sales request waiting for staff.") % {
-                "number": self.order.number
-            }
+            return _(
+                "Everything in order %(number)s is already refunded or in an after-sales request."
+            ) % {"number": self.order.number}
         return None
 
     def _render(self, form):
@@ -324,23 +409,84 @@ class AfterSalesView(View):
         if refused:
             messages.error(request, refused)
             return redirect(self.back)
-        form = AfterSalesForm(request.POST, order=self.order)
+        form = AfterSalesForm(request.POST, request.FILES, order=self.order)
         if not form.is_valid():
             return self._render(form)
+        data = form.cleaned_data
         try:
             aftersales.request(
                 self.order,
-                line=form.cleaned_data["line"],
-                reason=form.cleaned_data["reason"],
-                description=form.cleaned_data["description"],
+                kind=data["kind"],
+                quantities=data["quantities"],
+                reason=data["reason"],
+                description=data["description"],
+                photos=data["photos"],
                 user=request.user,
             )
         except aftersales.AfterSalesRefused as error:
-            messages.error(request, str(error))
-            return redirect(self.back)
+            form.add_error(None, str(error))
+            return self._render(form)
         messages.success(
             request,
-            _("Your after-sales request for order %(number)s has been sent; staff will reply soon.")
-            % {"number": self.order.number},
+            _(
+                "Your after-sales request for order %(number)s has been sent; the cooperative "
+                "replies within %(hours)d hours."
+            )
+            % {"number": self.order.number, "hours": settings.AFTER_SALES_DECISION_HOURS},
+        )
+        return redirect(self.back)
+
+
+class ReturnParcelForm(forms.Form):
+    carrier = forms.ChoiceField(
+        label=gettext_lazy("Carrier"),
+        choices=[("", gettext_lazy("Choose a carrier")), *CARRIER_CHOICES],
+    )
+    tracking_number = forms.CharField(label=gettext_lazy("Tracking number"), max_length=40)
+
+
+class ReturnParcelView(View):
+    """退货: the buyer of an agreed return enters the parcel's carrier and tracking number."""
+
+    template_name = "orders/after_sales_return.html"
+
+    def dispatch(self, request, number, pk):
+        self.order = get_object_or_404(Order.objects.for_buyer(request), number=number)
+        self.case = get_object_or_404(
+            AfterSalesRequest.objects.filter(order=self.order).prefetch_related("lines__line"),
+            pk=pk,
+        )
+        self.back = back_to(request, reverse("tracking:order", args=[self.order.number]))
+        if self.case.status != AfterSalesRequest.Status.AWAITING_RETURN:
+            messages.error(request, _("This request is not waiting for a parcel."))
+            return redirect(self.back)
+        return super().dispatch(request, number, pk)
+
+    def _render(self, form):
+        return render(
+            self.request,
+            self.template_name,
+            {"order": self.order, "case": self.case, "form": form, "next": self.back},
+        )
+
+    def get(self, request, number, pk):
+        return self._render(ReturnParcelForm())
+
+    def post(self, request, number, pk):
+        form = ReturnParcelForm(request.POST)
+        if not form.is_valid():
+            return self._render(form)
+        try:
+            aftersales.return_shipped(
+                self.case,
+                carrier=form.cleaned_data["carrier"],
+                tracking_number=form.cleaned_data["tracking_number"],
+                user=request.user,
+            )
+        except aftersales.AfterSalesRefused as error:
+            form.add_error("tracking_number", str(error))
+            return self._render(form)
+        messages.success(
+            request, _("Thank you! The cooperative refunds you once the parcel arrives.")
         )
         return redirect(self.back)

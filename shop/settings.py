@@ -300,6 +300,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.complete_shipped_orders",
         "schedule": 60.0 * 60,
     },
+    # After-sales requests left undecided past AFTER_SALES_DECISION_HOURS go to staff.
+    "escalate-after-sales": {
+        "task": "orders.tasks.escalate_after_sales",
+        "schedule": 60.0 * 10,
+    },
     # Tasks a broker outage kept in the database (shop/celery.py), sent once it answers again.
     "send-unsent-tasks": {
         "task": "shop.tasks.send_unsent_tasks",
@@ -349,6 +354,8 @@ STRIPE_JS_URL = (
 )
 PAYMENT_TIMEOUT_MINUTES = env.int("PAYMENT_TIMEOUT_MINUTES", default=30)
 AUTO_COMPLETE_DAYS = env.int("AUTO_COMPLETE_DAYS", default=10)  # shipped → completed
+# A cooperative agrees to or refuses an after-sales request within this; then staff decide.
+AFTER_SALES_DECISION_HOURS = env.int("AFTER_SALES_DECISION_HOURS", default=48)
 
 # --- Livestreams ----------------------------------------------------------------------------------
 
@@ -631,6 +638,7 @@ OSCAR_DASHBOARD_NAVIGATION = [
             {"label": _("Cooperatives"), "url_name": "dashboard:cooperative-list"},
             {"label": _("Sales"), "url_name": "dashboard:cooperative-sales"},
             {"label": _("Orders to ship"), "url_name": "dashboard:fulfilment"},
+            {"label": _("After-sales"), "url_name": "dashboard:order-after-sales"},
             {"label": _("Packing list"), "url_name": "dashboard:packing-list"},
             {"label": _("Cooperative profile"), "url_name": "dashboard:cooperative-profile"},
             {"label": _("Certification reviews"), "url_name": "dashboard:certification-review"},

@@ -36,7 +36,7 @@ from cooperatives.services import add_cooperative_manager
 from impact.models import OfficialScope, PersonalDataAccess
 from livestream import services as live
 from livestream.models import Host, LiveSession, Pin
-from orders import statuses
+from orders import aftersales, statuses
 from tests.factories import (
     CooperativeFactory,
     CountyFactory,
@@ -58,6 +58,7 @@ Country = get_model("address", "Country")
 Email = get_model("communication", "Email")
 WishList = get_model("wishlists", "WishList")
 ProductReview = get_model("reviews", "ProductReview")
+AfterSalesRequest = get_model("order", "AfterSalesRequest")
 
 OK, NO, OWN, ALL, NONE, HIDE, REDIR, CHG, KEPT, NA = (
     "ok", "no", "own", "all", "none", "hide", "redir", "chg", "kept", "-",
@@ -157,6 +158,13 @@ def build_world() -> World:
     )
     post_sale_shares(w.extra["mixed"])
     w.extra["mixed_line_b"] = w.extra["mixed"].lines.get(product=w.b["product"])
+    # Consumer A asks each cooperative for a refund of its line of that order (售后).
+    for side, tag in ((w.a, "甲"), (w.b, "乙")):
+        [side["after_sales"]] = aftersales.request(
+            w.extra["mixed"], kind="refund", reason="damaged", description=f"{tag}方售后说明",
+            quantities={w.extra["mixed"].lines.get(product=side["product"]): 1},
+            user=w.a["consumer"],
+        )  # fmt: skip
     # A county-B household that sells to cooperative A: still county B's personal data.
     w.extra["cross"] = HouseholdFactory(
         number="150928" + "99990002", head_name="乙跨社户", county=county_b
@@ -406,6 +414,14 @@ MATRIX = [
                                                  [NO,   NO,    NO,    NO,    CHG,   NO,    NO,    NO,    CHG]),
     (Post("dashboard:order-refund-request", order_b(), state=order_b_writes,
           data=lambda w: {f"refund_qty_{w.b['line'].pk}": "1", "reason": "坏了"}),
+                                                 [NO,   NO,    NO,    NO,    CHG,   NO,    NO,    NO,    CHG]),
+    (Get("dashboard:order-after-sales",
+         markers=lambda w: ([w.a["after_sales"].description], [w.b["after_sales"].description])),
+                                                 [NO,   NO,    NO,    OWN,   OWN,   NO,    NO,    NO,    ALL]),
+    (Post("dashboard:order-after-sales-action", lambda w: {"pk": w.b["after_sales"].pk},
+          label="dashboard:order-after-sales-action(B's)",
+          data=lambda w: {"action": "refuse", "reason": "不同意"},
+          state=lambda w: AfterSalesRequest.objects.get(pk=w.b["after_sales"].pk).status),
                                                  [NO,   NO,    NO,    NO,    CHG,   NO,    NO,    NO,    CHG]),
     (Post("dashboard:order-detail", order_b(), state=order_b_writes, label="dashboard:order-detail note",
           data=lambda w: {"order_action": "save_note", "message": "备注"}),

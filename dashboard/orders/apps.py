@@ -20,6 +20,12 @@ class OrdersDashboardConfig(apps.OrdersDashboardConfig):
             DashboardPermission.get("order", "change_order"),
             DashboardPermission.partner_dashboard_access,
         )
+        # After-sales (dashboard/orders/aftersales.py): each case scoped to its cooperative.
+        for name in ("order-after-sales", "order-after-sales-action"):
+            self.permissions_map[name] = (
+                DashboardPermission.get("order", "change_order"),
+                DashboardPermission.partner_dashboard_access,
+            )
         # order-refund-decide: staff only (the default permission). So is editing the shipping
         # address: it belongs to the whole order, not to one cooperative's lines.
         self.permissions_map.pop("order-shipping-address", None)
@@ -29,9 +35,24 @@ class OrdersDashboardConfig(apps.OrdersDashboardConfig):
         self.refund_request_view = get_class("dashboard.orders.views", "RefundRequestView")
         self.refund_decide_view = get_class("dashboard.orders.views", "RefundDecisionView")
         self.ship_view = get_class("dashboard.orders.views", "ShipView")
+        self.after_sales_view = get_class("dashboard.orders.aftersales", "AfterSalesQueueView")
+        self.after_sales_action_view = get_class(
+            "dashboard.orders.aftersales", "AfterSalesActionView"
+        )
 
     def get_urls(self):
-        urls = super().get_urls()
+        # Before Oscar's "<number>/" (an order's page), which would take "after-sales/".
+        urls = self.post_process_urls(
+            [
+                path("after-sales/", self.after_sales_view.as_view(), name="order-after-sales"),
+                path(
+                    "after-sales/<int:pk>/",
+                    self.after_sales_action_view.as_view(),
+                    name="order-after-sales-action",
+                ),
+            ]
+        )
+        urls += super().get_urls()
         urls += self.post_process_urls(
             [
                 path("<str:number>/ship/", self.ship_view.as_view(), name="order-ship"),

@@ -18,28 +18,20 @@ def stop_payments_of_cancelled_order(sender, order, **kwargs):
     return stop_payments(order.pk)
 
 
-@receiver(after_sales_requested, dispatch_uid="payments.refund_request_for_after_sales")
-def refund_request_for_after_sales(sender, request, **kwargs):
-    """A buyer's after-sales request becomes a refund request of what is left of its line (or
-    of the whole order), for staff to make or reject on the dashboard. Returns its id."""
-    wanted = {
-        item.line: item.quantity
-        for item in refunds.refundable_lines(request.order)
-        if request.line_id is None or item.line.pk == request.line_id
-    }
-    if not any(wanted.values()):
-        raise aftersales.AfterSalesRefused(
-            _("Everything you asked about is already being refunded or has been refunded.")
-        )
-    reason = f"售后：{request.get_reason_display()}"[:255]
-    try:
-        refund = refunds.request_refund(request.order, wanted, user=request.user, reason=reason)
-    except refunds.RefundError as error:
-        raise aftersales.AfterSalesRefused(str(error)) from error
-    return refund.pk
+@receiver(after_sales_requested, dispatch_uid="payments.after_sales_within_refundable")
+def after_sales_within_refundable(sender, request, **kwargs):
+    """A buyer's after-sales case may not ask about units a refund already holds (one asked for
+    by a manager or staff, being made, or made): refused, and nothing of the case is kept."""
+    left = {item.line.pk: item.quantity for item in refunds.refundable_lines(request.order)}
+    for part in request.lines.select_related("line"):
+        if part.quantity > left.get(part.line_id, 0):
+            raise aftersales.AfterSalesRefused(
+                _("Everything you asked about is already being refunded or has been refunded.")
+            )
 
 
 @receiver(post_save, sender=Refund, dispatch_uid="payments.after_sales_follows_its_refund")
 def after_sales_follows_its_refund(sender, instance, **kwargs):
+    """An after-sales case's refund made: the case is refunded (its timeline and notices)."""
     if instance.status == Refund.Status.REFUNDED:
         aftersales.refund_decided(instance.pk, refunded=True)

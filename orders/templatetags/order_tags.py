@@ -22,6 +22,21 @@ def order_timeline_tag(order):
     return order_timeline(order)
 
 
+@register.inclusion_tag("orders/_after_sales_cases.html", takes_context=True)
+def after_sales_cases(context, order):
+    """The order's after-sales cases as the buyer sees them (status, refusal reason, the return's
+    address and parcel form)."""
+    cases = order.after_sales_requests.prefetch_related("lines__line", "photos").select_related(
+        "partner"
+    )
+    return {
+        "order": order,
+        "cases": list(cases),
+        "next": context.get("request").get_full_path() if context.get("request") else "",
+        "can_request": aftersales.can_request(order),
+    }
+
+
 @register.simple_tag
 def buyer_actions(order):
     """What the buyer can do with an order now (the order list's cards and the order page)."""
@@ -34,10 +49,23 @@ def buyer_actions(order):
         or (status == statuses.REFUNDED and bool(order.parcels.all())),
         "confirm": status == statuses.SHIPPED,
         "reorder": status != statuses.PENDING_PAYMENT and order.user_id is not None,
-        "after_sales": status in aftersales.ALLOWED_STATUSES
-        and not any(r.status == r.Status.PENDING for r in requests),
+        "after_sales": status in aftersales.ALLOWED_STATUSES and _units_left(order, requests),
         "after_sales_request": requests[0] if requests else None,
     }
+
+
+def _units_left(order, requests) -> bool:
+    """Some unit neither refunded in full nor in an open after-sales case (from what the order
+    list prefetched; the form itself counts partial refunds too)."""
+    held = {}
+    for case in requests:
+        if case.is_open:
+            for part in case.lines.all():
+                held[part.line_id] = held.get(part.line_id, 0) + part.quantity
+    return any(
+        line.status != statuses.REFUNDED and line.quantity > held.get(line.pk, 0)
+        for line in order.lines.all()
+    )
 
 
 @register.filter

@@ -527,7 +527,8 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'", csp_constants.NONCE],
-        # Oscar's templates and widgets (Bootstrap, select2, TinyMCE) set inline styles.
+        # Oscar's templates and widgets (Bootstrap, select2) and the dashboard's rich-text editor
+        # (Jodit) set inline styles. No 'unsafe-eval': nothing needs it (docs/security.md).
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", "blob:"],
         "font-src": ["'self'", "data:"],

@@ -75,6 +75,8 @@ PAGES = [
     Page("dashboard:cooperative-sales"),
     Page("dashboard:fulfilment"),
     Page("dashboard:packing-list"),
+    Page("dashboard:shipping-import"),
+    Page("dashboard:order-after-sales"),
     Page("dashboard:household-list"),
     Page("dashboard:household-import", roles=(STAFF,)),
     # reviews

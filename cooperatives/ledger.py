@@ -7,6 +7,8 @@ A paid order's revenue is traced line by line to the cooperative that sold it (t
 partner). For each cooperative in the order, ``share × net revenue`` (rounded to the fen) is split
 between its member households in proportion to ``line net × member weight``, by largest remainder,
 so the parts add up exactly to the whole. Entries are append-only; a refund posts negative entries.
+Every entry is dated when what it records happened (``BenefitEntry.created``): a sale share at its
+order's payment, a reversal at its refund, so a month's income follows that month's sales.
 """
 
 from collections import defaultdict
@@ -14,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from . import rollup
 from .models import BenefitEntry, Cooperative, Membership
@@ -69,8 +72,9 @@ def expected_share(lines) -> dict:
     return {coop: to_fen(amount * coop.benefit_share) for coop, amount in net.items()}
 
 
-def post_sale_shares(order) -> list[BenefitEntry]:
-    """Post the households' shares of a paid order. Safe to call twice: the second call adds none.
+def post_sale_shares(order, *, at=None) -> list[BenefitEntry]:
+    """Post the households' shares of a paid order, dated ``at`` (the payment; now unless told).
+    Safe to call twice: the second call adds none.
 
     The order row is locked while posting, and a unique constraint on (line, household) for sale
     shares makes a concurrent second posting fail instead of doubling the ledger.
@@ -108,6 +112,7 @@ def post_sale_shares(order) -> list[BenefitEntry]:
                     order_line=line,
                     amount=amount,
                     kind=BenefitEntry.Kind.SALE_SHARE,
+                    created=at or timezone.now(),
                 )
                 for (line, m), amount in zip(pairs, amounts, strict=True)
                 if amount
@@ -121,8 +126,9 @@ def post_sale_shares(order) -> list[BenefitEntry]:
             return []  # posted concurrently by another worker
 
 
-def reverse_line_shares(line, refunded: Decimal, reference: str) -> list[BenefitEntry]:
-    """Post negative entries for ``refunded`` yuan of a line's net revenue (a refund).
+def reverse_line_shares(line, refunded: Decimal, reference: str, *, at=None) -> list[BenefitEntry]:
+    """Post negative entries for ``refunded`` yuan of a line's net revenue (a refund), dated
+    ``at`` (the refund; now unless told).
 
     The reversal is the same fraction of what the line's households received, split over them in
     proportion to what each still holds for the line, so a full refund (or the last of several
@@ -159,6 +165,7 @@ def reverse_line_shares(line, refunded: Decimal, reference: str) -> list[Benefit
                 amount=-amount,
                 kind=BenefitEntry.Kind.REFUND_REVERSAL,
                 reference=reference,
+                created=at or timezone.now(),
             )
             for household, amount in zip(households, amounts, strict=True)
             if amount

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 from oscar.models.fields import AutoSlugField
@@ -335,7 +336,10 @@ class BenefitEntry(models.Model):
     reference = models.CharField(
         _("reference"), max_length=64, blank=True, help_text=_("e.g. the refund it reverses")
     )
-    created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    # When the entry takes effect, not when its row was written: a sale share is dated at its
+    # order's payment and a reversal at its refund (the lifecycle passes the moment; posting
+    # late, or the demo's history, still lands in the right month). Now, unless told.
+    created = models.DateTimeField(_("dated"), default=timezone.now, db_index=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 

@@ -109,8 +109,25 @@ def _money(value) -> str:
     return str(Decimal(value or 0).quantize(Decimal("0.01")))
 
 
+def units_sold(session) -> dict:
+    """{product id: units sold} from the session: paid, less refunds (``impact.sales``), the
+    control room's 已售 and the stats' 件数 of each product. Not the quota's counter
+    (``SessionProduct.quota_used``, 已抢): that holds the live-price units of orders still
+    waiting for payment too, and gives back only what is cancelled or wholly refunded."""
+    lines = Line.objects.filter(live__session=session)
+    return {row["product_id"]: row["units"] for row in sales.figures(lines, "product_id")}
+
+
+def shown_time(moment) -> str:
+    """A moment as the store shows it: Asia/Shanghai, 2026-12-07 08:04:03."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def session_stats(session) -> dict:
-    """The session's figures: orders placed with its lines (paid or not), and its sales."""
+    """The session's figures: orders placed with its lines (paid or not), and its sales (paid,
+    less refunds: ``units`` is 件数, each product's ``units`` its 已售 in the control room;
+    ``quota_used`` is the live price's 已抢, which counts unpaid orders too)."""
+    now = timezone.now()
     lines = Line.objects.filter(live__session=session)
     totals = sales.figures(lines)
     paid_orders = totals["paid_orders"]
@@ -151,7 +168,8 @@ def session_stats(session) -> dict:
         "conversion": round(paid_orders / baskets, 4) if baskets else None,
         "products": products,
         "timeline": [{"time": k, "gmv": _money(v)} for k, v in sorted(timeline.items())],
-        "computed": timezone.now().isoformat(),
+        "computed": shown_time(now),  # what the page shows (Asia/Shanghai)
+        "computed_at": now.isoformat(),  # for machines
     }
 
 

@@ -222,8 +222,10 @@ class HostSessionView(HostMixin, View):
     def get(self, request, pk):
         session = self.get_session(pk)
         items = selectors.items_with_prices(session)
+        sold = selectors.units_sold(session)  # 已售, as the stats' 件数
         for item in items:
             item.form = ItemForm(instance=item, prefix=f"item{item.pk}")
+            item.units_sold = sold.get(item.product_id, 0)
         pinned = session.pinned()
         return render(
             request,

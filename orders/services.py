@@ -90,14 +90,17 @@ def _locked(order):
     return Order.objects.select_for_update().get(pk=order.pk)
 
 
-def mark_paid(order, *, amount, reference, source, label="") -> bool:
+def mark_paid(order, *, amount, reference, source, label="", at=None) -> bool:
     """待付款 → 已付款, once. In one transaction: the payment is recorded the Oscar way (a
     ``Source`` of type ``source`` (code, name), a "paid" ``PaymentEvent`` for every line), the
     order and its lines become 已付款, and the households' shares of the sale are posted to the
     benefit ledger; the "paid" email goes after the commit.
 
     False, with nothing changed, when the order is no longer waiting for payment (paid already,
-    or cancelled: the caller gives such money back) or this payment is recorded already."""
+    or cancelled: the caller gives such money back) or this payment is recorded already.
+
+    ``at``: when the money came (now unless told: the demo's history); the payment event and the
+    ledger entries are dated then, so the month's household income follows the month's sales."""
     with transaction.atomic():
         order = _locked(order)
         if order.status != statuses.PENDING_PAYMENT:
@@ -120,15 +123,26 @@ def mark_paid(order, *, amount, reference, source, label="") -> bool:
         event = PaymentEvent.objects.create(
             order=order, amount=amount, reference=reference, event_type=_event_type("paid")
         )
+        at = _dated(event, at)
         lines = list(order.lines.all())
         PaymentEventQuantity.objects.bulk_create(
             PaymentEventQuantity(event=event, line=line, quantity=line.quantity)
             for line in lines
         )
         order.set_status(statuses.PAID)  # the lines follow (OSCAR_ORDER_STATUS_CASCADE)
-        ledger.post_sale_shares(order)
+        ledger.post_sale_shares(order, at=at)
         _queue_email(order, "ORDER_PAID")
     return True
+
+
+def _dated(event, at):
+    """The moment a payment event records: ``at`` when given (its ``date_created`` is
+    auto_now_add, so it is moved there), else when it was made."""
+    if at is None:
+        return event.date_created
+    PaymentEvent.objects.filter(pk=event.pk).update(date_created=at)
+    event.date_created = at
+    return at
 
 
 def _event_type(code):
@@ -278,7 +292,9 @@ class RefundedPart:
     amount: Decimal
 
 
-def refund(order, parts: list[RefundedPart], *, amount, reference, user=None, note="") -> object:
+def refund(
+    order, parts: list[RefundedPart], *, amount, reference, user=None, note="", at=None
+) -> object:
     """Money given back (already, by whoever took it) for ``parts`` of a paid order, recorded in
     the caller's transaction: Oscar's "refunded" ``PaymentEvent`` with its line quantities, the
     households' shares of those parts reversed in the ledger, their units back in stock
@@ -286,15 +302,17 @@ def refund(order, parts: list[RefundedPart], *, amount, reference, user=None, no
     (or 已发货 once what is left has all gone), a note, and the "refunded" email after commit.
 
     With no ``parts`` the whole of a payment the order could not take (it was closed) went back:
-    only the event, the note and the email. Returns the payment event."""
+    only the event, the note and the email. Returns the payment event. ``at``: when the money
+    went back (now unless told); the event and the ledger's reversals are dated then."""
     with transaction.atomic():
         order = _locked(order)
         event = PaymentEvent.objects.create(
             order=order, amount=amount, reference=reference, event_type=_event_type("refunded")
         )
+        at = _dated(event, at)
         for part in parts:
             PaymentEventQuantity.objects.create(event=event, line=part.line, quantity=part.quantity)
-            ledger.reverse_line_shares(part.line, part.amount, reference)
+            ledger.reverse_line_shares(part.line, part.amount, reference, at=at)
             stock.put_back(part.line, part.quantity)
         if parts:
             lines = list(order.lines.all())

@@ -1,5 +1,11 @@
-"""A manager's home in the dashboard: their cooperative's sales, stock alerts, household income."""
+"""A manager's home in the dashboard: their cooperative's sales, stock alerts, household income.
 
+Sales are ``impact.sales``' (paid, less refunds; booked when paid and when refunded), household
+income is the benefit ledger over the same days (its entries are dated at the payment and at the
+refund), so the month's income is the month's sales times each cooperative's share (to the fen).
+"""
+
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import Sum
@@ -9,9 +15,24 @@ from django.views import View
 from oscar.core.loading import get_model
 
 from cooperatives.models import BenefitEntry, Cooperative
-from impact.sales import cooperative_sales
+from impact.sales import cooperative_sales, day_start, money
 
 StockAlert = get_model("partner", "StockAlert")
+
+
+def household_income(cooperatives, *, today=None) -> dict:
+    """The ledger's income to the cooperatives' member households: this month (Asia/Shanghai,
+    by the entries' dates: payments and refunds of the month) and in all."""
+    today = today or timezone.localdate()
+    ledger = BenefitEntry.objects.filter(cooperative__in=cooperatives)
+    month = ledger.filter(
+        created__gte=day_start(today.replace(day=1)),
+        created__lt=day_start(today + timedelta(days=1)),
+    )
+    return {
+        "month": money(month.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")),
+        "total": money(ledger.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")),
+    }
 
 
 class SalesView(View):
@@ -21,13 +42,6 @@ class SalesView(View):
         if pk.isascii() and pk.isdigit():
             cooperatives = cooperatives.filter(pk=int(pk))
         partner_ids = list(cooperatives.values_list("partner_id", flat=True))
-        month_start = timezone.localdate().replace(day=1)
-        ledger = BenefitEntry.objects.filter(cooperative__in=cooperatives)
-        income = {
-            "month": ledger.filter(created__date__gte=month_start).aggregate(s=Sum("amount"))["s"]
-            or Decimal("0.00"),
-            "total": ledger.aggregate(s=Sum("amount"))["s"] or Decimal("0.00"),
-        }
         alerts = (
             StockAlert.objects.filter(
                 stockrecord__partner_id__in=partner_ids, status=StockAlert.OPEN
@@ -41,7 +55,7 @@ class SalesView(View):
             {
                 "cooperatives": cooperatives.order_by("name"),
                 "sales": cooperative_sales(partner_ids),
-                "income": income,
+                "income": household_income(cooperatives),
                 "alerts": alerts,
             },
         )

@@ -181,6 +181,7 @@ def _apply_refund(order, source, refund, stripe_refund_id, user):
         amount=refund.amount,
         reference=stripe_refund_id,
         user=user,
+        at=refund.decided,  # the ledger's reversal is dated with the refund (impact.sales)
         note=_("Refunded ¥%(amount)s (%(reference)s).")
         % {"amount": refund.amount, "reference": stripe_refund_id},
     )

@@ -268,10 +268,56 @@ OFFICIALS = [
     ),
 ]
 
-DEMO_ORDERS = 150  # paid orders spread over the last six months
+DEMO_ORDERS = 150  # paid orders spread over the last six months (some refunded since)
+DEMO_MONTHS = 6
+
+# Who the demo's orders go to: made-up people in Beijing. Names are composed from common
+# surnames and given names (no real person's), mobiles are 139-0000-NNNN (a run of zeros, made
+# up and numbered in order), addresses are real districts and streets with made-up house and
+# flat numbers.
+RECIPIENT_GIVEN_NAMES = [
+    "晓雨", "子涵", "浩然", "欣怡", "建国", "桂兰", "志强", "丽娟", "雨桐", "俊杰",
+    "海燕", "文博", "佳怡", "明轩", "秀英", "国庆", "思远", "梦琪", "宇航", "淑芬",
+    "立新", "婉清", "嘉豪", "春梅", "一鸣", "若曦", "振华", "静怡", "天佑", "秋菊",
+]  # fmt: skip
+RECIPIENT_MOBILE_PREFIX = "1390000"  # + a 4-digit serial: made up
+
+
+def recipient_mobile(serial: int) -> str:
+    return f"+86{RECIPIENT_MOBILE_PREFIX}{serial % 10000:04d}"
+
+
+# district, postcode, street (and the shape of the rest: building, flat)
+BEIJING_ADDRESSES = [
+    ("朝阳区", "100020", "建国路{n}号院{b}号楼{r}室"),
+    ("朝阳区", "100101", "安立路{n}号院{b}号楼{r}室"),
+    ("海淀区", "100080", "中关村大街{n}号院{b}号楼{r}室"),
+    ("海淀区", "100089", "西三环北路{n}号院{b}号楼{r}室"),
+    ("西城区", "100032", "西直门内大街{n}号院{b}号楼{r}室"),
+    ("东城区", "100010", "东四十条{n}号院{b}号楼{r}室"),
+    ("丰台区", "100071", "丰台北路{n}号院{b}号楼{r}室"),
+    ("石景山区", "100043", "鲁谷路{n}号院{b}号楼{r}室"),
+    ("通州区", "101100", "新华大街{n}号院{b}号楼{r}室"),
+    ("昌平区", "102206", "回龙观西大街{n}号院{b}号楼{r}室"),
+    ("大兴区", "102600", "兴丰大街{n}号院{b}号楼{r}室"),
+    ("顺义区", "101300", "府前中街{n}号院{b}号楼{r}室"),
+    ("房山区", "102488", "良乡镇拱辰大街{n}号院{b}号楼{r}室"),
+    ("门头沟区", "102300", "新桥大街{n}号院{b}号楼{r}室"),
+]
+
+# How likely a demo order is paid in each hour of a Beijing day (lunch and evening peaks).
+PAYMENT_HOUR_WEIGHTS = [
+    1, 1, 0, 0, 0, 0, 1, 2, 4, 5, 6, 7, 9, 8, 5, 5, 5, 6, 6, 8, 10, 10, 8, 4,
+]  # fmt: skip
+# Carriers the demo's cooperatives ship with, and a well-formed made-up number for each.
+DEMO_CARRIERS = [("SF", "SF{:013d}"), ("YTO", "YT{:013d}"), ("ZTO", "{:012d}"), ("EMS", "{:013d}")]
 
 
 HOST_EMAIL = "host@jingmeng.example"
+
+# Orders from the session on air (at its live prices): units of each live-price item, minutes
+# after the start, paid (the last waits for payment: claimed at the live price, not sold).
+LIVE_ORDERS = [((2, 1), 4, True), ((3, 0), 7, True), ((1, 0), 11, True), ((2, 0), 15, False)]
 
 # Live sessions (直播带货) on the seeds' produce. Streams are on an allowed host but not served in
 # the demo (no internet): the player shows its fallback link.

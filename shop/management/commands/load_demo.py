@@ -6,8 +6,10 @@ Running it again changes nothing that is already there (matched by natural keys)
 """
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,6 +17,8 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.sites.models import Site
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import F
+from django.test.utils import override_settings
 from django.utils import timezone
 from oscar.apps.catalogue.categories import create_from_breadcrumbs
 from oscar.core.loading import get_class, get_model
@@ -24,7 +28,6 @@ from cooperatives.services import add_cooperative_manager
 from cooperatives.validators import id_check_char, uscc_check_char
 from impact.models import OfficialScope
 from orders import services as lifecycle
-from orders.statuses import COMPLETED, PAID, SHIPPED
 from shop.demo import data, images
 
 Product = get_model("catalogue", "Product")
@@ -34,15 +37,23 @@ Selector = get_class("partner.strategy", "Selector")
 Free = get_class("shipping.methods", "Free")
 OrderCreator = get_class("order.utils", "OrderCreator")
 OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
+Applicator = get_class("offer.applicator", "Applicator")
 ProductClass = get_model("catalogue", "ProductClass")
 ProductCategory = get_model("catalogue", "ProductCategory")
 ProductImage = get_model("catalogue", "ProductImage")
 StockRecord = get_model("partner", "StockRecord")
 UserAddress = get_model("address", "UserAddress")
+ShippingAddress = get_model("order", "ShippingAddress")
+OrderStatusChange = get_model("order", "OrderStatusChange")
+OrderNote = get_model("order", "OrderNote")
+ShippingEvent = get_model("order", "ShippingEvent")
+CommunicationEvent = get_model("order", "CommunicationEvent")
+Parcel = get_model("order", "Parcel")
 Country = get_model("address", "Country")
 User = get_user_model()
 
 ROLE_GROUPS = {"host": "主播"}
+DEMO_EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 
 
 def demo_credit_code(region_code: str, serial: int) -> str:
@@ -57,7 +68,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        with transaction.atomic():
+        # The demo's history emails nobody (its orders' "paid", "shipped" and "refunded" mails
+        # would go out when the transaction commits).
+        with override_settings(EMAIL_BACKEND=DEMO_EMAIL_BACKEND), transaction.atomic():
             self.site()
             counties = self.counties()
             cooperatives = self.cooperatives(counties)
@@ -359,6 +372,8 @@ class Command(BaseCommand):
                     )
                     for n, item in enumerate(shown):
                         live.pin(item, now=start + timedelta(minutes=5 + 20 * n))
+                if spec["state"] == "live":
+                    self.live_orders(session, start)
                 if spec["state"] == "ended":
                     live.end_session(session, now=end)
             elif spec["state"] == "live":
@@ -375,8 +390,51 @@ class Command(BaseCommand):
                 live.sync_offer(session)
         return LiveSession.objects.count()
 
+    def live_orders(self, session, start):
+        """Orders from the session on air, at its live prices: some paid since it started, one
+        still waiting for payment (its live-price units are claimed, 已抢, but not sold, 已售),
+        each attributed to the session as a buyer arriving from it would be."""
+        from livestream.models import LineAttribution
+
+        rng = random.Random(200)  # noqa: S311
+        country = Country.objects.get(iso_3166_1_a2="CN")
+        items = [item.product for item in session.items.filter(live_price__isnull=False)]
+        for n in range(1, len(data.LIVE_ORDERS) + 1):
+            quantities, minutes, paid = data.LIVE_ORDERS[n - 1]
+            buyer, _created = User.objects.get_or_create(
+                username=f"live-viewer-{n}",
+                defaults={"email": f"live-viewer-{n}@example.com", "first_name": "演示观众"},
+            )  # signed in: a limited live price is for a known buyer (livestream.offers)
+            if _created:
+                buyer.set_unusable_password()
+                buyer.save()
+            order = self.place(
+                rng,
+                [(product, q) for product, q in zip(items, quantities, strict=False) if q],
+                number=f"LIVE{session.pk:03d}{n:03d}",
+                user=buyer,
+                recipient=self.recipient(rng, 9000 + n),
+                country=country,
+                offers=True,
+            )
+            LineAttribution.objects.bulk_create(
+                LineAttribution(line=line, session=session) for line in order.lines.all()
+            )
+            moment = start + timedelta(minutes=minutes)
+            Order.objects.filter(pk=order.pk).update(date_placed=moment)
+            if paid:
+                since = timezone.now()
+                self.pay(order, moment + timedelta(minutes=1))
+                self.redate(order, since, moment + timedelta(minutes=1))
+
     def orders(self):
-        """Paid demo orders over the last six months, so /impact/ has something to show."""
+        """Demo orders over the last six months, as a real store has them: each to a made-up
+        recipient in Beijing (name, mobile, 区 and street address), placed a few minutes before
+        it was paid at the hours people buy, and paid through the lifecycle with the payment's
+        time, so the benefit ledger is dated then. Older orders were shipped (a parcel per
+        cooperative, with a carrier and tracking number) and completed; today's and a backlog of
+        the last days' wait to be shipped; a few were refunded, wholly or in part, the ledger
+        reversed on the refund's day (one in the month after its payment)."""
         existing = Order.objects.filter(number__startswith="DEMO").count()
         if existing:
             return existing
@@ -387,33 +445,252 @@ class Command(BaseCommand):
             .order_by("upc")
         )
         consumer = User.objects.get(email="consumer@jingmeng.example")
+        country = Country.objects.get(iso_3166_1_a2="CN")
+        managers = {
+            cooperative.partner_id: cooperative.partner.users.order_by("pk").first()
+            for cooperative in Cooperative.objects.select_related("partner")
+        }
         now = timezone.now()
-        paid_like = [PAID, PAID, SHIPPED, COMPLETED, COMPLETED, COMPLETED]
-        for n in range(1, data.DEMO_ORDERS + 1):
-            basket = Basket.objects.create(owner=consumer)
-            basket.strategy = Selector().strategy()
-            for product in rng.sample(products, rng.randint(1, 3)):
-                basket.add_product(product, rng.randint(1, 4))
-            shipping = Free()
-            charge = shipping.calculate(basket)
-            order = OrderCreator().place_order(
-                basket=basket,
-                total=OrderTotalCalculator().calculate(basket, charge),
-                shipping_method=shipping,
-                shipping_charge=charge,
-                user=consumer,
-                order_number=f"DEMO{n:05d}",
-            )
-            basket.submit()
-            Order.objects.filter(pk=order.pk).update(
-                date_placed=now - timedelta(days=rng.randrange(180), minutes=rng.randrange(1440))
-            )
-            # paid through the same step as a real payment (the ledger posted with it)
-            lifecycle.mark_paid(
-                order, amount=order.total_incl_tax, reference=f"demo-{order.number}",
-                source=("demo", "演示数据"),
+        moments, crossing = self.payment_moments(rng, now)
+        fates = self.fates(rng, moments, crossing, now)
+        for n, paid in enumerate(moments, start=1):
+            order = self.demo_order(rng, n, paid, products, consumer, country)
+            fate = fates[n - 1]
+            if fate.get("refund_before_shipping"):
+                self.demo_refund(rng, order, fate["refund_before_shipping"], whole=True)
+            if fate.get("shipped"):
+                self.demo_ship(rng, order, fate["shipped"], managers)
+            if fate.get("returned"):
+                self.demo_refund(rng, order, fate["returned"], whole=True)
+            if fate.get("completed"):
+                since = timezone.now()
+                lifecycle.complete(order, by_buyer=fate.get("by_buyer", False))
+                self.redate(order, since, fate["completed"])
+            if fate.get("refund_after"):
+                self.demo_refund(rng, order, fate["refund_after"], whole=False)
+        return len(moments)
+
+    @staticmethod
+    def payment_moments(rng, now) -> tuple[list, datetime]:
+        """When each demo order was paid (aware, sorted): a few today, a backlog over the last
+        three days, the rest over six months, busier lately; at the hours of a Beijing day
+        people buy, never in the last five minutes. One is paid on the last evening of a month
+        (it is refunded in the next)."""
+        zone = ZoneInfo(settings.TIME_ZONE)
+        local_now = timezone.localtime(now, zone)
+        latest = now - timedelta(minutes=5)
+
+        def on(day):
+            for _attempt in range(30):
+                hour = rng.choices(range(24), weights=data.PAYMENT_HOUR_WEIGHTS)[0]
+                moment = datetime.combine(
+                    day, dt_time(hour, rng.randrange(60), rng.randrange(60)), zone
+                )
+                if moment <= latest:
+                    return moment
+            return latest - timedelta(minutes=rng.randrange(1, 300))
+
+        today = local_now.date()
+        days = [0] * 5 + [rng.randint(1, 3) for _ in range(9)]
+        month_end = today.replace(day=1) - timedelta(days=1)  # last day of last month
+        crossing = datetime.combine(month_end, dt_time(21, 37, 12), zone)
+        span = data.DEMO_MONTHS * 30
+        while len(days) < data.DEMO_ORDERS - 1:
+            days.append(4 + int((span - 4) * rng.random() ** 1.4))
+        moments = [on(today - timedelta(days=d)) for d in days] + [crossing]
+        return sorted(moments), crossing
+
+    @staticmethod
+    def fates(rng, moments, crossing, now) -> list[dict]:
+        """What became of each order after its payment, with when: shipped, returned,
+        completed (by the buyer, or automatically), refunded before shipping or in part after
+        completion. Every moment is in the past; nothing of the last three days was shipped
+        but a few."""
+        auto_complete = timedelta(days=settings.AUTO_COMPLETE_DAYS)
+        fates = []
+        older = [
+            i
+            for i, paid in enumerate(moments)
+            if now - paid > timedelta(days=4) and paid != crossing
+        ]
+        refunded_whole = set(rng.sample(older, 2))
+        returned = set(rng.sample([i for i in older if i not in refunded_whole], 1))
+        partly = set(
+            rng.sample([i for i in older if i not in refunded_whole | returned], 2)
+        )  # fmt: skip
+        for i, paid in enumerate(moments):
+            fate: dict = {}
+            if paid == crossing:  # refunded the next morning: in the next month
+                fate["refund_before_shipping"] = min(
+                    paid + timedelta(hours=13, minutes=8), now - timedelta(minutes=1)
+                )
+                fates.append(fate)
+                continue
+            age = now - paid
+            if age < timedelta(days=1) or (age < timedelta(days=4) and rng.random() < 0.7):
+                fates.append(fate)  # waits to be shipped: today's and the backlog
+                continue
+            if i in refunded_whole:
+                fate["refund_before_shipping"] = paid + timedelta(hours=rng.randint(2, 20))
+                fates.append(fate)
+                continue
+            shipped = paid + timedelta(hours=rng.randint(6, 40), minutes=rng.randrange(60))
+            shipped = min(shipped, now - timedelta(hours=2))
+            fate["shipped"] = shipped
+            if i in returned:
+                fate["returned"] = min(shipped + timedelta(days=3, hours=2), now)
+            elif shipped + auto_complete < now:
+                by_buyer = rng.random() < 0.6
+                fate["by_buyer"] = by_buyer
+                fate["completed"] = (
+                    shipped + timedelta(days=rng.randint(2, 6), hours=rng.randint(1, 10))
+                    if by_buyer
+                    else shipped + auto_complete + timedelta(minutes=rng.randrange(60))
+                )
+                if i in partly:
+                    fate["refund_after"] = min(
+                        fate["completed"] + timedelta(days=rng.randint(1, 3)), now
+                    )
+            fates.append(fate)
+        return fates
+
+    def demo_order(self, rng, n, paid, products, consumer, country):
+        """One order to a made-up Beijing recipient (one in four the demo consumer's own, to
+        their address), placed minutes before ``paid`` and paid then through the lifecycle."""
+        since = timezone.now()
+        mine = n % 4 == 0
+        order = self.place(
+            rng,
+            [(product, rng.randint(1, 4)) for product in rng.sample(products, rng.randint(1, 3))],
+            number=f"DEMO{n:05d}",
+            user=consumer if mine else None,
+            recipient=dict(data.CONSUMER_ADDRESS) if mine else self.recipient(rng, n),
+            country=country,
+        )
+        placed = paid - timedelta(minutes=rng.randint(1, 12), seconds=rng.randrange(60))
+        Order.objects.filter(pk=order.pk).update(date_placed=placed)
+        self.pay(order, paid)
+        self.redate(order, since, paid)
+        order.refresh_from_db()
+        return order
+
+    @staticmethod
+    def recipient(rng, serial) -> dict:
+        """A made-up person at a made-up flat on a real Beijing street (see data.py)."""
+        district, postcode, street = rng.choice(data.BEIJING_ADDRESSES)
+        name = rng.choice(data.DEMO_SURNAMES[:40]) + rng.choice(data.RECIPIENT_GIVEN_NAMES)
+        return {
+            "first_name": name,
+            "phone_number": data.recipient_mobile(serial),
+            "state": "北京市",
+            "line4": "北京市",
+            "line3": district,
+            "line1": street.format(
+                n=rng.randint(1, 120), b=rng.randint(1, 16),
+                r=f"{rng.randint(1, 24)}{rng.randint(1, 4):02d}",
+            ),
+            "postcode": postcode,
+        }  # fmt: skip
+
+    @staticmethod
+    def place(rng, items, *, number, user, recipient, country, offers=False):
+        """Place an order for ``items`` [(product, quantity)] through Oscar's OrderCreator (the
+        lifecycle's placement), shipped to ``recipient``; with ``offers``, priced as checkout
+        prices it (a live session's price while it is on air). A guest's orders carry a made-up
+        email at example.com."""
+        basket = Basket.objects.create(owner=user)
+        basket.strategy = Selector().strategy()
+        for product, quantity in items:
+            basket.add_product(product, quantity)
+        if offers:
+            Applicator().apply(basket, user)
+        shipping = Free()
+        charge = shipping.calculate(basket)
+        address = ShippingAddress.objects.create(country=country, **recipient)
+        order = OrderCreator().place_order(
+            basket=basket,
+            total=OrderTotalCalculator().calculate(basket, charge),
+            shipping_method=shipping,
+            shipping_charge=charge,
+            shipping_address=address,
+            user=user,
+            guest_email="" if user else f"{number.lower()}@example.com",
+            order_number=number,
+        )
+        basket.submit()
+        return order
+
+    @staticmethod
+    def pay(order, paid):
+        """Paid through the same step as a real payment, at the payment's time: the payment
+        event and the benefit ledger's entries are dated then."""
+        lifecycle.mark_paid(
+            order, amount=order.total_incl_tax, reference=f"demo-{order.number}",
+            source=("demo", "演示数据"), at=paid,
+        )  # fmt: skip
+
+    def demo_ship(self, rng, order, at, managers):
+        """Every line still to ship goes out, one parcel per cooperative, at ``at``."""
+        from orders.fulfilment import unshipped_lines
+
+        since = timezone.now()
+        by_partner: dict = {}
+        for line in unshipped_lines(order):
+            by_partner.setdefault(line.partner_id, []).append(line)
+        for partner_id, lines in sorted(by_partner.items()):
+            carrier, shape = rng.choice(data.DEMO_CARRIERS)
+            lifecycle.ship(
+                order, lines, carrier=carrier,
+                tracking_number=shape.format(rng.randrange(10**11, 10**12)),
+                user=managers.get(partner_id),
             )  # fmt: skip
-            status = rng.choice(paid_like)
-            if status != PAID:
-                Order.objects.filter(pk=order.pk).update(status=status)
-        return data.DEMO_ORDERS
+        self.redate(order, since, at)
+        order.refresh_from_db()
+
+    def demo_refund(self, rng, order, at, *, whole):
+        """A refund made at ``at`` (asked for a few hours before): the whole order, or one unit
+        of its first line; recorded as the payments service records one, then through the
+        lifecycle with the refund's time (the ledger's reversal dated then)."""
+        from orders.payments.models import Refund, RefundLine
+        from orders.payments.refunds import line_refund_amount, refundable_lines
+
+        since = timezone.now()
+        order.refresh_from_db()
+        items = [item for item in refundable_lines(order) if item.quantity]
+        wanted = [(item, item.quantity) for item in items] if whole else [(items[0], 1)]
+        refund = Refund.objects.create(
+            order=order, amount=0, status=Refund.Status.REFUNDED, decided=at,
+            reason="演示：买家不想要了" if whole else "演示：一件破损",
+        )  # fmt: skip
+        parts = []
+        for item, quantity in wanted:
+            amount = line_refund_amount(item, quantity)
+            RefundLine.objects.create(refund=refund, line=item.line, quantity=quantity,
+                                      amount=amount)  # fmt: skip
+            parts.append(lifecycle.RefundedPart(item.line, quantity, amount))
+        refund.amount = sum((part.amount for part in parts), Decimal("0.00"))
+        refund.stripe_refund_id = f"demo-refund-{refund.pk}"
+        refund.save()
+        asked = max(at - timedelta(hours=rng.randint(1, 6)), order.date_placed)
+        Refund.objects.filter(pk=refund.pk).update(created=asked)
+        order.sources.update(amount_refunded=F("amount_refunded") + refund.amount)
+        lifecycle.refund(
+            order, parts, amount=refund.amount, reference=refund.stripe_refund_id,
+            note=f"演示：已退款 ¥{refund.amount}", at=at,
+        )  # fmt: skip
+        self.redate(order, since, at)
+        order.refresh_from_db()
+
+    @staticmethod
+    def redate(order, since, at):
+        """What a lifecycle step just wrote for ``order`` (since ``since``, real time) dated at
+        ``at``, the moment in the demo's history it stands for."""
+        OrderStatusChange.objects.filter(order=order, date_created__gte=since).update(
+            date_created=at
+        )
+        OrderNote.objects.filter(order=order, date_created__gte=since).update(date_created=at)
+        ShippingEvent.objects.filter(order=order, date_created__gte=since).update(date_created=at)
+        Parcel.objects.filter(order=order, shipped_at__gte=since).update(shipped_at=at)
+        CommunicationEvent.objects.filter(order=order, date_created__gte=since).update(
+            date_created=at
+        )

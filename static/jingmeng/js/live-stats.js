@@ -17,7 +17,10 @@
       row.querySelector('.p-orders').textContent = p.paid_orders;
       row.querySelector('.p-units').textContent = p.units;
       row.querySelector('.p-gmv').textContent = p.gmv;
+      var claimed = row.querySelector('.p-claimed');
+      if (claimed) { claimed.textContent = p.quota_used + (p.quota === null ? '' : ' / ' + p.quota); }
     });
+    // ``computed`` is already Asia/Shanghai (2026-12-07 08:04:03); ``computed_at`` is for machines.
     var computed = document.getElementById('stats-computed');
     if (computed) { computed.textContent = stats.computed; }
   }

@@ -1,0 +1,176 @@
+"""Figures that add up: a month's income to member households is that month's sales times the
+cooperative's share, whatever orders were paid and refunded when (issue 25).
+
+Sales are booked when their order is paid and a refund when it is made (``impact.sales.booked``);
+the benefit ledger dates its entries the same way (``orders.services.mark_paid`` / ``refund``
+with ``at``). Each posting rounds to the fen (an order's share per cooperative half up, a refund's
+reversal as a fraction of what was received), so "never exceeds" holds to that rounding: half a
+fen per sale posting and one fen per reversal in the month, stated here, never more.
+"""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cooperatives.models import BenefitEntry
+from dashboard.cooperatives.sales import household_income
+from impact import sales
+from orders import services
+from orders.payments.models import Refund, RefundLine
+from orders.payments.refunds import line_refund_amount, refundable_lines
+from tests.factories import CooperativeFactory, MembershipFactory, make_order, make_product
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+HALF_FEN = Decimal("0.005")
+FEN = Decimal("0.01")
+
+
+def month_bounds(day):
+    start = datetime(day.year, day.month, 1, tzinfo=SHANGHAI)
+    end = (start + timedelta(days=32)).replace(day=1)
+    return start, end
+
+
+def refund_made(order, parts, at):
+    """A refund made at ``at`` of ``parts`` [(line, quantity)], recorded as the payments service
+    records one (``Refund``/``RefundLine``, then the lifecycle with the refund's time)."""
+    available = {item.line.pk: item for item in refundable_lines(order)}
+    made = Refund.objects.create(order=order, amount=0, status=Refund.Status.REFUNDED, decided=at)
+    refunded = []
+    for line, quantity in parts:
+        amount = line_refund_amount(available[line.pk], quantity)
+        RefundLine.objects.create(refund=made, line=line, quantity=quantity, amount=amount)
+        refunded.append(services.RefundedPart(line, quantity, amount))
+    made.amount = sum(part.amount for part in refunded)
+    made.save()
+    services.refund(order, refunded, amount=made.amount, reference=f"refund-{made.pk}", at=at)
+    return made
+
+
+def month_figures(cooperative, start, end):
+    """(income, sales × share, rounding allowed) of a cooperative for [start, end)."""
+    entries = BenefitEntry.objects.filter(
+        cooperative=cooperative, created__gte=start, created__lt=end
+    )
+    income = sum((e.amount for e in entries), Decimal("0"))
+    sold = sales.booked(
+        sales.Line.objects.filter(partner_id=cooperative.partner_id), start=start, end=end
+    )
+    # Roundings: one per order paid in the month (its share for the cooperative, rounded even
+    # when it rounds to nothing and nothing is posted), one per refunded line made in it.
+    lines = sales.Line.objects.filter(partner_id=cooperative.partner_id)
+    postings = (
+        lines.filter(
+            order__payment_events__event_type__code="paid",
+            order__payment_events__date_created__gte=start,
+            order__payment_events__date_created__lt=end,
+        )
+        .values("order")
+        .distinct()
+        .count()
+    )
+    reversals = RefundLine.objects.filter(
+        line__in=lines, refund__decided__gte=start, refund__decided__lt=end
+    ).count()
+    allowed = HALF_FEN * postings + FEN * reversals
+    return income, sold["revenue"] * cooperative.benefit_share, allowed
+
+
+MOMENTS = st.datetimes(
+    min_value=datetime(2026, 8, 28), max_value=datetime(2026, 11, 3), timezones=st.just(SHANGHAI)
+)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_a_months_household_income_never_exceeds_its_sales_times_the_share(data):
+    """Random cooperatives (shares, members' weights), orders over two cooperatives paid at any
+    moment around month ends, refunds (part or whole, days or weeks later, into the next month):
+    in every month, each cooperative's ledger is its booked sales × share, to the rounding."""
+    cooperatives = []
+    for _ in range(data.draw(st.integers(1, 2), label="cooperatives")):
+        share = data.draw(st.decimals(min_value="0.01", max_value="0.5", places=4), label="share")
+        cooperative = CooperativeFactory(benefit_share=share)
+        for weight in data.draw(
+            st.lists(st.sampled_from(["0.5", "1", "1.5", "2", "3"]), min_size=1, max_size=4),
+            label="weights",
+        ):
+            MembershipFactory(cooperative=cooperative, weight=Decimal(weight))
+        price = data.draw(st.decimals(min_value="0.01", max_value="499.99", places=2))
+        cooperative.product = make_product(cooperative, price=str(price), num_in_stock=10_000)
+        cooperatives.append(cooperative)
+
+    for _ in range(data.draw(st.integers(1, 5), label="orders")):
+        buying = data.draw(
+            st.lists(st.sampled_from(cooperatives), min_size=1, max_size=2, unique_by=id)
+        )
+        order = make_order([(c.product, data.draw(st.integers(1, 6))) for c in buying])
+        paid = data.draw(MOMENTS, label="paid")
+        services.mark_paid(
+            order, amount=order.total_incl_tax, reference=f"p-{order.number}",
+            source=("test", "Test"), at=paid,
+        )  # fmt: skip
+        moment = paid
+        for _ in range(data.draw(st.integers(0, 2), label="refunds")):
+            left = [item for item in refundable_lines(order) if item.quantity]
+            if not left:
+                break
+            item = data.draw(st.sampled_from(left))
+            quantity = data.draw(st.integers(1, item.quantity))
+            moment += timedelta(hours=data.draw(st.integers(0, 24 * 40)))
+            refund_made(order, [(item.line, quantity)], moment)
+
+    for cooperative in cooperatives:
+        for year, month in [(2026, m) for m in range(8, 13)] + [(2027, 1)]:
+            start, end = month_bounds(datetime(year, month, 1))
+            income, expected, allowed = month_figures(cooperative, start, end)
+            assert income <= expected + allowed, (cooperative.benefit_share, month)
+            assert income >= expected - allowed, (cooperative.benefit_share, month)
+
+
+@pytest.mark.django_db
+def test_the_sales_home_refunds_in_the_month_they_are_made(cooperative):
+    """The issue's case: November's order refunded in December. November keeps its sale and its
+    income; December shows the refund, negative, in both; neither month's income is above its
+    sales × share, and the sales home says so for the month it is in."""
+    cooperative.benefit_share = Decimal("0.12")
+    cooperative.save()
+    for weight in ("1", "2"):
+        MembershipFactory(cooperative=cooperative, weight=Decimal(weight))
+    carrots = make_product(cooperative, price="29.90", num_in_stock=100)
+    order = make_order([(carrots, 3)])  # ¥89.70
+    paid = datetime(2026, 11, 30, 23, 50, tzinfo=SHANGHAI)  # 15:50 UTC: still November here
+    services.mark_paid(
+        order, amount=order.total_incl_tax, reference="p", source=("test", "Test"), at=paid
+    )
+    refund_made(order, [(order.lines.get(), 1)], paid + timedelta(minutes=20))  # 1 December
+    second = make_order([(carrots, 1)])
+    services.mark_paid(
+        second, amount=second.total_incl_tax, reference="q", source=("test", "Test"),
+        at=datetime(2026, 12, 6, 20, 0, tzinfo=SHANGHAI),
+    )  # fmt: skip
+
+    partner = [cooperative.partner_id]
+    november = sales.cooperative_sales(partner, today=datetime(2026, 11, 30).date())
+    december = sales.cooperative_sales(partner, today=datetime(2026, 12, 7).date())
+    assert november["month"] == {"orders": 1, "revenue": Decimal("89.70")}
+    assert december["month"]["revenue"] == Decimal("0.00")  # a sale of 29.90, a refund of 29.90
+    assert december["month"]["orders"] == 1  # the order paid in December
+    income = {
+        name: household_income([cooperative], today=day)
+        for name, day in (("nov", datetime(2026, 11, 30).date()),
+                          ("dec", datetime(2026, 12, 7).date()))
+    }  # fmt: skip
+    assert income["nov"]["month"] == Decimal("10.76")  # 89.70 × 12 %
+    assert income["dec"]["month"] == Decimal("0.00")  # +3.59 (29.90 × 12 %), −3.59 (10.76 / 3)
+    assert income["dec"]["total"] == Decimal("10.76")
+    # The November order's line in the day series: booked on the 30th, refunded on the 1st.
+    days = {row["day"]: Decimal(row["revenue"]) for row in december["series"]}
+    assert days["2026-11-30"] == Decimal("89.70") and days["2026-12-01"] == Decimal("-29.90")

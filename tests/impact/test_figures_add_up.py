@@ -8,20 +8,33 @@ reversal as a fraction of what was received), so "never exceeds" holds to that r
 fen per sale posting and one fen per reversal in the month, stated here, never more.
 """
 
-from datetime import datetime, timedelta
+import io
+import re
+from collections import defaultdict
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db.models import Sum
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from oscar.core.loading import get_model
 
 from cooperatives.models import BenefitEntry
 from dashboard.cooperatives.sales import household_income
 from impact import sales
-from orders import services
+from impact import selectors as impact
+from livestream.models import LiveSession, QuotaClaim
+from orders import services, statuses
 from orders.payments.models import Refund, RefundLine
 from orders.payments.refunds import line_refund_amount, refundable_lines
+from shop.demo import data
 from tests.factories import CooperativeFactory, MembershipFactory, make_order, make_product
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -174,3 +187,167 @@ def test_the_sales_home_refunds_in_the_month_they_are_made(cooperative):
     # The November order's line in the day series: booked on the 30th, refunded on the 1st.
     days = {row["day"]: Decimal(row["revenue"]) for row in december["series"]}
     assert days["2026-11-30"] == Decimal("89.70") and days["2026-12-01"] == Decimal("-29.90")
+
+
+# --- The demo's figures, recomputed from its order lines ------------------------------------------
+
+
+def booked_rows(lines):
+    """Every booking of ``lines``, straight from the rows: (moment, revenue, units, line), a
+    line of an order that was paid at its payment ("paid" payment event, else when placed), a
+    refund line made at its refund (negative)."""
+    PaymentEvent = get_model("order", "PaymentEvent")
+    paid_at = dict(
+        PaymentEvent.objects.filter(event_type__code="paid").values_list("order_id", "date_created")
+    )
+    rows = [
+        (paid_at.get(line.order_id, line.order.date_placed), line.line_price_incl_tax,
+         line.quantity, line)
+        for line in lines.select_related("order")
+        if line.order.status in statuses.MANAGER_STATUSES
+    ]  # fmt: skip
+    made = RefundLine.objects.filter(line__in=lines, refund__status=Refund.Status.REFUNDED)
+    rows += [
+        (part.refund.decided or part.refund.created, -part.amount, -part.quantity, part.line)
+        for part in made.select_related("refund", "line", "line__order")
+    ]
+    return rows
+
+
+def recomputed(lines, key=lambda moment, line: None, start=None, end=None):
+    """{key: {revenue, units, paid_orders}} summed in Python from ``booked_rows``; paid orders:
+    orders paid in the period (and key) with something of ``lines`` left."""
+    refunded = defaultdict(int)
+    for part in RefundLine.objects.filter(line__in=lines, refund__status=Refund.Status.REFUNDED):
+        refunded[part.line_id] += part.quantity
+    found = defaultdict(lambda: {"revenue": Decimal("0.00"), "units": 0, "orders": set()})
+    for moment, revenue, units, line in booked_rows(lines):
+        if (start and moment < start) or (end and moment >= end):
+            continue
+        row = found[key(moment, line)]
+        row["revenue"] += revenue
+        row["units"] += units
+        if units > 0 and line.order.status in statuses.PAID_STATUSES:
+            left = sum(
+                other.quantity - refunded[other.pk] for other in lines.filter(order=line.order)
+            )
+            if left > 0:
+                row["orders"].add(line.order_id)
+    return {
+        k: {"revenue": v["revenue"], "units": v["units"], "paid_orders": len(v["orders"])}
+        for k, v in found.items()
+    }
+
+
+def local_month(moment, line=None):
+    return timezone.localtime(moment, SHANGHAI).date().replace(day=1)
+
+
+def local_day(moment, line=None):
+    return timezone.localtime(moment, SHANGHAI).date()
+
+
+def ledger_by_month(entries):
+    found = defaultdict(Decimal)
+    for entry in entries:
+        found[local_month(entry.created)] += entry.amount
+    return found
+
+
+@pytest.mark.django_db
+def test_every_figure_on_the_demo_agrees_with_its_order_lines(client):
+    """load_demo, then the manager's sales home (both demo managers), every session's live stats
+    and control room, and /impact/'s totals and months, each against the same figures summed
+    here from order lines, refund lines and ledger entries."""
+    call_command("load_demo", stdout=io.StringIO())
+    today = timezone.localdate()
+    month_start = datetime(today.year, today.month, 1, tzinfo=SHANGHAI)
+    tomorrow = datetime.combine(today + timedelta(days=1), datetime.min.time(), SHANGHAI)
+    zero = {"revenue": Decimal("0.00"), "units": 0, "paid_orders": 0}
+
+    # The sales home.
+    for email, password, *_ in [u[1:] for u in data.USERS if u[0] in data.MANAGED]:
+        assert client.login(request=HttpRequest(), username=email, password=password)
+        context = client.get(reverse("dashboard:cooperative-sales")).context
+        [cooperative] = context["cooperatives"]
+        lines = sales.Line.objects.filter(partner_id=cooperative.partner_id)
+        shown, income = context["sales"], context["income"]
+        month = recomputed(lines, start=month_start, end=tomorrow).get(None, zero)
+        day = recomputed(lines, start=datetime.combine(today, datetime.min.time(), SHANGHAI),
+                         end=tomorrow).get(None, zero)  # fmt: skip
+        assert shown["month"] == {"orders": month["paid_orders"], "revenue": month["revenue"]}
+        assert shown["today"] == {"orders": day["paid_orders"], "revenue": day["revenue"]}
+        by_day = recomputed(lines, local_day, start=month_start - timedelta(days=31))
+        for row in shown["series"]:
+            day_figures = by_day.get(date.fromisoformat(row["day"]), zero)
+            assert Decimal(row["revenue"]) == day_figures["revenue"], row
+        by_product = recomputed(
+            lines, lambda moment, line: line.product_id, start=month_start, end=tomorrow
+        )
+        assert shown["top"], "the demo's manager sells something this month"
+        for row in shown["top"]:
+            assert (row["revenue"], row["units"]) == (
+                by_product[row["product_id"]]["revenue"], by_product[row["product_id"]]["units"]
+            )  # fmt: skip
+        entries = list(BenefitEntry.objects.filter(cooperative=cooperative))
+        assert income["total"] == sum(e.amount for e in entries)
+        assert income["month"] == ledger_by_month(entries)[month_start.date()]
+        # …and the month's income is the month's sales × the share, to the rounding.
+        for start in {local_month(e.created) for e in entries}:
+            begin = datetime(start.year, start.month, 1, tzinfo=SHANGHAI)
+            earned, expected, allowed = month_figures(cooperative, begin, month_bounds(start)[1])
+            assert abs(earned - expected) <= allowed, (cooperative.name, start)
+        client.logout()
+
+    # The live stats and the host's control room.
+    host_email, host_password = next((u[1], u[2]) for u in data.USERS if u[0] == "host")
+    assert client.login(request=HttpRequest(), username=host_email, password=host_password)
+    for session in LiveSession.objects.all():
+        lines = sales.Line.objects.filter(live__session=session)
+        stats = client.get(reverse("livestream:stats-json", kwargs={"pk": session.pk})).json()
+        everything = recomputed(lines).get(None, zero)
+        assert (Decimal(stats["gmv"]), stats["units"], stats["paid_orders"]) == (
+            everything["revenue"], everything["units"], everything["paid_orders"]
+        )  # fmt: skip
+        assert stats["orders"] == len({line.order_id for line in lines})
+        per_product = recomputed(lines, lambda moment, line: line.product_id)
+        room = client.get(reverse("livestream:host-session", kwargs={"pk": session.pk}))
+        sold = {item.product_id: item.units_sold for item in room.context["items"]}
+        for row in stats["products"]:
+            expected = per_product.get(row["product_id"], zero)
+            assert (row["units"], Decimal(row["gmv"])) == (expected["units"], expected["revenue"])
+            assert sold[row["product_id"]] == row["units"]  # 已售 is 件数
+            claimed = QuotaClaim.objects.filter(
+                item__session=session, item__product_id=row["product_id"], released=False
+            ).aggregate(units=Sum("units"))["units"]
+            assert row["quota_used"] == (claimed or 0)  # 已抢: claimed, paid or not
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", stats["computed"])
+    live = LiveSession.objects.get(status=LiveSession.Status.LIVE)
+    live_stats = client.get(reverse("livestream:stats-json", kwargs={"pk": live.pk})).json()
+    assert live_stats["units"] > 0  # the demo's live session has sold something…
+    assert any(p["quota_used"] > p["units"] for p in live_stats["products"])  # …and holds more
+    client.logout()
+
+    # /impact/: totals and months for the whole region.
+    region = get_user_model().objects.get(username="official-region")
+    counties = impact.scope_counties(region)
+    lines = sales.Line.objects.filter(partner__cooperative__county__in=counties)
+    entries = BenefitEntry.objects.filter(cooperative__county__in=counties)
+    everything = recomputed(lines).get(None, zero)
+    totals = impact.totals(counties)
+    assert (totals.gmv, totals.units, totals.paid_orders) == (
+        everything["revenue"], everything["units"], everything["paid_orders"]
+    )  # fmt: skip
+    assert totals.income == sum(e.amount for e in entries)
+    months = recomputed(lines, local_month)
+    income = ledger_by_month(entries)
+    rows = impact.breakdown(counties, "month")
+    assert len(rows) >= 6  # six months of sales
+    assert {row["key"] for row in rows} == set(months) | set(income)
+    for row in rows:
+        expected = months.get(row["key"], zero)
+        assert (row["gmv"], row["units"], row["paid_orders"]) == (
+            expected["revenue"], expected["units"], expected["paid_orders"]
+        ), row["key"]  # fmt: skip
+        assert row["income"] == income[row["key"]], row["key"]
+        assert row["income"] > 0 and row["gmv"] > 0, row["key"]  # no month of ¥0 income

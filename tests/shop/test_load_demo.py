@@ -136,6 +136,7 @@ def test_demo_households_officials_and_paid_orders(django_capture_on_commit_call
     assert orders.count() == data.DEMO_ORDERS
     assert set(orders.values_list("status", flat=True)) <= set(MANAGER_STATUSES)
     assert BenefitEntry.objects.filter(order_line__order__in=orders).exists()
+    _the_demo_orders_are_a_stores_history(orders)
     months = impact.breakdown(
         impact.scope_counties(User.objects.get(username="official-region")), "month"
     )
@@ -151,6 +152,59 @@ def test_demo_households_officials_and_paid_orders(django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=True):
         _load()  # again: no new orders, no new ledger entries
     assert BenefitEntry.objects.aggregate(total=Sum("amount"))["total"] == totals
+
+
+def _the_demo_orders_are_a_stores_history(orders):
+    """Every demo order goes to a made-up person at a Beijing address; they were paid over six
+    months at the hours people buy; the older ones shipped and completed, today's and a backlog
+    wait, a few were refunded; the ledger is dated at each payment and refund."""
+    from django.utils import timezone
+
+    from cooperatives.models import BenefitEntry
+    from orders import statuses
+    from orders.address.chinese import normalise_mainland_mobile
+    from orders.payments.models import Refund
+
+    PaymentEvent = get_model("order", "PaymentEvent")
+    for order in orders.select_related("shipping_address"):
+        address = order.shipping_address
+        assert address is not None and address.first_name and address.line1, order.number
+        assert (address.state, address.line4) == ("北京市", "北京市") and address.line3.endswith(
+            "区"
+        )
+        mobile = normalise_mainland_mobile(str(address.phone_number))
+        assert mobile.startswith(data.RECIPIENT_MOBILE_PREFIX) or mobile == "13800138000"
+    by_status = {s: orders.filter(status=s).count() for s in statuses.MANAGER_STATUSES}
+    assert by_status[statuses.COMPLETED] > 50 and by_status[statuses.SHIPPED] > 0
+    assert by_status[statuses.PAID] >= 5 and by_status[statuses.REFUNDED] >= 2
+    paid_at = dict(
+        PaymentEvent.objects.filter(order__in=orders, event_type__code="paid").values_list(
+            "order_id", "date_created"
+        )
+    )
+    assert len(paid_at) == orders.count()
+    local = [timezone.localtime(moment) for moment in paid_at.values()]
+    assert len({(m.year, m.month) for m in local}) >= 6  # six months
+    assert sum(1 for m in local if 2 <= m.hour < 6) < len(local) / 20  # few pay at night
+    waiting = orders.filter(status=statuses.PAID)
+    today = timezone.localdate()
+    assert any(timezone.localtime(paid_at[o.pk]).date() < today for o in waiting)  # a backlog
+    for order in orders.exclude(status=statuses.PAID):
+        if order.parcels.exists():
+            assert all(p.shipped_at > paid_at[order.pk] for p in order.parcels.all())
+    for entry in BenefitEntry.objects.filter(order_line__order__in=orders).select_related(
+        "order_line"
+    ):
+        if entry.kind == BenefitEntry.Kind.SALE_SHARE:
+            assert entry.created == paid_at[entry.order_line.order_id]
+        else:
+            made = Refund.objects.get(stripe_refund_id=entry.reference)
+            assert entry.created == made.decided > paid_at[entry.order_line.order_id]
+    refunded = Refund.objects.filter(order__in=orders, status=Refund.Status.REFUNDED)
+    assert any(
+        timezone.localtime(r.decided).month != timezone.localtime(paid_at[r.order_id]).month
+        for r in refunded
+    )  # a refund in the month after its payment
 
 
 def test_demo_live_sessions_past_live_and_upcoming(client):

@@ -126,7 +126,7 @@ class FulfilmentView(View):
 
     def post(self, request):
         form, lines, _cooperatives = scoped_lines(request)
-        selected = [n.strip() for n in request.POST.getlist("order") if n.strip()]
+        selected = [n.strip() for n in request.POST.getlist("order") if n.strip()][:500]
         carrier = request.POST.get("carrier", "")
         confirmed = bool(request.POST.get("confirm"))
         entries = [

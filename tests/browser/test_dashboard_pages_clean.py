@@ -20,11 +20,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from oscar.core.loading import get_model
 from PIL import Image
 from playwright.sync_api import expect
 
-from orders import statuses
+from orders import aftersales, statuses
 from tests.factories import (
     HouseholdFactory,
     MembershipFactory,
@@ -50,9 +51,13 @@ class Page:
     url_name: str
     kwargs: tuple[tuple[str, str], ...] = ()  # (url argument, key in world)
     roles: tuple[str, ...] = BOTH
+    query: tuple[tuple[str, str], ...] = ()  # (query parameter, key in world)
 
     def url(self, world) -> str:
-        return reverse(self.url_name, kwargs={arg: world[key] for arg, key in self.kwargs})
+        url = reverse(self.url_name, kwargs={arg: world[key] for arg, key in self.kwargs})
+        return (
+            f"{url}?{urlencode([(p, world[key]) for p, key in self.query])}" if self.query else url
+        )
 
 
 # The detail and edit pages behind the navigation: one at least per section.
@@ -67,6 +72,7 @@ PAGES = [
     # orders
     Page("dashboard:order-list"),
     Page("dashboard:order-detail", (("number", "order"),)),
+    Page("dashboard:order-detail", (("number", "order_with_case"),)),  # an after-sales case
     Page("dashboard:order-line-detail", (("number", "order"), ("line_id", "line"))),
     Page("dashboard:order-stats", roles=(STAFF,)),
     # cooperatives: the workspace
@@ -76,6 +82,7 @@ PAGES = [
     Page("dashboard:fulfilment"),
     Page("dashboard:packing-list"),
     Page("dashboard:shipping-import"),
+    Page("dashboard:shipping-labels", query=(("order", "order"),)),
     Page("dashboard:order-after-sales"),
     Page("dashboard:household-list"),
     Page("dashboard:household-import", roles=(STAFF,)),
@@ -167,6 +174,15 @@ def world(cooperative, other_cooperative, manager, staff, consumer, china, host_
     ProductImage.objects.create(product=carrots, original=_picture(), display_order=0)
     tea = make_product(other_cooperative, title="武川雪菊茶", price="68.00")
     order = make_order([(carrots, 2), (tea, 1)], user=consumer, status=statuses.PAID)
+    asked = make_order([(carrots, 1)], user=consumer, status=statuses.PAID)
+    aftersales.request(
+        asked,
+        kind="refund",
+        reason="quality",
+        description="有两根断了",
+        quantities={asked.lines.get(): 1},
+        user=consumer,
+    )
     MembershipFactory(
         cooperative=cooperative, household=HouseholdFactory(county=cooperative.county)
     )
@@ -196,6 +212,7 @@ def world(cooperative, other_cooperative, manager, staff, consumer, china, host_
         "product_class": carrots.product_class.pk,
         "category": vegetables.pk,
         "order": order.number,
+        "order_with_case": asked.number,
         "line": order.lines.get(product=carrots).pk,
         "cooperative": cooperative.pk,
         "partner": cooperative.partner.pk,

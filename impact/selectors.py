@@ -3,8 +3,9 @@ database and every query is limited to the counties in the official's scope; sal
 as impact.sales defines them (paid, less refunds)."""
 
 import hashlib
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -15,10 +16,18 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 
-from cooperatives.models import BenefitRollup, Cooperative, County, Household, Membership
+from cooperatives.models import (
+    BenefitEntry,
+    BenefitRollup,
+    Cooperative,
+    County,
+    Household,
+    Membership,
+)
 
 from . import sales
 from .models import OfficialScope
@@ -48,6 +57,39 @@ def scope_counties(user) -> QuerySet:
     return County.objects.for_official(user)
 
 
+@dataclass(frozen=True)
+class Period:
+    """A report's dates, both included, as days in Asia/Shanghai; either end may be open."""
+
+    start: date | None = None
+    end: date | None = None
+
+    @classmethod
+    def this_year(cls, today: date | None = None) -> "Period":
+        today = today or timezone.localdate()
+        return cls(date(today.year, 1, 1), date(today.year, 12, 31))
+
+    def bounds(self) -> tuple[datetime | None, datetime | None]:
+        """The first moment in the period and the first after it, aware (Asia/Shanghai)."""
+        zone = ZoneInfo(settings.TIME_ZONE)
+        start = datetime.combine(self.start, time.min, zone) if self.start else None
+        end = datetime.combine(self.end + timedelta(days=1), time.min, zone) if self.end else None
+        return start, end
+
+    @property
+    def whole_months(self) -> bool:
+        """Starts on a month's first day and ends on a month's last (the rollup's grain)."""
+        starts = self.start is None or self.start.day == 1
+        ends = self.end is None or (self.end + timedelta(days=1)).day == 1
+        return starts and ends
+
+    def key(self) -> str:
+        return f"{self.start or ''}..{self.end or ''}"
+
+
+ALL_TIME = Period()
+
+
 def order_lines(counties: QuerySet) -> QuerySet:
     """Every order line of the cooperatives in ``counties`` (impact.sales picks the sales)."""
     return Line.objects.filter(partner__cooperative__county__in=counties)
@@ -58,9 +100,70 @@ def paid_lines(counties: QuerySet) -> QuerySet:
     return sales.sale_lines(order_lines(counties))
 
 
-def ledger(counties: QuerySet) -> QuerySet:
-    """The benefit ledger in scope, read through its per-household monthly rollup."""
-    return BenefitRollup.objects.filter(cooperative__county__in=counties)
+def sold(lines: QuerySet, period: Period, *fields, per=None, **expressions):
+    """The sales among ``lines`` in ``period``: booked when paid, less refunds when made
+    (``impact.sales.booked``, as the ledger dates its entries); over all time, the same figures
+    in plain sums (``impact.sales.figures``)."""
+    start, end = period.bounds()
+    if start is None and end is None and per is None:
+        return sales.figures(lines, *fields, **expressions)
+    return sales.booked(lines, *fields, start=start, end=end, per=per, **expressions)
+
+
+def ledger(counties: QuerySet, period: Period = ALL_TIME) -> QuerySet:
+    """The benefit ledger in scope, read through its per-household monthly rollup (so a period
+    is taken in whole months: see ``income``)."""
+    entries = BenefitRollup.objects.filter(cooperative__county__in=counties)
+    if period.start:
+        entries = entries.filter(month__gte=period.start.replace(day=1))
+    if period.end:
+        entries = entries.filter(month__lte=period.end.replace(day=1))
+    return entries
+
+
+def income(counties: QuerySet, period: Period, key: str | None = None, **filters) -> dict:
+    """Income attributed to households in ``period``: ``{key value: (income, households)}``
+    grouped by ``key`` (a BREAKDOWNS ledger field), or ``{None: ...}`` in all. Households are
+    those whose share for a month (and cooperative) is above nothing.
+
+    A period of whole months (the default, a calendar year) reads the monthly rollup, grouped
+    in the database. Any other period reads the ledger entries dated in it (an entry is dated
+    at its order's payment or its refund), summed in the database per household, cooperative
+    and month, then folded here the same way.
+    """
+    if period.whole_months:
+        entries = ledger(counties, period).filter(**filters)
+        sums = {
+            "income": Sum("amount"),
+            "households": Count("household", distinct=True, filter=Q(amount__gt=0)),
+        }
+        rows = entries.values(key=F(key)).annotate(**sums).order_by() if key else []
+        if not key:
+            rows = [{"key": None, **entries.aggregate(**sums)}]
+        return {row["key"]: (money(row["income"]), row["households"]) for row in rows}
+    entries = BenefitEntry.objects.filter(cooperative__county__in=counties, **filters)
+    start, end = period.bounds()
+    if start:
+        entries = entries.filter(created__gte=start)
+    if end:
+        entries = entries.filter(created__lt=end)
+    fields = ["household", "cooperative", "month"] + ([key] if key and key != "month" else [])
+    parts = (
+        entries.annotate(month=_month("created"))
+        .values(*fields)
+        .annotate(amount=Sum("amount"))
+        .order_by()
+    )
+    sums: dict = defaultdict(lambda: ZERO)
+    households: dict = defaultdict(set)
+    for part in parts:
+        value = part[key] if key else None
+        if isinstance(value, datetime):
+            value = value.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+        sums[value] += part["amount"]
+        if part["amount"] > 0:
+            households[value].add(part["household"])
+    return {value: (money(total), len(households[value])) for value, total in sums.items()}
 
 
 @dataclass
@@ -78,55 +181,56 @@ class Totals:
         return (self.income / self.households).quantize(Decimal("0.01"))
 
 
-def totals(counties: QuerySet, cooperative: Cooperative | None = None) -> Totals:
-    """Scope-wide totals, or one cooperative's."""
-    lines, entries = order_lines(counties), ledger(counties)
+def totals(
+    counties: QuerySet, cooperative: Cooperative | None = None, period: Period = ALL_TIME
+) -> Totals:
+    """Scope-wide totals, or one cooperative's, over ``period`` (sales booked, income dated)."""
+    lines, filters = order_lines(counties), {}
     if cooperative is not None:
         lines = lines.filter(partner__cooperative=cooperative)
-        entries = entries.filter(cooperative=cooperative)
-    sold = sales.figures(lines)
-    income = entries.aggregate(
-        income=Coalesce(Sum("amount"), ZERO),
-        households=Count("household", distinct=True, filter=Q(amount__gt=0)),
-    )
-    return Totals(sold["revenue"], sold["paid_orders"], sold["units"], income["households"],
-                  money(income["income"]))  # fmt: skip
+        filters["cooperative"] = cooperative
+    found = sold(lines, period)
+    earned, households = income(counties, period, **filters).get(None, (ZERO, 0))
+    return Totals(found["revenue"], found["paid_orders"], found["units"], households, earned)
 
 
 def _month(field):
     return TruncMonth(field, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
-def breakdown(counties: QuerySet, by: str) -> list[dict]:
-    """Rows of {key, gmv, paid_orders, units, income, households} grouped ``by`` one of BREAKDOWNS.
+def breakdown(counties: QuerySet, by: str, period: Period = ALL_TIME) -> list[dict]:
+    """Rows of {key, gmv, paid_orders, units, income, households} grouped ``by`` one of BREAKDOWNS,
+    over ``period``.
 
     Grouped queries (sales, ledger) merged by key: as many Python steps as groups, not rows.
     """
     if by not in BREAKDOWNS:
         raise Http404("Unknown breakdown")
     _, line_key, ledger_key = BREAKDOWNS[by]
-    lines, entries = order_lines(counties), ledger(counties)
-    if by == "month":  # sales by the month placed, income by the month posted (paid)
-        lines = lines.annotate(month=_month("order__date_placed"))
-    sold = [
+    lines = order_lines(counties)
+    if by == "month":  # sales booked (paid, refunded) by month, income by the month dated
+        found = [{**row, "key": row["period"]} for row in sold(lines, period, per="month")]
+    else:
+        found = sold(lines, period, key=F(line_key))
+    sold_rows = [
         {"key": row["key"], "gmv": row["revenue"], "paid_orders": row["paid_orders"],
          "units": row["units"]}
-        for row in sales.figures(lines, key=F(line_key))
+        for row in found
     ]  # fmt: skip
-    income = (
-        entries.values(key=F(ledger_key))
-        .annotate(
-            income=Sum("amount"),
-            households=Count("household", distinct=True, filter=Q(amount__gt=0)),
-        )
-        .order_by()
-    )
+    earned = [
+        {"key": key, "income": amount, "households": households}
+        for key, (amount, households) in income(counties, period, ledger_key).items()
+    ]
     rows: dict = {}
     empty = {"gmv": ZERO, "paid_orders": 0, "units": 0, "income": ZERO, "households": 0}
-    for row in [*sold, *income]:
+    for row in [*sold_rows, *earned]:
         if isinstance(row["key"], datetime):  # a month from TruncMonth: compare as a date
             row["key"] = row["key"].astimezone(ZoneInfo(settings.TIME_ZONE)).date()
-        rows.setdefault(row["key"], {**empty, "key": row["key"]}).update(row)
+        if by == "district" and not row["key"]:
+            row["key"] = None  # an unpaired county: no Beijing district ("" or NULL)
+        found = rows.setdefault(row["key"], {**empty, "key": row["key"]})
+        for name, value in row.items():
+            found[name] = value if name == "key" else found[name] + value
     for row in rows.values():
         row["gmv"], row["income"] = money(row["gmv"]), money(row["income"])
     return sorted(rows.values(), key=_sort_key(by))
@@ -135,7 +239,7 @@ def breakdown(counties: QuerySet, by: str) -> list[dict]:
 def _sort_key(by):
     if by == "month":
         return lambda row: row["key"]
-    return lambda row: (-row["gmv"], str(row["key"]))
+    return lambda row: (row["key"] is None, -row["gmv"], str(row["key"]))
 
 
 def cooperatives_in_scope(user) -> QuerySet:
@@ -180,20 +284,42 @@ def household_income(household: Household) -> list[dict]:
     )
 
 
-def report(counties: QuerySet) -> dict:
-    """Totals and every breakdown for a scope, cached for IMPACT_CACHE_SECONDS (default 300).
+def report(counties: QuerySet, period: Period = ALL_TIME) -> dict:
+    """Totals and every breakdown for a scope and period, cached for IMPACT_CACHE_SECONDS
+    (default 300).
 
     Officials' figures need not be to the second, and over a million order lines the queries take
-    seconds; the page says when its figures were computed. The key is the scope's counties.
+    seconds; the page says when its figures were computed. The key is the scope's counties and
+    the period.
     """
     ids = ",".join(str(pk) for pk in sorted(counties.values_list("pk", flat=True)))
-    key = "impact-report:" + hashlib.sha256(ids.encode()).hexdigest()
+    key = "impact-report:" + hashlib.sha256(f"{ids}|{period.key()}".encode()).hexdigest()
 
     def compute():
         return {
-            "totals": totals(counties),
-            "breakdowns": {by: breakdown(counties, by) for by in BREAKDOWNS},
+            "totals": totals(counties, period=period),
+            "breakdowns": {by: breakdown(counties, by, period) for by in BREAKDOWNS},
             "computed_at": timezone.now(),
         }
 
     return cache.get_or_set(key, compute, getattr(settings, "IMPACT_CACHE_SECONDS", 300))
+
+
+def scope_label(user, counties: QuerySet) -> str:
+    """Whose figures, as a report's title row says it: the official's scope (全区, its leagues,
+    its Beijing district) and its counties, the first few named."""
+    names = list(counties.order_by("league", "name").values_list("name", flat=True))
+    shown = "、".join(names[:6]) + (gettext(", and others") if len(names) > 6 else "")
+    counted = gettext("%(n)s counties: %(names)s") % {"n": len(names), "names": shown or "—"}
+    scope = OfficialScope.objects.filter(user=user).first()
+    if scope is None:
+        kind = gettext("all counties")
+    elif scope.kind == OfficialScope.Kind.LEAGUES:
+        kind = "、".join(scope.leagues)
+    elif scope.kind == OfficialScope.Kind.DISTRICT:
+        kind = gettext("counties paired with %(district)s") % {"district": scope.beijing_district}
+    elif scope.kind == OfficialScope.Kind.REGION:
+        kind = scope.get_kind_display()
+    else:
+        return counted
+    return f"{kind} · {counted}"

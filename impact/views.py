@@ -7,13 +7,16 @@ cooperatives and households outside the official's counties are 404 (the queryse
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from sheets.writer import period_text
+
 from . import reports
 from . import selectors as impact
+from .forms import PeriodForm
 from .models import PersonalDataAccess
 
 
@@ -28,18 +31,32 @@ class ImpactMixin(LoginRequiredMixin):
 
 
 class ImpactView(ImpactMixin, TemplateView):
+    """Every figure for the period asked (``?date_from=&date_to=``, this year by default); a
+    reversed or impossible range is said above the form, and no figure is shown for it."""
+
     template_name = "impact/index.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        report = impact.report(self.counties)
+        form = PeriodForm(self.request.GET)
+        period = form.period
+        ctx.update(
+            form=form,
+            period=period,
+            period_text=period and period_text(period.start, period.end),
+            range_query=form.query(),
+            counties=self.counties.order_by("league", "name"),
+            cooperatives=impact.cooperatives_in_scope(self.request.user).order_by("name"),
+            unpaired_label=reports.unpaired_label(),
+        )
+        if period is None:
+            return ctx
+        report = impact.report(self.counties, period)
         breakdowns = report["breakdowns"]
         ctx.update(
             totals=report["totals"],
             computed_at=report["computed_at"],
             breakdowns=[(by, impact.BREAKDOWNS[by][0], rows) for by, rows in breakdowns.items()],
-            counties=self.counties.order_by("league", "name"),
-            cooperatives=impact.cooperatives_in_scope(self.request.user).order_by("name"),
             chart_data={
                 "county": [
                     {"label": r["key"], "gmv": float(r["gmv"]), "income": float(r["income"])}
@@ -58,17 +75,39 @@ class ImpactView(ImpactMixin, TemplateView):
         )
         return ctx
 
+    def render_to_response(self, context, **kwargs):
+        if context["period"] is None:
+            kwargs.setdefault("status", 400)
+        return super().render_to_response(context, **kwargs)
+
 
 class ImpactExportView(ImpactMixin, TemplateView):
-    """/impact/export.xlsx?by=county (or .csv): the breakdown the page shows, as a file."""
+    """/impact/export.xlsx?by=county&date_from=…&date_to=… (or .csv): the breakdown the page
+    shows for the same period, as a file; a range that is not valid is a 400 saying why."""
 
     def get(self, request, *args, **kwargs):
         by = request.GET.get("by", "county")
         if by not in impact.BREAKDOWNS:
             raise Http404("Unknown breakdown")
-        rows = impact.report(self.counties)["breakdowns"][by]
+        form = PeriodForm(request.GET)
+        period = form.period
+        if period is None:
+            errors = [str(e) for errors in form.errors.values() for e in errors]
+            return HttpResponseBadRequest(
+                " ".join(errors), content_type="text/plain; charset=utf-8"
+            )
+        report = impact.report(self.counties, period)
+        sheet = reports.sheet(
+            report["breakdowns"][by],
+            by,
+            totals=report["totals"],
+            scope=impact.scope_label(request.user, self.counties),
+            period=(period.start, period.end),
+            made_at=report["computed_at"],  # the figures' time (the report is cached)
+        )
         stamp = timezone.localdate().isoformat()
-        return reports.sheet(rows, by).as_response(kwargs["fmt"], f"impact-{by}-{stamp}")
+        span = f"{period.start or ''}_{period.end or ''}"
+        return sheet.as_response(kwargs["fmt"], f"impact-{by}-{span}-{stamp}")
 
 
 class CooperativeImpactView(ImpactMixin, TemplateView):

@@ -64,4 +64,6 @@ def test_official_sees_the_impact_charts_and_downloads_xlsx(
     with open(download.path(), "rb") as xlsx:  # Playwright saves it without an extension
         sheet = load_workbook(xlsx).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[1][0] == "察右中旗" and rows[1][1] == pytest.approx(299.0)
+    header = int(sheet.freeze_panes[1:]) - 1  # below the title rows: what, whose, when
+    assert rows[0][0] == "带动增收报告（按旗县）" and rows[header - 1][0] == "旗县"
+    assert rows[header][0] == "察右中旗" and rows[header][1] == pytest.approx(299.0)

@@ -28,6 +28,18 @@ def paid_orders(product, china, consumer, names):
     return orders
 
 
+def unlabelled_inputs(page):
+    """The visible form controls without a visible <label> of their own (a placeholder is no
+    label)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('input, select, textarea')]
+            .filter(el => el.type !== 'hidden' && el.offsetParent !== null)
+            .filter(el => ![...(el.labels || [])].some(l => l.offsetParent !== null
+                                                         && l.textContent.trim()))
+            .map(el => el.name || el.id)"""
+    )
+
+
 @pytest.fixture
 def phone(browser, chromium_path, live_server, manager):
     context = browser.new_context(**PHONE)
@@ -47,6 +59,7 @@ def test_a_manager_ships_three_orders_in_one_submit(
 
     page = phone
     page.goto(f"{live_server.url}/dashboard/cooperatives/fulfilment/")
+    assert unlabelled_inputs(page) == []
     for order, number in numbers.items():
         card = page.locator(f"#order-{order.number}")
         expect(card.locator(".ship-name")).to_have_text(order.shipping_address.first_name)
@@ -72,6 +85,13 @@ def test_a_manager_ships_three_orders_in_one_submit(
         order.refresh_from_db()
         assert order.status == statuses.SHIPPED
         assert order.parcels.get().tracking_number == number
+
+    # The order page opens on where the parcel went; nothing on it is wider than the phone.
+    page.goto(f"{live_server.url}/dashboard/orders/{orders[0].number}/")
+    expect(page.locator("#order-recipient .ship-phone")).to_have_text("138 1234 5678")
+    expect(page.locator("#order-recipient")).to_be_in_viewport()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert unlabelled_inputs(page) == []
 
 
 def test_a_courier_sheet_with_a_bad_row_ships_nothing_then_a_good_one_ships(

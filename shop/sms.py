@@ -44,7 +44,7 @@ class SmsError(Exception):
 class SentMessage:
     number: str
     code: str = ""  # a verification code's
-    event: str = ""  # an order notification's ("placed", "paid", "shipped")
+    event: str = ""  # an order notification's ("placed", "paid", "shipped", "after_sales")
     text: str = ""  # the notification as the console renders it
     params: dict = field(default_factory=dict)  # its template variables
 
@@ -73,6 +73,10 @@ NOTIFICATIONS = {
             "A parcel of your order %(order)s has shipped: %(carrier)s, tracking number "
             "%(tracking)s."
         ),
+    ),
+    "after_sales": (
+        "ALIYUN_SMS_TEMPLATE_AFTER_SALES",
+        gettext_noop("After-sales for your order %(order)s: %(step)s. Details: %(link)s"),
     ),
 }
 

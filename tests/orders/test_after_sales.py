@@ -252,6 +252,28 @@ def test_refusing_needs_a_reason_which_reaches_the_buyer(
     assert case.status == Status.REJECTED
 
 
+def test_a_buyer_with_no_email_is_texted_the_refusal(
+    client, buyer, carrots, manager, mailoutbox, sms_console, django_capture_on_commit_callbacks
+):
+    from shop.models import PhoneAccount
+
+    buyer.email = ""
+    buyer.save(update_fields=["email"])
+    PhoneAccount.objects.create(user=buyer, number="+8613700003333")
+    order = make_order([(carrots, 1)], user=buyer, status=statuses.PAID)
+    ask(client, order, {order.lines.get(): 1})
+    case = AfterSalesRequest.objects.get()
+    client.force_login(manager)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        act(client, case, "refuse", reason="照片显示商品完好")
+    assert mailoutbox == []  # nobody to mail
+    [text] = [m for m in sms_console if m.event == "after_sales"]
+    assert text.number == "+8613700003333"
+    assert order.number in text.text and "拒绝" in text.text
+    assert text.params["link"].endswith(reverse("tracking:order", args=[order.number]))
+
+
 # --- The 48 hours ---------------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from django.views import View
 from oscar.core.loading import get_model
 
 from cooperatives.models import Cooperative
+from impact.models import RecipientDataAccess
 from orders import packing
 from orders.fulfilment import CARRIER_CHOICES, CARRIERS
 from orders.selectors import lines_to_ship
@@ -25,7 +26,6 @@ from orders.services import refunded_units
 from sheets.writer import Sheet
 
 from . import shipping
-from .models import RecipientDataAccess
 
 Order = get_model("order", "Order")
 

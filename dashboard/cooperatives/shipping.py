@@ -16,13 +16,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
+from impact.models import RecipientDataAccess
 from orders import fulfilment, statuses
 from orders import services as lifecycle
 from orders.selectors import lines_to_ship
 from orders.services import refunded_units
 from sheets.reader import Limits, SheetError, excerpt, read_sheet
-
-from .models import RecipientDataAccess
 
 Order = get_model("order", "Order")
 

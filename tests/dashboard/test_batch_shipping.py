@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
-from dashboard.cooperatives.models import RecipientDataAccess
+from impact.models import RecipientDataAccess
 from orders import services, statuses
 from tests.factories import PASSWORD, make_order, make_product, shipping_address
 

@@ -453,8 +453,14 @@ class Command(BaseCommand):
         now = timezone.now()
         moments, crossing = self.payment_moments(rng, now)
         fates = self.fates(rng, moments, crossing, now)
+        # The demo managers' cooperatives sell in most of the last days' orders, so that their
+        # fulfilment lists have a day's work and a backlog.
+        managed = [p for p in products if managers.get(p.stockrecords.get().partner_id)]
         for n, paid in enumerate(moments, start=1):
-            order = self.demo_order(rng, n, paid, products, consumer, country)
+            items = rng.sample(products, rng.randint(1, 3))
+            if now - paid < timedelta(days=4) and rng.random() < 0.8:
+                items = [rng.choice(managed), *(p for p in items[1:] if p not in managed)]
+            order = self.demo_order(rng, n, paid, items, consumer, country)
             fate = fates[n - 1]
             if fate.get("refund_before_shipping"):
                 self.demo_refund(rng, order, fate["refund_before_shipping"], whole=True)
@@ -491,7 +497,7 @@ class Command(BaseCommand):
             return latest - timedelta(minutes=rng.randrange(1, 300))
 
         today = local_now.date()
-        days = [0] * 5 + [rng.randint(1, 3) for _ in range(9)]
+        days = [0] * 6 + [rng.randint(1, 3) for _ in range(12)]
         month_end = today.replace(day=1) - timedelta(days=1)  # last day of last month
         crossing = datetime.combine(month_end, dt_time(21, 37, 12), zone)
         span = data.DEMO_MONTHS * 30
@@ -555,13 +561,14 @@ class Command(BaseCommand):
         return fates
 
     def demo_order(self, rng, n, paid, products, consumer, country):
-        """One order to a made-up Beijing recipient (one in four the demo consumer's own, to
-        their address), placed minutes before ``paid`` and paid then through the lifecycle."""
+        """One order of ``products`` to a made-up Beijing recipient (one in five the demo
+        consumer's own, to their address), placed minutes before ``paid`` and paid then through
+        the lifecycle."""
         since = timezone.now()
-        mine = n % 4 == 0
+        mine = n % 5 == 0
         order = self.place(
             rng,
-            [(product, rng.randint(1, 4)) for product in rng.sample(products, rng.randint(1, 3))],
+            [(product, rng.randint(1, 4)) for product in products],
             number=f"DEMO{n:05d}",
             user=consumer if mine else None,
             recipient=dict(data.CONSUMER_ADDRESS) if mine else self.recipient(rng, n),

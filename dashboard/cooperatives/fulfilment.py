@@ -23,13 +23,23 @@ from orders import packing
 from orders.fulfilment import CARRIER_CHOICES, CARRIERS
 from orders.selectors import lines_to_ship
 from orders.services import refunded_units
-from sheets.writer import Sheet
+from sheets.writer import Column, Sheet
 
 from . import shipping
 
 Order = get_model("order", "Order")
 
-COLUMNS = ["订单号", "下单时间", "商品", "规格", "货号", "数量", "收货人", "手机号", "收货地址"]
+COLUMNS = [
+    "订单号",
+    "下单时间",
+    "商品",
+    "规格",
+    "货号",
+    Column("数量", "count"),
+    "收货人",
+    "手机号",
+    "收货地址",
+]
 
 
 class FilterForm(forms.Form):
@@ -111,7 +121,14 @@ class FulfilmentView(View):
             # Streamed from the database (a long list is not held as model instances).
             refunded = refunded_units(lines.values("pk"))
             scope = "、".join(_cooperatives.order_by("name").values_list("name", flat=True))
-            sheet = Sheet("待发货", COLUMNS, scope=scope)  # XLSX: title rows above the header
+            period = (
+                (form.cleaned_data.get("date_from"), form.cleaned_data.get("date_to"))
+                if (form.is_bound and form.is_valid())
+                else (None, None)
+            )
+            # XLSX: title rows above the header (what, whose, which days, when made), a 合计 row
+            shipped = form.is_bound and form.is_valid() and form.cleaned_data.get("shipped")
+            sheet = Sheet("已发货" if shipped else "待发货", COLUMNS, scope=scope, period=period)
             sheet.extend(row(line, refunded) for line in lines.iterator(chunk_size=1000))
             shipping.log_recipients(
                 request.user,

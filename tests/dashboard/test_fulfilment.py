@@ -45,6 +45,10 @@ def paid_orders(cooperative, other_cooperative, consumer, china):
     return orders
 
 
+def manager_cooperative(user):
+    return user.partners.get().name
+
+
 def login(client, user):
     assert client.login(request=HttpRequest(), username=user.email, password=PASSWORD)
 
@@ -60,8 +64,15 @@ def test_the_manager_sees_and_exports_only_their_lines(client, manager, paid_ord
     book = load_workbook(io.BytesIO(client.get(url + "?export=xlsx").content))
     header = int(book.active.freeze_panes[1:]) - 1  # below the title rows (sheets.writer)
     rows = list(book.active.values)[header - 1 :]
-    assert rows[0][0] == "订单号" and len(rows) == 3
-    assert {r[2] for r in rows[1:]} == {"察右中旗草原胡萝卜"}
+    assert rows[0][0] == "订单号" and len(rows) == 4  # header, two lines, 合计
+    assert {r[2] for r in rows[1:3]} == {"察右中旗草原胡萝卜"}
+    quantity = rows[0].index("数量")
+    assert rows[3][0] == "合计" and rows[3][quantity] == sum(r[quantity] for r in rows[1:3])
+    assert book.active.cell(row=header + 1, column=quantity + 1).number_format == "#,##0"
+    titles = [r[0] for r in list(book.active.values)[: header - 1] if r[0]]
+    assert titles[0] == "待发货" and any(
+        cooperative_name in t for t in titles for cooperative_name in [manager_cooperative(manager)]
+    )
 
 
 def test_the_packing_list_pdf_has_the_chinese_addresses(client, manager, paid_orders):

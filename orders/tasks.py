@@ -31,9 +31,17 @@ def record_order_analytics(order_id: int) -> None:
 @shared_task(name="cooperatives.tasks.post_order_benefits", **MONEY_TASK)
 def post_order_benefits(order_id: int) -> int:
     """A paid order's households' shares (queued by earlier releases, when the ledger was posted
-    after the payment's commit; ``services.mark_paid`` posts them itself now). Idempotent."""
+    after the payment's commit; ``services.mark_paid`` posts them itself now). Idempotent; dated
+    at the order's payment, however late it runs."""
     Order = get_model("order", "Order")
-    return len(ledger.post_sale_shares(Order.objects.get(pk=order_id)))
+    order = Order.objects.get(pk=order_id)
+    paid = (
+        order.payment_events.filter(event_type__code="paid")
+        .order_by("date_created")
+        .values_list("date_created", flat=True)
+        .first()
+    )
+    return len(ledger.post_sale_shares(order, at=paid))
 
 
 @shared_task

@@ -351,3 +351,21 @@ def test_every_figure_on_the_demo_agrees_with_its_order_lines(client):
         ), row["key"]  # fmt: skip
         assert row["income"] == income[row["key"]], row["key"]
         assert row["income"] > 0 and row["gmv"] > 0, row["key"]  # no month of ¥0 income
+
+
+@pytest.mark.django_db
+def test_a_late_posting_is_dated_at_the_payment(cooperative):
+    """The shares of an order whose payment was recorded without them (a release that posted
+    after the commit) are dated at the payment when the old task posts them, not when it runs."""
+    from orders.tasks import post_order_benefits
+
+    MembershipFactory(cooperative=cooperative)
+    order = make_order([(make_product(cooperative, price="50.00"), 2)])
+    paid = datetime(2026, 10, 31, 23, 59, tzinfo=SHANGHAI)
+    event_type = get_model("order", "PaymentEventType").objects.create(code="paid", name="已支付")
+    event = order.payment_events.create(amount=order.total_incl_tax, event_type=event_type)
+    type(event).objects.filter(pk=event.pk).update(date_created=paid)
+
+    assert post_order_benefits(order.pk) == 1
+    [entry] = BenefitEntry.objects.filter(order_line__order=order)
+    assert entry.created == paid and local_month(entry.created) == date(2026, 10, 1)

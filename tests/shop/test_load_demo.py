@@ -231,3 +231,29 @@ def test_demo_live_sessions_past_live_and_upcoming(client):
     assert make_order([(oats, 1)], user=buyer).total_incl_tax == Decimal("39.90")  # live, now
     page = client.get(reverse("livestream:list")).content.decode()
     assert all(s.title in page for s in (past, live, upcoming))
+
+
+def test_demo_after_sales_cases_one_of_each_state_for_the_managers(client):
+    """The demo's 售后: a refund waiting for the cooperative, one refused with its reason, a
+    return agreed and waiting for the parcel; each in its cooperative's queue only, and idempotent."""
+    from orders import aftersales
+
+    _load()
+    _load()
+    AfterSalesRequest = get_model("order", "AfterSalesRequest")
+    Status = AfterSalesRequest.Status
+    cases = list(AfterSalesRequest.objects.select_related("order__user"))
+    assert sorted(c.status for c in cases) == sorted(
+        [Status.PENDING, Status.REJECTED, Status.AWAITING_RETURN]
+    )
+    consumer = User.objects.get(email="consumer@jingmeng.example")
+    assert {c.order.user for c in cases} == {consumer}
+    refused = next(c for c in cases if c.status == Status.REJECTED)
+    assert refused.refusal_reason
+    pending = next(c for c in cases if c.status == Status.PENDING)
+    assert pending.escalated is None and pending.deadline > pending.created  # within the 48 hours
+    for case in cases:
+        manager = case.partner.users.get()
+        assert aftersales.can_decide(case, manager)
+        others = User.objects.filter(partners__isnull=False).exclude(pk=manager.pk)
+        assert not any(aftersales.can_decide(case, other) for other in others)

@@ -28,10 +28,12 @@ from cooperatives.services import add_cooperative_manager
 from cooperatives.validators import id_check_char, uscc_check_char
 from impact.models import OfficialScope
 from orders import services as lifecycle
+from orders import statuses
 from shop.demo import data, images
 
 Product = get_model("catalogue", "Product")
 Order = get_model("order", "Order")
+Line = get_model("order", "Line")
 Basket = get_model("basket", "Basket")
 Selector = get_class("partner.strategy", "Selector")
 Free = get_class("shipping.methods", "Free")
@@ -79,6 +81,7 @@ class Command(BaseCommand):
             households = self.households(cooperatives)
             self.officials(counties)
             orders = self.orders()
+            self.after_sales()
             sessions = self.live_sessions(cooperatives)
         self.search_documents()
         self.stdout.write(
@@ -475,6 +478,76 @@ class Command(BaseCommand):
             if fate.get("refund_after"):
                 self.demo_refund(rng, order, fate["refund_after"], whole=False)
         return len(moments)
+
+    def after_sales(self):
+        """Three after-sales cases (售后) on the demo consumer's shipped orders from the demo
+        managers' cooperatives, so that each side has one of each state to look at: a refund asked
+        for yesterday, waiting for the cooperative; a refund refused with its reason; a return the
+        cooperative agreed to, waiting for the buyer's parcel."""
+        from orders import aftersales
+
+        AfterSalesRequest = get_model("order", "AfterSalesRequest")
+        if AfterSalesRequest.objects.filter(order__number__startswith="DEMO").exists():
+            return
+        consumer = User.objects.get(email="consumer@jingmeng.example")
+        lines = (
+            Line.objects.filter(
+                order__number__startswith="DEMO",
+                order__user=consumer,
+                order__status__in=statuses.PAID_STATUSES,
+                parcels__isnull=False,
+                partner__users__isnull=False,
+                order__sources__amount_refunded=0,
+            )
+            .select_related("order", "partner")
+            .distinct()
+            .order_by("-order__date_placed", "pk")
+        )
+        chosen, orders = [], set()
+        for line in lines:
+            if line.order_id not in orders:
+                chosen.append(line)
+                orders.add(line.order_id)
+            if len(chosen) == 3:
+                break
+        plans = [
+            ("refund", "damaged", "收到时有两根胡萝卜断了，外包装也破了。", None),
+            (
+                "refund",
+                "changed_mind",
+                "买多了，吃不完。",
+                "已发货商品不支持无理由仅退款，可申请退货退款。",
+            ),
+            ("return", "quality", "口感和描述不一样，想退货。", "return"),
+        ]
+        asked = timezone.now() - timedelta(hours=20)
+        for line, (kind, reason, description, decision) in zip(chosen, plans, strict=False):
+            [case] = aftersales.request(
+                line.order,
+                kind=kind,
+                reason=reason,
+                description=description,
+                quantities={line: 1},
+                user=consumer,
+            )
+            manager = line.partner.users.order_by("pk").first()
+            if decision == "return":
+                cooperative = line.partner.cooperative
+                case = aftersales.agree(
+                    case,
+                    user=manager,
+                    return_address=f"内蒙古{cooperative.county.get_league_display()}"
+                    f"{cooperative.county.name} {cooperative.name} 仓库（退货请勿到付）",
+                )
+            elif decision:
+                case = aftersales.refuse(case, user=manager, reason=decision)
+            # Asked yesterday, decided a few hours later (within the cooperative's 48 hours).
+            type(case).objects.filter(pk=case.pk).update(created=asked)
+            if case.decided:
+                type(case).objects.filter(pk=case.pk).update(decided=asked + timedelta(hours=3))
+            for event in case.events.order_by("pk"):
+                at = asked if event.kind == "asked" else asked + timedelta(hours=3)
+                type(event).objects.filter(pk=event.pk).update(created=at)
 
     @staticmethod
     def payment_moments(rng, now) -> tuple[list, datetime]:

@@ -36,6 +36,10 @@ class RefundError(Exception):
 # PROCESSING, then a short transaction that records it: payment event, ledger reversal, stock,
 # statuses. Views that make refunds are not wrapped in the request's transaction.
 
+# The payment ``load_demo`` records for its orders (``shop/management/commands/load_demo.py``
+# ``pay``): no money moved, so a refund of it moves none either (see ``make_refund``).
+DEMO_SOURCE_TYPE = "demo"
+
 # Refunds that hold units of a line (asked for, being made, or made).
 HOLDING = (Refund.Status.REQUESTED, Refund.Status.PROCESSING, Refund.Status.REFUNDED)
 
@@ -126,8 +130,11 @@ def make_refund(refund: Refund, *, user, retry=False) -> Refund:
             raise RefundError(_("This refund request has already been decided."))
         order = Order.objects.select_for_update().get(pk=refund.order_id)
         source = order.sources.filter(reference__startswith="pi_").first()
+        demo_source = None
         if source is None:
-            raise RefundError(_("This order has no Stripe payment to refund."))
+            demo_source = demo_payment(order)
+            if demo_source is None:
+                raise RefundError(_("This order has no Stripe payment to refund."))
         if order.status not in statuses.PAID_STATUSES:
             raise RefundError(_("Only a paid order can be refunded."))
         if refund.status == Refund.Status.REQUESTED:
@@ -142,6 +149,8 @@ def make_refund(refund: Refund, *, user, retry=False) -> Refund:
             refund.status = Refund.Status.PROCESSING
             refund.decided_by = user
             refund.save()
+    if demo_source is not None:
+        return _make_demo_refund(refund, demo_source, user)
     try:
         stripe_refund = client.create_refund(
             intent_id=source.reference,
@@ -160,6 +169,28 @@ def make_refund(refund: Refund, *, user, retry=False) -> Refund:
             return refund
         order = Order.objects.select_for_update().get(pk=refund.order_id)
         _apply_refund(order, source, refund, stripe_refund["id"], user)
+    return refund
+
+
+def demo_payment(order):
+    """The order's demo payment (``load_demo``'s, type ``DEMO_SOURCE_TYPE``) when it has no
+    Stripe payment; None otherwise. An order paid through Stripe is always refunded by Stripe."""
+    if order.sources.filter(reference__startswith="pi_").exists():
+        return None
+    return order.sources.filter(source_type__code=DEMO_SOURCE_TYPE).first()
+
+
+def _make_demo_refund(refund, source, user):
+    """Demo branch of ``make_refund``: the demo's payment moved no money, so Stripe is not called;
+    the refund is recorded through the same lifecycle path (stock, ledger reversal, emails) with
+    a ``stripe_refund_id`` that says it is the demo's (``demo-refund-<pk>``)."""
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if refund.status == Refund.Status.REFUNDED:
+            return refund
+        order = Order.objects.select_for_update().get(pk=refund.order_id)
+        logger.info("Demo refund %s of order %s: no Stripe call", refund.pk, order.number)
+        _apply_refund(order, source, refund, f"demo-refund-{refund.pk}", user)
     return refund
 
 

@@ -424,3 +424,80 @@ def test_a_refund_that_cannot_be_made_stays_agreed_with_the_failure_on_its_timel
     assert staff.email in [to for m in mailoutbox for to in m.to]
     cards = client.get(reverse("dashboard:order-after-sales")).context["cards"]
     assert cards[0]["can_refund"]  # a button to try again
+
+
+# --- Demo payments (load_demo's Source type "demo") ------------------------------------------------
+
+
+def demo_paid(order):
+    """Paid as ``load_demo`` pays its orders: a Source of type "demo", no Stripe payment."""
+    services.mark_paid(
+        order,
+        amount=order.total_incl_tax,
+        reference=f"demo-{order.number}",
+        source=("demo", "演示数据"),
+    )
+    order.refresh_from_db()
+    return order
+
+
+def test_an_agreed_refund_of_a_demo_payment_is_recorded_without_stripe(
+    client, consumer, carrots, manager, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    from orders.payments import client as stripe_client
+    from orders.payments.models import Refund
+
+    def no_stripe(**kwargs):
+        raise AssertionError("a demo payment must not reach Stripe")
+
+    monkeypatch.setattr(stripe_client, "create_refund", no_stripe)
+    order = shipped(demo_paid(make_order([(carrots, 2)], user=consumer)), manager)
+    record = carrots.stockrecords.get()
+    available = record.num_in_stock - record.num_allocated
+    client.force_login(consumer)
+    ask(client, order, {order.lines.get(): 2})
+    case = AfterSalesRequest.objects.get()
+    assert ledger_sum(order) > 0
+    client.force_login(manager)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        act(client, case, "agree")
+    case.refresh_from_db()
+    order.refresh_from_db()
+    assert case.status == Status.REFUNDED
+    refund = Refund.objects.get(pk=case.refund_id)
+    assert refund.status == Refund.Status.REFUNDED
+    assert refund.stripe_refund_id == f"demo-refund-{refund.pk}"
+    assert order.status == statuses.REFUNDED and ledger_sum(order) == 0
+    assert order.sources.get().amount_refunded == order.total_incl_tax
+    record.refresh_from_db()
+    assert record.num_in_stock - record.num_allocated == available + 2  # the units come back
+    assert any("退款" in m.subject for m in mailoutbox)
+
+
+def test_an_order_paid_through_stripe_is_still_refunded_by_stripe(consumer, carrots, staff):
+    """Even with a demo payment beside it, a Stripe payment (pi_…) is refunded by Stripe."""
+    from unittest import mock
+
+    from orders.payments import refunds
+
+    order = make_order([(carrots, 1)], user=consumer)
+    services.mark_paid(
+        order, amount=order.total_incl_tax, reference="pi_123", source=("stripe", "Stripe")
+    )
+    order.refresh_from_db()
+    get_model("payment", "Source").objects.create(
+        order=order,
+        source_type=get_model("payment", "SourceType").objects.get_or_create(code="demo")[0],
+        amount_allocated=0,
+        reference="demo-x",
+    )
+    refund = refunds.request_refund(order, {order.lines.get(): 1}, user=staff)
+    with mock.patch.object(
+        refunds.client, "create_refund", return_value={"id": "re_1"}
+    ) as create_refund:
+        refunds.make_refund(refund, user=staff)
+    assert create_refund.call_args.kwargs["intent_id"] == "pi_123"
+    refund.refresh_from_db()
+    assert refund.stripe_refund_id == "re_1"
+    assert refunds.demo_payment(order) is None

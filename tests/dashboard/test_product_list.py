@@ -81,6 +81,28 @@ def test_stock_is_what_orders_do_not_hold_and_shows_what_is_to_ship(
     assert "待发 3" in stock
 
 
+def test_to_ship_counts_paid_units_in_no_parcel_less_refunds(
+    client, manager, cooperative, consumer
+):
+    """待发 is what the packer still has to send: not an unpaid order's units, nor a shipped
+    one's (both still held in ``num_allocated``), and a refund's units come off."""
+    from orders import services
+
+    carrots = make_product(cooperative, title="胡萝卜", price="10.00", num_in_stock=100)
+    make_order([(carrots, 3)], user=consumer, status=statuses.PAID)  # waits: 3
+    make_order([(carrots, 4)], user=consumer)  # not paid
+    shipped = make_order([(carrots, 5)], user=consumer, status=statuses.PAID)
+    services.ship(shipped, list(shipped.lines.all()), carrier="SF",
+                  tracking_number="SF123456789012", user=None)  # fmt: skip
+    part = make_order([(carrots, 6)], user=consumer, status=statuses.PAID)
+    line = part.lines.get()
+    services.refund(part, [services.RefundedPart(line, 2, Decimal("20.00"))],
+                    amount=Decimal("20.00"), reference="refund-test")  # fmt: skip  # waits: 4
+    login(client, manager)
+    price, stock = rows(client.get(URL))["胡萝卜"]
+    assert "待发 7" in stock
+
+
 def test_a_parent_shows_its_variants_price_range_and_total_stock(client, manager, cooperative):
     make_family(cooperative, title="草原羊肉", variants=[("1斤", "59.00", 5), ("5斤", "268.00", 0)])
     login(client, manager)

@@ -324,17 +324,24 @@ def _step(case, kind, user, note=""):
     transaction.on_commit(lambda: notify(case.pk, kind))
 
 
-def event_title(event) -> str:
+def event_title(event, *, for_buyer=False) -> str:
+    """The step's title; ``for_buyer``: a failed refund reads as one in progress (its technical
+    reason, the event's note, is for the dashboard only: ``buyer_event_note``)."""
     case = event.request
-    title = _("After-sales (%(kind)s): %(step)s") % {
-        "kind": case.get_kind_display(),
-        "step": event.get_kind_display(),
-    }
+    step = event.get_kind_display()
+    if for_buyer and event.kind == Event.REFUND_FAILED:
+        step = _("Refund in progress; the platform's staff are following it up")
+    title = _("After-sales (%(kind)s): %(step)s") % {"kind": case.get_kind_display(), "step": step}
     if event.kind == Event.AGREED and case.kind == Kind.RETURN:
         title += _("; please send the parcel back and enter its tracking number")
     if event.by_staff and event.kind in (Event.AGREED, Event.REFUSED, Event.RECEIVED):
         title += _(" (platform staff)")
     return title
+
+
+def buyer_event_note(event) -> str:
+    """The step's note as the buyer sees it: none for a failed refund (an internal error)."""
+    return "" if event.kind == Event.REFUND_FAILED else event.note
 
 
 # Who hears of each step: the buyer, the cooperative's managers, staff.

@@ -45,18 +45,19 @@ def order_timeline(order) -> list[dict]:
 
 
 def after_sales_timeline(order) -> list[dict]:
-    """Each step of the order's after-sales cases (``orders.aftersales``), for the timelines."""
+    """Each step of the order's after-sales cases (``orders.aftersales``), for the buyer's
+    timeline (a failed refund shows as in progress, without its technical note)."""
     from oscar.core.loading import get_model
 
-    from .aftersales import event_title
+    from .aftersales import buyer_event_note, event_title
 
     AfterSalesEvent = get_model("order", "AfterSalesEvent")
     return [
         {
             "when": event.created,
             "kind": f"after_sales_{event.kind}",
-            "title": event_title(event),
-            "note": event.note,
+            "title": event_title(event, for_buyer=True),
+            "note": buyer_event_note(event),
         }
         for event in AfterSalesEvent.objects.filter(request__order=order).select_related("request")
     ]
@@ -100,3 +101,39 @@ def units_sold_by_product() -> dict[int, int]:
         owner = row["product__parent_id"] or row["product_id"]
         units[owner] = units.get(owner, 0) + (row["units"] or 0)
     return units
+
+
+def units_held_by_refund_cases(line_ids) -> dict[int, int]:
+    """{line id: units in an open refund-only (仅退款) after-sales case} for these lines, in one
+    query: units the buyer asked not to be sent, held back from shipping until the case is
+    decided (refused: they ship; refunded: they are gone)."""
+    from django.db.models import Sum
+    from oscar.core.loading import get_model
+
+    AfterSalesLine = get_model("order", "AfterSalesLine")
+    AfterSalesRequest = get_model("order", "AfterSalesRequest")
+    return dict(
+        AfterSalesLine.objects.filter(
+            line_id__in=line_ids,
+            request__kind=AfterSalesRequest.Kind.REFUND,
+            request__status__in=AfterSalesRequest.OPEN,
+        )
+        .values("line_id")
+        .annotate(units=Sum("quantity"))
+        .values_list("line_id", "units")
+    )
+
+
+def parcels_with_tracking_numbers(numbers) -> dict[tuple[str, str], list[dict]]:
+    """{(carrier, tracking number): [{order_id, order number, partner_id}]}: the parcels that
+    already carry one of these numbers, any order's, in one query."""
+    from oscar.core.loading import get_model
+
+    Parcel = get_model("order", "Parcel")
+    found: dict[tuple[str, str], list[dict]] = {}
+    rows = Parcel.objects.filter(tracking_number__in=set(numbers)).values(
+        "carrier", "tracking_number", "order_id", "order__number", "partner_id"
+    )
+    for row in rows:
+        found.setdefault((row["carrier"], row["tracking_number"]), []).append(row)
+    return found

@@ -424,6 +424,13 @@ def test_a_refund_that_cannot_be_made_stays_agreed_with_the_failure_on_its_timel
     assert staff.email in [to for m in mailoutbox for to in m.to]
     cards = client.get(reverse("dashboard:order-after-sales")).context["cards"]
     assert cards[0]["can_refund"]  # a button to try again
+    queue = client.get(reverse("dashboard:order-after-sales")).content.decode()
+    assert "此订单没有可退的 Stripe 付款" in queue  # the technical reason, for the dashboard
+
+    client.force_login(buyer)  # the buyer sees it in progress, not the internal error
+    page = client.get(reverse("customer:order", args=[order.number])).content.decode()
+    assert "退款处理中，平台客服正在跟进" in page
+    assert "退款失败" not in page and "Stripe" not in page
 
 
 # --- Demo payments (load_demo's Source type "demo") ------------------------------------------------

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.signing import BadSignature, Signer
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.address.abstract_models import AbstractBillingAddress, AbstractShippingAddress
@@ -11,6 +12,7 @@ from oscar.apps.order.abstract_models import AbstractLine, AbstractOrder
 
 from orders import statuses
 from orders.address.chinese import ChineseAddressMixin
+from orders.storage import private_media_storage
 
 
 class ShippingAddress(ChineseAddressMixin, AbstractShippingAddress):
@@ -263,7 +265,13 @@ class AfterSalesPhoto(models.Model):
     """A buyer's photo of the problem, re-encoded on upload (``cooperatives.uploads``)."""
 
     request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(_("photo"), upload_to="after-sales/%Y/%m/", max_length=255)
+    # Private (orders/storage.py): served only to the buyer, the case's managers and staff.
+    image = models.ImageField(
+        _("photo"),
+        upload_to="after-sales/%Y/%m/",
+        storage=private_media_storage,
+        max_length=255,
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -273,6 +281,9 @@ class AfterSalesPhoto(models.Model):
 
     def __str__(self):
         return self.image.name
+
+    def get_absolute_url(self):
+        return reverse("tracking:after-sales-photo", args=[self.pk])
 
 
 class AfterSalesEvent(models.Model):

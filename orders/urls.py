@@ -6,6 +6,11 @@ app_name = "tracking"
 
 urlpatterns = [
     path("", views.LookupView.as_view(), name="lookup"),
+    path(
+        "after-sales/photos/<int:pk>/",
+        views.AfterSalesPhotoView.as_view(),
+        name="after-sales-photo",
+    ),
     path("<str:number>/", views.TrackView.as_view(), name="order"),
     path("<str:number>/received/", views.ConfirmReceiptView.as_view(), name="received"),
     path("<str:number>/cancel/", views.CancelView.as_view(), name="cancel"),

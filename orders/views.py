@@ -3,6 +3,7 @@ account's order list with its tabs, cancelling an unpaid order, after-sales requ
 return's parcel), and the order-line URL's GET."""
 
 import hmac
+import mimetypes
 
 from django import forms
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -490,3 +492,30 @@ class ReturnParcelView(View):
             request, _("Thank you! The cooperative refunds you once the parcel arrives.")
         )
         return redirect(self.back)
+
+
+class AfterSalesPhotoView(View):
+    """An after-sales photo (private storage, ``orders.storage``) for those who may see its case:
+    the order's buyer (signed in, or the guest whose browser placed or looked up the order), the
+    case's cooperative managers, staff; anyone else gets 404."""
+
+    def get(self, request, pk):
+        photo = get_object_or_404(
+            get_model("order", "AfterSalesPhoto").objects.select_related("request"), pk=pk
+        )
+        case = photo.request
+        AfterSalesRequest = get_model("order", "AfterSalesRequest")
+        if not (
+            Order.objects.for_buyer(request).filter(pk=case.order_id).exists()
+            or AfterSalesRequest.objects.for_manager(request.user).filter(pk=case.pk).exists()
+        ):
+            raise Http404
+        try:
+            handle = photo.image.open("rb")
+        except FileNotFoundError as error:
+            raise Http404 from error
+        content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
+        response = FileResponse(handle, content_type=content_type)
+        response["Cache-Control"] = "private, max-age=3600"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

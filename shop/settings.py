@@ -431,6 +431,10 @@ MEDIA_ORIGINS = env.list("MEDIA_ORIGINS", default=MEDIA_ORIGINS)
 # Uploaded household lists hold personal data in clear: kept outside MEDIA_ROOT (never served),
 # only until their import has run.
 PRIVATE_STORAGE_ROOT = Path(env("PRIVATE_STORAGE_ROOT", default=str(VAR_DIR / "private")))
+# After-sales photos (a parcel's label shows a name and phone): kept outside MEDIA_ROOT, never
+# served by nginx or whitenoise, read only through orders.views.AfterSalesPhotoView.
+# Default: the same folder as PRIVATE_STORAGE_ROOT (var/private; the files go in after-sales/).
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(PRIVATE_STORAGE_ROOT)))
 HOUSEHOLD_IMPORT_SYNC_MAX_BYTES = env.int("HOUSEHOLD_IMPORT_SYNC_MAX_BYTES", default=256 * 1024)
 IMPACT_CACHE_SECONDS = env.int("IMPACT_CACHE_SECONDS", default=300)  # officials' report figures
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -30,6 +30,7 @@ def require_service(available: bool, reason: str):
 def _media_in_tmp(settings, tmp_path):
     """Uploaded and generated files go to a temporary folder, never to var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
 @pytest.fixture(autouse=True)

@@ -508,3 +508,49 @@ def test_an_order_paid_through_stripe_is_still_refunded_by_stripe(consumer, carr
     refund.refresh_from_db()
     assert refund.stripe_refund_id == "re_1"
     assert refunds.demo_payment(order) is None
+
+
+# --- Photos are private -----------------------------------------------------------------------------
+
+
+def test_photos_are_private_and_served_only_to_the_buyer_the_cases_managers_and_staff(
+    client, buyer, carrots, manager, other_manager, staff, settings
+):
+    from django.test import Client
+
+    from orders.models import BUYER_SESSION_KEY
+
+    order = shipped(make_order([(carrots, 1)], user=buyer, status=statuses.PAID), manager)
+    ask(client, order, {order.lines.get(): 1}, photos=[photo()])
+    stored = AfterSalesRequest.objects.get().photos.get()
+    url = reverse("tracking:after-sales-photo", args=[stored.pk])
+    assert (settings.PRIVATE_MEDIA_ROOT / stored.image.name).is_file()
+    assert not (settings.MEDIA_ROOT / stored.image.name).exists()  # nothing under /media/
+    page = client.get(reverse("customer:order", args=[order.number])).content.decode()
+    assert f'src="{url}"' in page and "/media/after-sales" not in page
+
+    response = client.get(url)  # the buyer
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
+    assert response["Cache-Control"].startswith("private")
+    for who, code in ((manager, 200), (staff, 200), (other_manager, 404)):
+        client.force_login(who)
+        assert client.get(url).status_code == code, who
+    assert Client().get(url).status_code == 404  # anonymous
+
+    guest_order = make_order([(carrots, 1)], status=statuses.PAID)
+    guest = Client()
+    session = guest.session
+    session[BUYER_SESSION_KEY] = [guest_order.pk]
+    session.save()
+    assert guest.get(url).status_code == 404  # a guest of another order
+    guest_case_photo = stored.__class__.objects.create(
+        request=AfterSalesRequest.objects.create(
+            order=guest_order, partner=carrots.stockrecords.get().partner, reason="damaged"
+        ),
+        image=stored.image.name,
+    )
+    assert (
+        guest.get(reverse("tracking:after-sales-photo", args=[guest_case_photo.pk])).status_code
+        == 200
+    )

@@ -104,3 +104,41 @@ def unshipped_lines(order):
     return order.lines.exclude(status__in=(statuses.REFUNDED, statuses.SHIPPED)).exclude(
         parcels__isnull=False
     )
+
+
+# --- What holds a shipment back or asks for a second look ----------------------------------------
+
+
+def held_note(units: int) -> str:
+    """The mark on an order whose units to ship are in an open refund (仅退款) case."""
+    return _(
+        "In after-sales: the buyer asked for a refund of %(n)d units; deal with the case first."
+    ) % {"n": units}
+
+
+def held_refusal(number: str, units: int) -> str:
+    """Why an order with units in an open refund case is not shipped."""
+    return _(
+        "Order %(number)s is in after-sales: the buyer asked for a refund of %(n)d units; "
+        "deal with the case first."
+    ) % {"number": number, "n": units}
+
+
+def reused_warning(tracking: str, parcels, *, order_id=None, partner_ids=None) -> str | None:
+    """A warning when ``tracking`` is already on a parcel (``parcels``: rows of
+    ``selectors.parcels_with_tracking_numbers``); the other order is named only when it is one
+    of the user's (``partner_ids``; None: staff), so nobody learns another cooperative's."""
+    if not parcels:
+        return None
+    for parcel in parcels:
+        if partner_ids is None or parcel["partner_id"] in partner_ids:
+            if parcel["order_id"] == order_id:
+                return _(
+                    "Tracking number %(tracking)s is already on a parcel of this order: check it."
+                ) % {"tracking": tracking}
+            return _(
+                "Tracking number %(tracking)s is already on order %(order)s's parcel: check it."
+            ) % {"tracking": tracking, "order": parcel["order__number"]}
+    return _("Tracking number %(tracking)s is already on another order's parcel: check it.") % {
+        "tracking": tracking
+    }

@@ -76,6 +76,9 @@ def packing_list_pdf(cooperative_name: str, day, lines) -> bytes:
         order, address = group["order"], group["order"].shipping_address
         rows = [["订单 " + order.number, "货号", "数量"]]
         rows += [[line.title, line.partner_sku, f"× {line.quantity}"] for line in group["lines"]]
+        held = sum(getattr(line, "held", 0) for line in group["lines"])
+        if held:  # units in an open refund case (the view sets ``line.held``)
+            rows.append([f"【售后中】买家申请退款 {held} 件，请先处理售后", "", ""])
         story.append(
             KeepTogether(
                 [

@@ -38,7 +38,8 @@ from cooperatives import ledger
 
 from . import statuses, stock
 from .emails import after_order_placed, send_order_email
-from .fulfilment import CARRIERS, normalise_tracking, unshipped_lines
+from .fulfilment import CARRIERS, held_refusal, normalise_tracking, unshipped_lines
+from .selectors import units_held_by_refund_cases
 
 logger = logging.getLogger(__name__)
 
@@ -205,6 +206,10 @@ def ship(
         cooperatives = {line.partner_id for line in allowed}
         if len(cooperatives) != 1:
             raise ValidationError(_("A parcel holds one cooperative's lines."))
+        held = units_held_by_refund_cases([line.pk for line in allowed])
+        if any(held.values()):
+            # The buyer asked for a refund of units not yet sent: the case is decided first.
+            raise ValidationError(held_refusal(order.number, sum(held.values())))
         label = CARRIERS[carrier][0]
         event = ShippingEvent.objects.create(
             order=order, event_type=_shipped_event_type(), notes=f"{label} {number}"

@@ -20,8 +20,8 @@ from oscar.core.loading import get_model
 from cooperatives.models import Cooperative
 from impact.models import RecipientDataAccess
 from orders import packing
-from orders.fulfilment import CARRIER_CHOICES, CARRIERS
-from orders.selectors import lines_to_ship
+from orders.fulfilment import CARRIER_CHOICES, CARRIERS, held_note
+from orders.selectors import lines_to_ship, units_held_by_refund_cases
 from orders.services import refunded_units
 from sheets.writer import Column, Sheet
 
@@ -236,7 +236,13 @@ class PackingListView(View):
         for line in lines:
             line.quantity -= refunded.get(line.pk, 0)  # what is left to pack (display only)
         lines = [line for line in lines if line.quantity > 0]
+        held = units_held_by_refund_cases([line.pk for line in lines])
+        for line in lines:
+            line.held = min(held.get(line.pk, 0), line.quantity)
         orders = packing.group_by_order(lines)
+        for group in orders:
+            group["held"] = sum(line.held for line in group["lines"])
+            group["held_note"] = held_note(group["held"]) if group["held"] else ""
         backlog = sum(
             1 for group in orders if timezone.localtime(group["order"].date_placed).date() < day
         )

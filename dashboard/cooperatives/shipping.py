@@ -19,7 +19,11 @@ from oscar.core.loading import get_model
 from impact.models import RecipientDataAccess
 from orders import fulfilment, statuses
 from orders import services as lifecycle
-from orders.selectors import lines_to_ship
+from orders.selectors import (
+    lines_to_ship,
+    parcels_with_tracking_numbers,
+    units_held_by_refund_cases,
+)
 from orders.services import refunded_units
 from sheets.reader import Limits, SheetError, excerpt, read_sheet
 
@@ -50,6 +54,11 @@ class OrderToShip:
 
     order: object
     lines: list = field(default_factory=list)
+    held: int = 0  # units in an open refund (仅退款) case: not to be sent
+
+    @property
+    def held_note(self):
+        return fulfilment.held_note(self.held) if self.held else ""
 
     @property
     def address(self):
@@ -61,16 +70,22 @@ class OrderToShip:
 
 
 def group_by_order(lines) -> list[OrderToShip]:
-    """Lines (ordered by order) as orders, each with its lines' quantities less refunds; lines
-    refunded in full are left out."""
+    """Lines (ordered by order) as orders, each with its lines' quantities less refunds and the
+    units an open refund case holds (``line.held``, the order's ``held``: two queries for the
+    page, not one per order); lines refunded in full are left out."""
     lines = list(lines)
-    refunded = refunded_units([line.pk for line in lines])
+    ids = [line.pk for line in lines]
+    refunded = refunded_units(ids)
+    held = units_held_by_refund_cases(ids)
     groups: dict[int, OrderToShip] = {}
     for line in lines:
         line.to_pack = line.quantity - refunded.get(line.pk, 0)
         if line.to_pack <= 0:
             continue
-        groups.setdefault(line.order_id, OrderToShip(line.order)).lines.append(line)
+        line.held = min(held.get(line.pk, 0), line.to_pack)
+        group = groups.setdefault(line.order_id, OrderToShip(line.order))
+        group.lines.append(line)
+        group.held += line.held
     return list(groups.values())
 
 
@@ -92,12 +107,19 @@ class Entry:
 
 def check(entries: list[Entry], user, partner_ids) -> list[Entry]:
     """Fill in each entry's order, lines, cleaned tracking number, error or warning. Errors: an
-    unknown order, one that is not the user's, nothing of the user's left to ship, an unknown
-    carrier, an empty or impossible number, an order or a number given twice."""
+    unknown order or one that is not the user's (one message for both: nobody learns another
+    cooperative's order numbers), nothing of the user's left to ship, units held by an open
+    refund case, lines of several cooperatives (one number would go on several parcels), an
+    unknown carrier, an empty or impossible number, an order or a number given twice. Warnings:
+    a number of another shape than the carrier's, a number already on a parcel. A fixed number
+    of queries for the whole batch."""
     numbers = {entry.number for entry in entries if entry.number}
     waiting: dict[str, list] = {}
     for line in lines_to_ship(partner_ids, shipped=False).filter(order__number__in=numbers):
         waiting.setdefault(line.order.number, []).append(line)
+    held_by_line = units_held_by_refund_cases(
+        [line.pk for lines in waiting.values() for line in lines]
+    )
     found = {o.number: o for o in Order.objects.filter(number__in=numbers)}
     own = set(
         Order.objects.for_manager(user)
@@ -108,14 +130,13 @@ def check(entries: list[Entry], user, partner_ids) -> list[Entry]:
     seen_numbers: dict[str, int] = {}
     for position, entry in enumerate(entries, start=1):
         where = entry.row or position
+        held = sum(held_by_line.get(line.pk, 0) for line in waiting.get(entry.number, []))
         if not entry.number:
             entry.error = _("The order number is empty.")
-        elif entry.number not in found:
-            entry.error = _("There is no order %(number)s.") % {"number": excerpt(entry.number)}
-        elif entry.number not in own:
-            entry.error = _("Order %(number)s is not one of your cooperative's orders.") % {
-                "number": entry.number
-            }
+        elif entry.number not in found or entry.number not in own:
+            entry.error = _(
+                "There is no order %(number)s, or it is not one of your cooperative's orders."
+            ) % {"number": excerpt(entry.number)}
         elif entry.number in seen_orders:
             entry.error = _("Order %(number)s is already in row %(row)s.") % {
                 "number": entry.number,
@@ -128,9 +149,16 @@ def check(entries: list[Entry], user, partner_ids) -> list[Entry]:
                 if order.status in statuses.MANAGER_STATUSES
                 else _("Order %(number)s is not paid.")
             ) % {"number": entry.number}
+        elif held:
+            entry.error = fulfilment.held_refusal(entry.number, held)
+        elif len({line.partner_id for line in waiting[entry.number]}) > 1:
+            entry.error = _(
+                "Order %(number)s holds several cooperatives' items: choose one cooperative in "
+                "the filter first (each cooperative's parcel gets its own tracking number)."
+            ) % {"number": entry.number}
         if entry.number and entry.number not in seen_orders:
             seen_orders[entry.number] = where
-        entry.order = found.get(entry.number)
+        entry.order = found.get(entry.number) if entry.number in own else None
         entry.lines = waiting.get(entry.number, [])
         entry.carrier_code = fulfilment.carrier_code(entry.carrier)
         if entry.error:
@@ -157,6 +185,20 @@ def check(entries: list[Entry], user, partner_ids) -> list[Entry]:
             entry.warning = None
         else:
             seen_numbers[entry.cleaned] = where
+    # A number already on a parcel (any order's: a copy-paste slip in a courier's sheet) is a
+    # warning to confirm; one query for the batch.
+    used = parcels_with_tracking_numbers(seen_numbers)
+    for entry in entries:
+        if entry.error or not entry.cleaned:
+            continue
+        reused = fulfilment.reused_warning(
+            entry.cleaned,
+            used.get((entry.carrier_code, entry.cleaned)),
+            order_id=entry.order.pk,
+            partner_ids=None if user.is_staff else set(partner_ids),
+        )
+        if reused:
+            entry.warning = f"{entry.warning} {reused}" if entry.warning else reused
     return entries
 
 

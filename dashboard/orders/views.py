@@ -17,10 +17,12 @@ from oscar.apps.payment.exceptions import PaymentError
 from oscar.core.loading import get_model
 
 from dashboard.cooperatives import shipping
+from dashboard.cooperatives.fulfilment import shipping_partner_ids
 from orders import aftersales, fulfilment, statuses
 from orders import services as lifecycle
 from orders.payments import refunds
 from orders.payments.models import Refund
+from orders.selectors import parcels_with_tracking_numbers, units_held_by_refund_cases
 from sheets.writer import Sheet
 
 Line = get_model("order", "Line")
@@ -311,11 +313,23 @@ class ShipView(View):
         if len(lines) != len(ids):
             form["error"] = _("Some of those lines cannot be shipped by you (now).")
             return self.again(request, order, form)
+        held = units_held_by_refund_cases([line.pk for line in lines])
+        if any(held.values()):
+            form["error"] = fulfilment.held_refusal(order.number, sum(held.values()))
+            return self.again(request, order, form)
         try:
             cleaned, warning = fulfilment.check_tracking(carrier, typed)
         except ValidationError as error:
             form["error"] = " ".join(error.messages)
             return self.again(request, order, form)
+        reused = fulfilment.reused_warning(
+            cleaned,
+            parcels_with_tracking_numbers([cleaned]).get((carrier, cleaned)),
+            order_id=order.pk,
+            partner_ids=None if request.user.is_staff else shipping_partner_ids(request.user),
+        )
+        if reused:
+            warning = f"{warning} {reused}" if warning else reused
         if warning and not request.POST.get("confirm"):
             form["warning"] = warning
             return self.again(request, order, form)

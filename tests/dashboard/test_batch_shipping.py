@@ -325,3 +325,120 @@ def test_a_manager_sees_only_their_own_orders_recipients(
     login(client, other_manager)  # a shared order: each manager ships their own line
     html = client.get(reverse(FULFILMENT)).content.decode()
     assert "张伟" in html and "赵敏" in html and "李华" not in html
+
+
+def refund_case(order, consumer, units):
+    from orders import aftersales
+
+    [case] = aftersales.request(
+        order,
+        kind="refund",
+        reason="changed_mind",
+        description="请别发货",
+        quantities={order.lines.first(): units},
+        user=consumer,
+    )
+    return case
+
+
+HELD = "售后中：买家申请退款 2 件，请先处理售后"
+
+
+def test_units_in_an_open_refund_case_are_flagged_and_never_shipped(
+    client, manager, three, consumer
+):
+    held = three[1]  # two carrots
+    case = refund_case(held, consumer, 2)
+    login(client, manager)
+    html = client.get(reverse(FULFILMENT)).content.decode()
+    card = html[html.index(f'id="order-{held.number}"') :]
+    card = card[: card.index("</article>")]
+    assert HELD in card and 'href="/dashboard/orders/after-sales/"' in card
+    assert html.count("售后中：") == 1  # only the held order
+    day = timezone.localdate().isoformat()
+    packing = client.get(reverse("dashboard:packing-list") + f"?day={day}").content.decode()
+    assert HELD in packing
+    labels = client.post(reverse("dashboard:shipping-labels"), {"order": [held.number]})
+    assert HELD in labels.content.decode()
+
+    # Batch: the whole batch is refused, the held order named with the reason.
+    response = batch(client, three[:2], ["SF1000000000001", "SF1000000000002"])
+    assert response.status_code == 200
+    assert f"订单 {held.number} {HELD}" in response.content.decode()
+    # The courier's sheet: the same.
+    rows = [(three[0].number, "SF", "SF1000000000001"), (held.number, "SF", "SF1000000000002")]
+    response = client.post(reverse(IMPORT), {"file": csv_upload(rows)})
+    assert response.status_code == 200 and HELD in response.content.decode()
+    # The order page.
+    url = reverse("dashboard:order-ship", kwargs={"number": held.number})
+    response = client.post(
+        url,
+        {"line": [held.lines.get().pk], "carrier": "SF", "tracking_number": "SF1000000000002"},
+        follow=True,
+    )
+    assert HELD in response.content.decode()
+    for order in three[:2]:
+        assert not order.parcels.exists()
+
+    # Refused by the cooperative: the units ship again.
+    type(case).objects.filter(pk=case.pk).update(status=type(case).Status.REJECTED)
+    response = batch(client, three[:2], ["SF1000000000001", "SF1000000000002"])
+    assert response.status_code == 302 and held.parcels.exists()
+
+
+def test_the_held_units_cost_no_query_per_order(client, manager, carrots, china, consumer):
+    def page_queries():
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(FULFILMENT)).status_code == 200
+        return len(queries)
+
+    login(client, manager)
+    refund_case(paid_order([(carrots, 2)], china, consumer), consumer, 1)
+    one = page_queries()
+    for _ in range(3):
+        refund_case(paid_order([(carrots, 2)], china, consumer), consumer, 1)
+    assert page_queries() == one
+
+
+def test_a_tracking_number_already_on_a_parcel_is_a_warning_to_confirm(
+    client, manager, staff, three, theirs
+):
+    services.ship(
+        three[0], list(three[0].lines.all()), carrier="SF", tracking_number="SF1000000000001",
+        user=staff,
+    )  # fmt: skip
+    services.ship(
+        theirs, list(theirs.lines.all()), carrier="SF", tracking_number="SF1000000000009",
+        user=staff,
+    )  # fmt: skip
+    login(client, manager)
+    response = batch(client, [three[1]], ["sf1000000000001"])
+    html = response.content.decode()
+    assert response.status_code == 200 and 'id="ship-confirm"' in html
+    assert f"运单号 SF1000000000001 已用于订单 {three[0].number} 的包裹" in html
+    assert not three[1].parcels.exists()
+    # Another cooperative's order is not named.
+    response = batch(client, [three[1]], ["SF1000000000009"])
+    html = response.content.decode()
+    assert "运单号 SF1000000000009 已用于另一个订单的包裹" in html and theirs.number not in html
+    # The courier's sheet and the order page warn the same way.
+    rows = [(three[1].number, "SF", "SF1000000000001")]
+    response = client.post(reverse(IMPORT), {"file": csv_upload(rows)})
+    assert 'id="import-warnings"' in response.content.decode()
+    assert not three[1].parcels.exists()
+    url = reverse("dashboard:order-ship", kwargs={"number": three[1].number})
+    data = {
+        "line": [three[1].lines.get().pk],
+        "carrier": "SF",
+        "tracking_number": "SF1000000000001",
+    }
+    html = client.post(url, data, follow=True).content.decode()
+    assert 'id="ship-confirm"' in html and "已用于订单" in html
+    assert not three[1].parcels.exists()
+    # Confirmed: it ships.
+    response = batch(client, [three[1]], ["SF1000000000001"], confirm="1")
+    assert response.status_code == 302
+    assert three[1].parcels.get().tracking_number == "SF1000000000001"

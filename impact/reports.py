@@ -4,7 +4,7 @@ formula). The XLSX says what, whose and when above its header and ends with the 
 
 from django.utils.translation import gettext as _
 
-from sheets.writer import Column, Sheet
+from sheets.writer import Column, Distinct, Sheet
 
 from .selectors import BREAKDOWNS
 
@@ -43,13 +43,14 @@ def sheet(rows, by, *, totals=None, scope=None, period=None, made_at=None) -> Sh
 
     ``totals`` (``selectors.Totals``) fills the totals row: sales, units and income are the sums
     of the rows, but an order with lines of two cooperatives is one paid order, and a household
-    is counted once however many rows it appears in.
+    is counted once however many rows it appears in: those two are ``Distinct`` (the totals row
+    shows "33（不重复）" and a note above the header says why).
     """
     title = _("Impact report by %(breakdown)s") % {"breakdown": BREAKDOWNS[by][0]}
     columns = _columns(by)
     overrides = {}
     if totals is not None:
-        overrides = {2: totals.paid_orders, 5: totals.households}
+        overrides = {2: Distinct(totals.paid_orders), 5: Distinct(totals.households)}
     report = Sheet(title, columns, scope=scope, period=period, made_at=made_at, totals=overrides)
     report.extend(_values(row, by) for row in rows)
     return report

@@ -134,6 +134,20 @@ class Column:
         return KINDS[self.kind][1] if self.total is None else self.total
 
 
+@dataclass(frozen=True)
+class Distinct:
+    """A total that counts each thing once (an order with lines of two cooperatives, a household
+    in several months), so it is not the sum of its column's rows. The XLSX shows it as
+    "33（不重复）" (a number format: the cell stays a number) and says so in a note above the
+    header, so a reader who adds up the rows is not misled."""
+
+    value: int
+
+
+def distinct_suffix() -> str:
+    return _("(distinct)")
+
+
 def chinese_date(day: date) -> str:
     """2026年12月7日"""
     return f"{day.year}年{day.month}月{day.day}日"
@@ -167,10 +181,10 @@ class Sheet:
     ``period`` (text, or a (start, end) pair of dates) and when it was made (Asia/Shanghai) above
     the header; the header frozen and repeated on every printed page; columns as wide as their
     content; money and counts in their number formats; and a 合计 row adding up money and count
-    columns (``totals`` gives a column's total instead, by index or header: a distinct count such
-    as households is not the sum of its rows). A CSV is read by machines (a courier's system, an
-    import, a script): the header and the rows, nothing else, so its first line is the header and
-    no total is counted twice.
+    columns (``totals`` gives a column's total instead, by index or header; a ``Distinct`` one,
+    such as households, is not the sum of its rows and is labelled so). A CSV is read by
+    machines (a courier's system, an import, a script): the header and the rows, nothing else,
+    so its first line is the header and no total is counted twice.
     """
 
     def __init__(self, title, columns, *, scope=None, period=None, made_at=None, totals=None):
@@ -211,6 +225,15 @@ class Sheet:
         if self.period:
             lines.append(_("Period: %(period)s") % {"period": self.period})
         lines.append(_("Made %(time)s (Beijing time)") % {"time": chinese_datetime(made_at)})
+        distinct = [self.columns[i].header for i, v in self.totals.items() if _distinct(v)]
+        if distinct:
+            lines.append(
+                _(
+                    "Note: in the totals row, %(columns)s count each one once, so they are not "
+                    "the sum of the rows above."
+                )
+                % {"columns": "、".join(distinct)}
+            )
         return lines
 
     def as_csv(self) -> bytes:
@@ -284,7 +307,11 @@ class Sheet:
             totals[0] = label
         cells = []
         for index, value in enumerate(totals):
-            cell = _xlsx_cell(worksheet, value, self.columns[index].format)
+            number_format = self.columns[index].format
+            if _distinct(value):
+                value = value.value
+                number_format = _distinct_format(number_format)
+            cell = _xlsx_cell(worksheet, value, number_format)
             cell.font = BOLD
             cell.border = Border(top=RULE)
             cells.append(cell)
@@ -301,6 +328,10 @@ class Sheet:
                     widest = max(widest, display_width(row[index], column.format))
             if column.totalled:
                 widest += 3  # a total is wider than its rows
+            given = self.totals.get(index)
+            if _distinct(given):
+                widest = max(widest, display_width(given.value, column.format) + 3)
+                widest += display_width(distinct_suffix())
             widths.append(min(max(widest + 2, 6), MAX_WIDTH))
         return widths
 
@@ -338,6 +369,16 @@ def display_width(value, number_format=None) -> int:
         sum(2 if east_asian_width(char) in "WF" else 1 for char in line)
         for line in text.splitlines() or [""]
     )
+
+
+def _distinct(value) -> bool:
+    return isinstance(value, Distinct)
+
+
+def _distinct_format(number_format: str | None) -> str:
+    """The column's number format with "（不重复）" after the number."""
+    suffix = distinct_suffix().replace('"', "")
+    return f'{number_format or "General"}"{suffix}"'
 
 
 def _summable(value) -> bool:

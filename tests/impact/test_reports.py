@@ -181,6 +181,17 @@ def test_xlsx_and_csv_exports_carry_the_same_figures(client, region):
     assert rows[0][0] == "旗县"
     by_county = {r[0]: r for r in rows[1:-1]}  # the last row is the totals'
     assert rows[-1][1] == 100 and rows[-1][4] == 14
+    # Paid orders and households are distinct counts, not the rows' sum: said in the cell
+    # (33（不重复）) and in a note above the header.
+    totals = list(sheet.iter_rows())[-1]
+    assert totals[2].value == 2 and totals[2].number_format.endswith('"（不重复）"')
+    assert totals[5].value == 3 and totals[5].number_format.endswith('"（不重复）"')
+    assert totals[1].number_format == '"¥"#,##0.00'
+    notes = [r[0] for r in list(sheet.iter_rows(values_only=True))[: header - 1]]
+    assert (
+        "注：合计行中的已付款订单、受益户数为不重复计数（每个只算一次），不等于上面各行相加。"
+        in notes
+    )
     assert by_county["察右中旗"][1] == 60 and by_county["察右中旗"][4] == 6
     assert by_county["奈曼旗"][1] == 40 and by_county["奈曼旗"][4] == 8
 
@@ -190,6 +201,15 @@ def test_xlsx_and_csv_exports_carry_the_same_figures(client, region):
     table = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert table[0][0] == "北京对口帮扶区"
     assert {row[0]: row[1] for row in table[1:]} == {"房山区": "60.00", "通州区": "40.00"}
+
+
+def test_the_page_labels_its_distinct_totals(client, region):
+    login(client, official("region"))
+    html = client.get(reverse("impact:index")).content.decode()
+    county = html.split('id="by-county"')[1].split("</section>")[0]
+    foot = county.split("<tfoot>")[1]
+    assert foot.count("（不重复）") == 2  # paid orders and households, not sales or units
+    assert "所以不等于各行相加" in html
 
 
 def test_unknown_breakdown_is_404(client, region):

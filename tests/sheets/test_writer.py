@@ -252,6 +252,29 @@ def test_a_total_given_replaces_the_sum():
     assert rows[-1][4].value == 2 and rows[-1][2].value == 4
 
 
+def test_a_distinct_total_says_so_in_its_cell_and_in_a_note_above_the_header():
+    """Issue 25: 33 distinct orders under rows adding to 53 read as a mistake unless labelled."""
+    translation.activate("zh-hans")
+    try:
+        body = report_sheet(totals={"受益户数": writer.Distinct(2)}).as_xlsx()
+    finally:
+        translation.deactivate()
+    sheet, rows = table(body)
+    total = rows[-1]
+    assert total[4].value == 2 and total[4].number_format == '#,##0"（不重复）"'
+    assert total[2].value == 4 and total[2].number_format == COUNT_FORMAT  # a plain sum
+    titles = [row[0] for row in sheet.iter_rows(max_row=5, values_only=True)]
+    assert titles[4] == "注：合计行中的受益户数为不重复计数（每个只算一次），不等于上面各行相加。"
+    assert sheet.freeze_panes == "A7" and rows[0][0].value == "旗县"
+    # Wide enough for "2（不重复）".
+    assert sheet.column_dimensions["E"].width >= display_width("2（不重复）") + 2
+
+
+def test_a_plain_total_given_gets_no_note():
+    sheet, _ = table(report_sheet(totals={"受益户数": 2}).as_xlsx())
+    assert sheet.freeze_panes == "A6"
+
+
 def test_an_empty_sheet_totals_nothing():
     sheet = Sheet("空", ["旗县", Column("销售额", "money")])
     _, rows = table(sheet.as_xlsx())

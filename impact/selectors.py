@@ -305,11 +305,24 @@ def report(counties: QuerySet, period: Period = ALL_TIME) -> dict:
     return cache.get_or_set(key, compute, getattr(settings, "IMPACT_CACHE_SECONDS", 300))
 
 
+SCOPE_NAMES_ALL = 8  # up to this many counties are all named in a report's scope row
+SCOPE_NAMES_SHOWN = 6  # beyond it, the first this many and how many more
+
+
+def county_names(names: list[str]) -> str:
+    """察右中旗、奈曼旗 (all of them up to SCOPE_NAMES_ALL), else the first SCOPE_NAMES_SHOWN
+    and 等 N 个: never "等" for one name that would have fitted."""
+    if len(names) <= SCOPE_NAMES_ALL:
+        return "、".join(names)
+    rest = len(names) - SCOPE_NAMES_SHOWN
+    return "、".join(names[:SCOPE_NAMES_SHOWN]) + gettext(" and %(n)s more") % {"n": rest}
+
+
 def scope_label(user, counties: QuerySet) -> str:
     """Whose figures, as a report's title row says it: the official's scope (全区, its leagues,
-    its Beijing district) and its counties, the first few named."""
+    its Beijing district) and its counties, named (``county_names``)."""
     names = list(counties.order_by("league", "name").values_list("name", flat=True))
-    shown = "、".join(names[:6]) + (gettext(", and others") if len(names) > 6 else "")
+    shown = county_names(names)
     counted = gettext("%(n)s counties: %(names)s") % {"n": len(names), "names": shown or "—"}
     scope = OfficialScope.objects.filter(user=user).first()
     if scope is None:

@@ -91,11 +91,21 @@ def overdue_before(now=None):
     return (now or timezone.now()) - timedelta(hours=settings.AFTER_SALES_DECISION_HOURS)
 
 
-def can_decide(case, user) -> bool:
-    """Staff always; the cooperative's managers while it is not passed to staff."""
+def managed_partner_ids(user) -> set[int]:
+    """The partners (cooperatives) ``user`` manages, in one query: for a list of cases."""
+    if not user.is_authenticated:
+        return set()
+    return set(user.partners.values_list("pk", flat=True))
+
+
+def can_decide(case, user, partner_ids=None) -> bool:
+    """Staff always; the cooperative's managers while it is not passed to staff.
+    ``partner_ids``: ``managed_partner_ids(user)`` when deciding for many cases (no query)."""
     if user.is_staff:
         return True
-    return case.escalated is None and case.partner.users.filter(pk=user.pk).exists()
+    if partner_ids is None:
+        partner_ids = managed_partner_ids(user)
+    return case.escalated is None and case.partner_id in partner_ids
 
 
 # --- Steps ----------------------------------------------------------------------------------------

@@ -50,21 +50,24 @@ def cases_for(user, *, show="open", order=None):
     )
 
 
-def card(case, user, now):
-    """One case as the queue shows it: its age, deadline and what ``user`` may do now."""
+def card(case, user, now, partner_ids=None):
+    """One case as the queue shows it: its age, deadline and what ``user`` may do now.
+    ``partner_ids``: the user's cooperatives (``aftersales.managed_partner_ids``), read once for
+    a whole list."""
+    if partner_ids is None:
+        partner_ids = aftersales.managed_partner_ids(user)
     age = now - case.created
     hours = int(age.total_seconds() // 3600)
-    may_decide = aftersales.can_decide(case, user)
+    may_decide = aftersales.can_decide(case, user, partner_ids)
+    manages = user.is_staff or case.partner_id in partner_ids
     return {
         "case": case,
         "age_days": hours // 24,
         "age_hours": hours % 24,
         "overdue": case.status == Status.PENDING and now > case.deadline,
         "can_decide": case.status == Status.PENDING and may_decide,
-        "can_receive": case.status == Status.RETURN_SHIPPED
-        and (user.is_staff or case.partner.users.filter(pk=user.pk).exists()),
-        "can_refund": case.status == Status.REFUNDING
-        and (user.is_staff or case.partner.users.filter(pk=user.pk).exists()),
+        "can_receive": case.status == Status.RETURN_SHIPPED and manages,
+        "can_refund": case.status == Status.REFUNDING and manages,
         "timeline": [
             {"when": e.created, "title": aftersales.event_title(e), "note": e.note, "kind": e.kind}
             for e in case.events.all()
@@ -74,7 +77,8 @@ def card(case, user, now):
 
 def cards_for(user, **kwargs):
     now = timezone.now()
-    return [card(case, user, now) for case in cases_for(user, **kwargs)]
+    partner_ids = aftersales.managed_partner_ids(user)
+    return [card(case, user, now, partner_ids) for case in cases_for(user, **kwargs)]
 
 
 # --- Views ----------------------------------------------------------------------------------------

@@ -554,3 +554,33 @@ def test_photos_are_private_and_served_only_to_the_buyer_the_cases_managers_and_
         guest.get(reverse("tracking:after-sales-photo", args=[guest_case_photo.pk])).status_code
         == 200
     )
+
+
+# --- The queue's queries --------------------------------------------------------------------------
+
+
+def test_the_managers_queue_takes_as_many_queries_for_ten_cases_as_for_one(
+    client, buyer, carrots, manager
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queue_queries():
+        client.force_login(manager)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("dashboard:order-after-sales"))
+        assert response.status_code == 200
+        client.force_login(buyer)
+        return len(response.context["cards"]), len(queries)
+
+    def one_case():
+        order = shipped(make_order([(carrots, 1)], user=buyer, status=statuses.PAID), manager)
+        ask(client, order, {order.lines.get(): 1}, photos=[photo()])
+
+    one_case()
+    cards_one, with_one = queue_queries()
+    for _n in range(9):
+        one_case()
+    cards_ten, with_ten = queue_queries()
+    assert (cards_one, cards_ten) == (1, 10)
+    assert with_ten == with_one

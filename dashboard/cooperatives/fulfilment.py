@@ -42,6 +42,12 @@ COLUMNS = [
 ]
 
 
+CHOOSE_COOPERATIVE = gettext_lazy(
+    "Choose one cooperative in the filter before shipping: each cooperative's parcel "
+    "needs its own tracking number."
+)
+
+
 class FilterForm(forms.Form):
     cooperative = forms.ModelChoiceField(
         queryset=Cooperative.objects.none(), required=False, label=gettext_lazy("Cooperative")
@@ -153,12 +159,15 @@ class FulfilmentView(View):
             for n in selected
         ]
         problem = None
+        # One cooperative at a time: each cooperative's parcel gets its own tracking number.
+        partner_ids = list(_cooperatives.values_list("partner_id", flat=True))
         if not entries:
             problem = _("Choose the orders to ship.")
         elif not carrier:
             problem = _("Choose a carrier.")
+        elif len(partner_ids) > 1:
+            problem = CHOOSE_COOPERATIVE
         else:
-            partner_ids = shipping_partner_ids(request.user)
             shipping.check(entries, request.user, partner_ids)
             if any(e.error for e in entries):
                 problem = _("Nothing was shipped: correct the orders marked below.")
@@ -181,6 +190,9 @@ class FulfilmentView(View):
 
     def render(self, request, form, lines, *, entries=(), problem=None, posted=False):
         shipped = bool(form.is_bound and form.is_valid() and form.cleaned_data.get("shipped"))
+        cooperative = (
+            form.cleaned_data.get("cooperative") if form.is_bound and form.is_valid() else None
+        )
         if shipped:
             lines = lines.prefetch_related("parcels")
         orders = shipping.group_by_order(lines[:500])
@@ -209,6 +221,9 @@ class FulfilmentView(View):
                 "unlisted": [e for e in unlisted if e.error],
                 "needs_confirmation": bool(warnings) and not any(e.error for e in entries),
                 "warning_count": len(warnings),
+                # Staff (or a manager of several cooperatives) ship one cooperative at a time.
+                "needs_cooperative": cooperative is None and form.cooperatives.count() > 1,
+                "choose_cooperative": CHOOSE_COOPERATIVE,
             },
         )
 

@@ -442,3 +442,24 @@ def test_a_tracking_number_already_on_a_parcel_is_a_warning_to_confirm(
     response = batch(client, [three[1]], ["SF1000000000001"], confirm="1")
     assert response.status_code == 302
     assert three[1].parcels.get().tracking_number == "SF1000000000001"
+
+
+def test_staff_ship_one_cooperative_at_a_time(client, staff, three, cooperative):
+    mixed = three[2]  # carrots and tea: two cooperatives
+    login(client, staff)
+    html = client.get(reverse(FULFILMENT)).content.decode()
+    assert 'id="ship-need-cooperative"' in html and 'id="ship-submit"' not in html
+    response = batch(client, [mixed], ["SF1000000000003"])
+    assert response.status_code == 200
+    assert "批量发货前请先在筛选中选择一个合作社" in response.content.decode()
+    assert not mixed.parcels.exists()
+
+    url = reverse(FULFILMENT) + f"?cooperative={cooperative.pk}"
+    assert 'id="ship-submit"' in client.get(url).content.decode()
+    data = {"order": [mixed.number], "carrier": "SF", f"tracking-{mixed.number}": "SF1000000000003"}
+    assert client.post(url, data).status_code == 302
+    (parcel,) = mixed.parcels.all()
+    assert parcel.partner_id == cooperative.partner_id
+    assert [line.title for line in parcel.lines.all()] == ["察右中旗草原胡萝卜"]
+    mixed.refresh_from_db()
+    assert mixed.status == statuses.PARTLY_SHIPPED

@@ -56,14 +56,21 @@ def card(case, user, now, partner_ids=None):
     a whole list."""
     if partner_ids is None:
         partner_ids = aftersales.managed_partner_ids(user)
+    is_open = case.status in AfterSalesRequest.OPEN
     age = now - case.created
     hours = int(age.total_seconds() // 3600)
+    # A closed case shows how long it took (to its last step), not a wait that has ended.
+    closed_at = None if is_open else max((e.created for e in case.events.all()), default=None)
+    took = int((closed_at - case.created).total_seconds() // 3600) if closed_at else None
     may_decide = aftersales.can_decide(case, user, partner_ids)
     manages = user.is_staff or case.partner_id in partner_ids
     return {
         "case": case,
         "age_days": hours // 24,
         "age_hours": hours % 24,
+        "is_open": is_open,
+        "took_days": None if took is None else took // 24,
+        "took_hours": None if took is None else took % 24,
         "overdue": case.status == Status.PENDING and now > case.deadline,
         "can_decide": case.status == Status.PENDING and may_decide,
         "can_receive": case.status == Status.RETURN_SHIPPED and manages,

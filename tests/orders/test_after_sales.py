@@ -584,3 +584,36 @@ def test_the_managers_queue_takes_as_many_queries_for_ten_cases_as_for_one(
     cards_ten, with_ten = queue_queries()
     assert (cards_one, cards_ten) == (1, 10)
     assert with_ten == with_one
+
+
+# --- Dates on the cards and timelines ---------------------------------------------------------------
+
+
+def test_dates_do_not_wrap_and_a_closed_case_shows_how_long_it_took_not_a_wait(
+    client, buyer, carrots, manager
+):
+    import re
+
+    order = shipped(make_order([(carrots, 1)], user=buyer, status=statuses.PAID), manager)
+    ask(client, order, {order.lines.get(): 1})
+    case = AfterSalesRequest.objects.get()
+    AfterSalesRequest.objects.filter(pk=case.pk).update(created=timezone.now() - timedelta(hours=5))
+    client.force_login(manager)
+    queue = client.get(reverse("dashboard:order-after-sales")).content.decode()
+    assert "已等待 0 天 5 小时" in queue
+    act(client, case, "refuse", reason="照片看不出问题")
+    closed = client.get(reverse("dashboard:order-after-sales") + "?show=closed").content.decode()
+    assert f'id="after-sales-{case.pk}"' in closed
+    assert "已等待" not in closed and "处理用时 0 天 5 小时" in closed
+    stamps = re.findall(
+        r'<time class="([^"]*)" datetime="[^"]+">\d{4}-\d\d-\d\d \d\d:\d\d<', closed
+    )
+    assert stamps and all("text-nowrap" in classes for classes in stamps)
+
+    client.force_login(buyer)  # the buyer's timeline: every time kept on one line
+    page = client.get(reverse("customer:order", args=[order.number])).content.decode()
+    timeline = page[page.index('id="order-timeline"') :]
+    stamps = re.findall(
+        r'<time class="([^"]*)" datetime="[^"]+">\d{4}-\d\d-\d\d \d\d:\d\d<', timeline
+    )
+    assert len(stamps) >= 3 and all("text-nowrap" in classes for classes in stamps)

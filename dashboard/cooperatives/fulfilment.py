@@ -31,7 +31,7 @@ Order = get_model("order", "Order")
 
 COLUMNS = [
     "订单号",
-    "下单时间",
+    Column("下单时间", "datetime"),
     "商品",
     "规格",
     "货号",
@@ -46,6 +46,10 @@ CHOOSE_COOPERATIVE = gettext_lazy(
     "Choose one cooperative in the filter before shipping: each cooperative's parcel "
     "needs its own tracking number."
 )
+
+
+# The shipped lines' sheet also says how each went.
+SHIPPED_COLUMNS = [*COLUMNS, "承运商", "运单号"]
 
 
 class FilterForm(forms.Form):
@@ -90,12 +94,14 @@ def scoped_lines(request, **overrides):
     return form, lines, cooperatives
 
 
-def row(line, refunded=None):
+def row(line, refunded=None, *, shipped=False):
     address = line.order.shipping_address
     units = line.quantity - (refunded or {}).get(line.pk, 0)
+    placed = timezone.localtime(line.order.date_placed).replace(second=0, microsecond=0)
+    parcels = list(line.parcels.all()) if shipped else []
     return [
         line.order.number,
-        timezone.localtime(line.order.date_placed).strftime("%Y-%m-%d %H:%M"),
+        placed,
         line.title,
         line.product.specification if line.product_id else "",
         line.partner_sku,
@@ -105,7 +111,14 @@ def row(line, refunded=None):
         " ".join(f for f in address.active_address_fields() if f != address.salutation)
         if address
         else "",
-    ]
+    ] + (
+        [
+            "、".join(str(parcel.carrier_label) for parcel in parcels),
+            "、".join(parcel.tracking_number for parcel in parcels),
+        ]
+        if shipped
+        else []
+    )
 
 
 def shipping_partner_ids(user):
@@ -134,8 +147,17 @@ class FulfilmentView(View):
             )
             # XLSX: title rows above the header (what, whose, which days, when made), a 合计 row
             shipped = form.is_bound and form.is_valid() and form.cleaned_data.get("shipped")
-            sheet = Sheet("已发货" if shipped else "待发货", COLUMNS, scope=scope, period=period)
-            sheet.extend(row(line, refunded) for line in lines.iterator(chunk_size=1000))
+            sheet = Sheet(
+                "已发货" if shipped else "待发货",
+                SHIPPED_COLUMNS if shipped else COLUMNS,
+                scope=scope,
+                period=period,
+            )
+            if shipped:
+                lines = lines.prefetch_related("parcels")
+            sheet.extend(
+                row(line, refunded, shipped=shipped) for line in lines.iterator(chunk_size=1000)
+            )
             shipping.log_recipients(
                 request.user,
                 Order.objects.filter(pk__in=lines.values("order_id")).exclude(

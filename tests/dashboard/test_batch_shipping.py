@@ -463,3 +463,36 @@ def test_staff_ship_one_cooperative_at_a_time(client, staff, three, cooperative)
     assert [line.title for line in parcel.lines.all()] == ["察右中旗草原胡萝卜"]
     mixed.refresh_from_db()
     assert mixed.status == statuses.PARTLY_SHIPPED
+
+
+def test_the_shipped_list_says_so_and_its_sheet_has_carrier_and_number(client, manager, three):
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    login(client, manager)
+    assert batch(client, three[:1], ["SF1000000000001"]).status_code == 302
+    html = client.get(reverse(FULFILMENT) + "?shipped=1").content.decode()
+    assert "<h1>已发货订单</h1>" in html and "<title>已发货订单" in html
+    assert "<h1>待发货订单</h1>" in client.get(reverse(FULFILMENT)).content.decode()
+
+    response = client.get(reverse(FULFILMENT) + "?shipped=1&export=xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    header = next(r for r in rows if r and r[0] == "订单号")
+    assert header[-2:] == ["承运商", "运单号"]
+    [first] = [r for r in rows if r and r[0] == three[0].number]
+    placed = first[header.index("下单时间")]
+    assert isinstance(placed, datetime)
+    assert placed == timezone.localtime(three[0].date_placed).replace(
+        second=0, microsecond=0, tzinfo=None
+    )
+    assert first[-1] == "SF1000000000001" and "顺丰" in first[-2]
+
+
+def test_another_cooperatives_order_reads_as_an_unknown_one(client, manager, theirs):
+    login(client, manager)
+    rows = [(theirs.number, "SF", "SF1000000000003"), ("NOSUCH1", "SF", "SF1000000000002")]
+    html = client.post(reverse(IMPORT), {"file": csv_upload(rows)}).content.decode()
+    for number in (theirs.number, "NOSUCH1"):
+        assert f"没有订单 {number}，或它不是本合作社的订单" in html

@@ -151,3 +151,47 @@ def test_the_control_room_and_live_stats_on_a_phone(
     fits_the_phone(page)
     every_input_is_labelled(page)
     first_column_stays(page, "#live-stats .jm-table-scroll")
+
+
+# Oscar's own dashboard pages (issue 25 review): the offers and users lists scroll in their own
+# box on a phone, the sorted column's arrow is drawn by a font the page has, the orders page is
+# called 订单 (not 订单数, a count), and the offers list is in Chinese.
+
+# The family a sorted column's arrow is drawn in, and whether the page declares it (an
+# @font-face): a family it lacks draws a missing-glyph box.
+SORT_ARROW_FONT = """() => {
+    const span = document.querySelector('table thead th.desc span, table thead th.asc span');
+    const family = getComputedStyle(span, '::before').fontFamily.replace(/["']/g, '');
+    return [family, [...document.fonts].some(f => f.family.replace(/["']/g, '') === family)];
+}"""
+
+
+def test_oscars_list_pages_on_a_phone(chromium_path, live_server, page, staff, cooperative):
+    from oscar.test.factories import create_offer
+
+    create_offer(name="直播价 #1 察右中旗草原胡萝卜专场（回放）一个半小时两万五千单")
+    for n in range(3):
+        UserFactory(email=f"official-district-{n}@jingmeng.example", first_name="演示帮扶干部")
+    make_product(cooperative, title="察右中旗草原红胡萝卜")
+    sign_in(page, live_server, staff)
+
+    page.goto(live_server.url + "/dashboard/offers/")
+    table = page.locator("form.order_table > table")
+    expect(table.locator("caption")).to_contain_text("全部优惠活动")
+    expect(table.locator("tr").first).to_contain_text("优惠类型")
+    fits_the_phone(page)
+    assert page.locator("form.order_table").evaluate("el => el.scrollWidth > el.clientWidth")
+    expect(table.locator("caption")).to_be_in_viewport()
+
+    page.goto(live_server.url + "/dashboard/users/")
+    expect(page.locator(".table-container table")).to_contain_text("演示帮扶干部")
+    fits_the_phone(page)
+    expect(page.locator(".table-container caption input[type=submit]")).to_be_in_viewport()
+
+    page.goto(live_server.url + "/dashboard/orders/")
+    expect(page.locator(".page-header h1, h1").first).to_have_text("订单")
+    expect(page.locator(".breadcrumb .active")).to_have_text("订单")
+
+    page.goto(live_server.url + "/dashboard/catalogue/")  # sorted by 更新日期, newest first
+    family, declared = page.evaluate(SORT_ARROW_FONT)
+    assert declared, f"the sort arrow's font {family!r} is not on the page"

@@ -75,6 +75,8 @@ class FilterForm(forms.Form):
         cooperatives = Cooperative.objects.for_manager(user)
         self.fields["cooperative"].queryset = cooperatives.order_by("name")
         self.cooperatives = cooperatives
+        if cooperatives.count() <= 1:  # nothing to choose: no select
+            del self.fields["cooperative"]
 
 
 def scoped_lines(request, **overrides):

@@ -496,3 +496,21 @@ def test_another_cooperatives_order_reads_as_an_unknown_one(client, manager, the
     html = client.post(reverse(IMPORT), {"file": csv_upload(rows)}).content.decode()
     for number in (theirs.number, "NOSUCH1"):
         assert f"没有订单 {number}，或它不是本合作社的订单" in html
+
+
+def test_the_packing_list_has_its_breadcrumb_and_one_cooperative_no_select(
+    client, manager, staff, three
+):
+    login(client, manager)
+    html = client.get(reverse("dashboard:packing-list")).content.decode()
+    crumbs = html[
+        html.index('class="breadcrumb"') : html.index("</ol>", html.index('"breadcrumb"'))
+    ]
+    for crumb in ("管理后台", "合作社", "待发货", "拣货单"):
+        assert crumb in crumbs
+    assert f'href="{reverse(FULFILMENT)}"' in crumbs
+    assert 'name="cooperative"' not in html
+    assert 'name="cooperative"' not in client.get(reverse(FULFILMENT)).content.decode()
+    client.logout()
+    login(client, staff)  # several cooperatives: the select
+    assert 'name="cooperative"' in client.get(reverse("dashboard:packing-list")).content.decode()

@@ -195,3 +195,18 @@ def test_oscars_list_pages_on_a_phone(chromium_path, live_server, page, staff, c
     page.goto(live_server.url + "/dashboard/catalogue/")  # sorted by 更新日期, newest first
     family, declared = page.evaluate(SORT_ARROW_FONT)
     assert declared, f"the sort arrow's font {family!r} is not on the page"
+
+
+def test_the_member_households_on_a_phone(chromium_path, live_server, page, manager, cooperative):
+    """/dashboard/cooperatives/households/ (issue 25 review): the table scrolls in its own box,
+    the cooperative's name kept in view."""
+    cooperative.name = "察右中旗草原红胡萝卜种植专业合作社"
+    cooperative.save()
+    for village in ("乌兰哈达村", "铁沙盖村", "科布尔镇广益隆村"):
+        MembershipFactory(cooperative=cooperative, household__village=village)
+    sign_in(page, live_server, manager)
+    page.goto(live_server.url + "/dashboard/cooperatives/households/")
+    expect(page.locator("table.household-table tbody tr")).to_have_count(3)
+    fits_the_phone(page)
+    first_column_stays(page, ".jm-table-scroll")
+    page.screenshot(path="/tmp/shipfix/phone-households.png", full_page=True)

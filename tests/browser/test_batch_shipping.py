@@ -136,3 +136,35 @@ def test_a_courier_sheet_with_a_bad_row_ships_nothing_then_a_good_one_ships(
     for order, number in zip(ours, ["SF1000000000001", "731234567890"], strict=True):
         assert order.parcels.get().tracking_number == number
     assert not theirs.parcels.exists()
+
+
+def test_an_order_in_a_refund_case_is_flagged_and_not_shipped(
+    phone, live_server, cooperative, consumer, china
+):
+    from orders import aftersales
+
+    carrots = make_product(cooperative, title="察右中旗草原胡萝卜", price="29.90")
+    ok, held = paid_orders(carrots, china, consumer, ["李华", "王芳"])
+    aftersales.request(
+        held, kind="refund", reason="changed_mind", description="请别发货",
+        quantities={held.lines.get(): 1}, user=consumer,
+    )  # fmt: skip
+
+    page = phone
+    page.goto(f"{live_server.url}/dashboard/cooperatives/fulfilment/")
+    card = page.locator(f"#order-{held.number}")
+    note = card.locator(".ship-held")
+    expect(note).to_contain_text("售后中：买家申请退款 1 件，请先处理售后")
+    expect(note.get_by_role("link")).to_have_attribute("href", "/dashboard/orders/after-sales/")
+    expect(page.locator(f"#order-{ok.number} .ship-held")).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    card.scroll_into_view_if_needed()
+    page.screenshot(path="/tmp/shipfix/held-card.png")
+
+    card.get_by_label("运单号").fill("SF1000000000002")
+    page.locator(f"#order-{ok.number}").get_by_label("运单号").fill("SF1000000000001")
+    page.get_by_label("快递公司").select_option("SF")
+    page.locator("#ship-submit").click()
+    expect(card.locator(".ship-error")).to_contain_text("请先处理售后")
+    expect(card.get_by_label("运单号")).to_have_value("SF1000000000002")
+    assert not ok.parcels.exists() and not held.parcels.exists()  # all or nothing

@@ -83,7 +83,47 @@ def shipped_line_ids(order) -> set:
 
 
 def can_request(order) -> bool:
-    return order.status in ALLOWED_STATUSES and any(available_units(order).values())
+    return (
+        order.status in ALLOWED_STATUSES
+        and not window_closed(order)
+        and any(available_units(order).values())
+    )
+
+
+def completed_at(order):
+    """When the order became 已完成 (its status change; ``order.status_changes`` may be
+    prefetched), or None."""
+    return max(
+        (c.date_created for c in order.status_changes.all() if c.new_status == statuses.COMPLETED),
+        default=None,
+    )
+
+
+def window_closed(order, now=None) -> bool:
+    """A completed order takes after-sales requests for ``AFTER_SALES_DAYS`` after completion
+    (counted from when it was placed if its completion was not recorded); other paid orders
+    always do."""
+    if order.status != statuses.COMPLETED:
+        return False
+    since = completed_at(order) or order.date_placed
+    return (now or timezone.now()) > since + timedelta(days=settings.AFTER_SALES_DAYS)
+
+
+def window_closed_message(order) -> str:
+    return _(
+        "Order %(number)s was completed more than %(days)d days ago: after-sales requests are "
+        "no longer accepted. Please contact the platform's customer service."
+    ) % {"number": order.number, "days": settings.AFTER_SALES_DAYS}
+
+
+def default_return_address(case) -> str:
+    """Where a return goes unless the manager says otherwise: the cooperative's county, village,
+    name and contact phone from its profile (``dashboard/cooperatives/profile.py``)."""
+    cooperative = getattr(case.partner, "cooperative", None) if case.partner_id else None
+    if cooperative is None:
+        return ""
+    place = f"内蒙古{cooperative.county.league}{cooperative.county.name}{cooperative.village}"
+    return " ".join(part for part in (place, cooperative.name, cooperative.contact_phone) if part)
 
 
 def overdue_before(now=None):
@@ -129,6 +169,8 @@ def request(order, *, kind, reason, description, quantities, photos=(), user=Non
                 _("Order %(number)s is %(status)s: after-sales requests are for paid orders.")
                 % {"number": order.number, "status": order.status}
             )
+        if window_closed(order):
+            raise AfterSalesRefused(window_closed_message(order))
         available = available_units(order)
         shipped = shipped_line_ids(order)
         for line, qty in wanted.items():

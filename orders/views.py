@@ -238,7 +238,7 @@ class OrderListView(get_class("customer.views", "OrderHistoryView")):
         if rule is not None:
             orders = orders.filter(pk__in=Order.objects.filter(rule).values("pk"))
         return orders.order_by("-date_placed", "-pk").prefetch_related(
-            "lines__product__images", "after_sales_requests__lines", "parcels"
+            "lines__product__images", "after_sales_requests__lines", "parcels", "status_changes"
         )
 
     def get_context_data(self, **kwargs):
@@ -386,6 +386,8 @@ class AfterSalesView(View):
             return _(
                 "Order %(number)s is %(status)s: after-sales requests are for paid orders."
             ) % {"number": self.order.number, "status": self.order.status}
+        if aftersales.window_closed(self.order):
+            return aftersales.window_closed_message(self.order)
         if not aftersales.can_request(self.order):
             return _(
                 "Everything in order %(number)s is already refunded or in an after-sales request."

@@ -356,6 +356,8 @@ PAYMENT_TIMEOUT_MINUTES = env.int("PAYMENT_TIMEOUT_MINUTES", default=30)
 AUTO_COMPLETE_DAYS = env.int("AUTO_COMPLETE_DAYS", default=10)  # shipped → completed
 # A cooperative agrees to or refuses an after-sales request within this; then staff decide.
 AFTER_SALES_DECISION_HOURS = env.int("AFTER_SALES_DECISION_HOURS", default=48)
+# A completed order takes after-sales requests for this many days after its completion.
+AFTER_SALES_DAYS = env.int("AFTER_SALES_DAYS", default=15)
 
 # --- Livestreams ----------------------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ def cases_for(user, *, show="open", order=None):
     """The cases ``user`` works on: open ones oldest first (what waits longest comes first), or
     closed ones newest first; with ``order``, that order's (every status, newest first)."""
     cases = AfterSalesRequest.objects.for_manager(user).select_related(
-        "order", "partner", "decided_by"
+        "order", "partner__cooperative__county", "decided_by"
     )
     if order is not None:
         cases = cases.filter(order=order).order_by("-created", "-pk")
@@ -73,6 +73,9 @@ def card(case, user, now, partner_ids=None):
         "took_hours": None if took is None else took % 24,
         "overdue": case.status == Status.PENDING and now > case.deadline,
         "can_decide": case.status == Status.PENDING and may_decide,
+        "return_address": aftersales.default_return_address(case)
+        if case.kind == AfterSalesRequest.Kind.RETURN and case.status == Status.PENDING
+        else "",
         "can_receive": case.status == Status.RETURN_SHIPPED and manages,
         "can_refund": case.status == Status.REFUNDING and manages,
         "timeline": [

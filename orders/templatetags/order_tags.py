@@ -49,7 +49,9 @@ def buyer_actions(order):
         or (status == statuses.REFUNDED and bool(order.parcels.all())),
         "confirm": status == statuses.SHIPPED,
         "reorder": status != statuses.PENDING_PAYMENT and order.user_id is not None,
-        "after_sales": status in aftersales.ALLOWED_STATUSES and _units_left(order, requests),
+        "after_sales": status in aftersales.ALLOWED_STATUSES
+        and not aftersales.window_closed(order)
+        and _units_left(order, requests),
         "after_sales_request": requests[0] if requests else None,
     }
 

@@ -112,8 +112,16 @@ def test_a_refund_with_a_photo_agreed_by_the_manager_refunds_and_reverses_the_le
     expect(card.locator(".after-sales-photos img")).to_have_count(1)
     assert desk.evaluate("document.documentElement.scrollWidth") <= 390  # cards, no side scroll
     shot(desk, "3-manager-queue")
+    asked = []
+
+    def answer(dialog):  # 同意并退款 asks first (static/jingmeng/js/after-sales-dashboard.js)
+        asked.append(dialog.message)
+        dialog.accept()
+
+    desk.once("dialog", answer)
     card.locator(".after-sales-agree").click()
     expect(desk.locator(".alert-success")).to_contain_text("已同意并退款")
+    assert asked and order.number in asked[0]
     shot(desk, "4-manager-agreed")
 
     buyer.reload()

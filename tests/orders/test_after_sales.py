@@ -4,6 +4,7 @@ agreed refund or a received return refunded through Stripe (a real localstripe) 
 reversed; every step on both sides' timelines and emailed."""
 
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -617,3 +618,64 @@ def test_dates_do_not_wrap_and_a_closed_case_shows_how_long_it_took_not_a_wait(
         r'<time class="([^"]*)" datetime="[^"]+">\d{4}-\d\d-\d\d \d\d:\d\d<', timeline
     )
     assert len(stamps) >= 3 and all("text-nowrap" in classes for classes in stamps)
+
+
+# --- Return address, confirmation, the after-sales window -------------------------------------------
+
+
+def test_the_return_address_defaults_from_the_cooperatives_profile_and_agreeing_asks_first(
+    client, buyer, carrots, manager, cooperative
+):
+    cooperative.village = "乌兰哈达苏木"
+    cooperative.contact_phone = "0474-1234567"
+    cooperative.save()
+    first = shipped(make_order([(carrots, 1)], user=buyer, status=statuses.PAID), manager)
+    second = shipped(make_order([(carrots, 1)], user=buyer, status=statuses.PAID), manager)
+    ask(client, first, {first.lines.get(): 1}, kind="return")
+    ask(client, second, {second.lines.get(): 1})
+    back, refund = AfterSalesRequest.objects.order_by("pk")
+    client.force_login(manager)
+    page = client.get(reverse("dashboard:order-after-sales")).content.decode()
+    expected = f"内蒙古{cooperative.county.league}{cooperative.county.name}乌兰哈达苏木 "
+    expected += f"{cooperative.name} 0474-1234567"
+    assert f'name="return_address" maxlength="300" value="{expected}"' in page
+    agree_forms = re.findall(r'id="after-sales-agree-(\d+)"\s+data-confirm="([^"]+)"', page)
+    assert dict(agree_forms)[str(refund.pk)].startswith(f"同意并立即退款订单 {second.number}")
+    assert dict(agree_forms)[str(back.pk)].startswith("同意退货")
+    assert "jingmeng/js/after-sales-dashboard.js" in page
+
+
+def test_a_completed_order_takes_after_sales_only_within_after_sales_days(
+    client, buyer, carrots, manager, settings
+):
+    from oscar.core.loading import get_model
+
+    settings.AFTER_SALES_DAYS = 15
+    order = shipped(make_order([(carrots, 1)], user=buyer, status=statuses.PAID), manager)
+    assert services.complete(order, by_buyer=True)
+    changes = get_model("order", "OrderStatusChange").objects.filter(
+        order=order, new_status=statuses.COMPLETED
+    )
+    order_page = reverse("customer:order", args=[order.number])
+    form_url = reverse("tracking:after-sales", args=[order.number])
+
+    changes.update(date_created=timezone.now() - timedelta(days=14))
+    assert 'data-action="after-sales"' in client.get(order_page).content.decode()
+    assert client.get(form_url).status_code == 200
+
+    changes.update(date_created=timezone.now() - timedelta(days=16))
+    assert 'data-action="after-sales"' not in client.get(order_page).content.decode()
+    listing = client.get(reverse("customer:order-list")).content.decode()
+    assert order.number in listing and 'data-action="after-sales"' not in listing
+    response = client.get(form_url, follow=True)
+    assert "已完成超过 15 天，不再受理售后申请" in response.content.decode()
+    response = ask(client, order, {order.lines.get(): 1})
+    assert response.status_code == 302 and not AfterSalesRequest.objects.exists()
+    with pytest.raises(aftersales.AfterSalesRefused, match="15 天"):
+        aftersales.request(
+            order,
+            kind="refund",
+            reason="damaged",
+            description="",
+            quantities={order.lines.get(): 1},
+        )

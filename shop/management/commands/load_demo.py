@@ -505,9 +505,11 @@ class Command(BaseCommand):
         )
         chosen, orders = [], set()
         for line in lines:
-            if line.order_id not in orders:
+            if aftersales.window_closed(line.order):  # completed too long ago (AFTER_SALES_DAYS)
+                continue
+            if (line.order_id, line.partner_id) not in orders:  # one case per cooperative
                 chosen.append(line)
-                orders.add(line.order_id)
+                orders.add((line.order_id, line.partner_id))
             if len(chosen) == 3:
                 break
         plans = [

@@ -486,7 +486,9 @@ MATRIX = [
     (Get("dashboard:packing-list", query="?cooperative={b_coop}", markers=order_numbers,
          label="packing-list?cooperative=B"),
                                                  [NO,   NO,    NO,    HIDE,  OWN,   NO,    NO,    NO,    HIDE]),
-    (Post("dashboard:fulfilment", state=order_b_writes, label="dashboard:fulfilment ship B's order",
+    # Staff ship one cooperative at a time (chosen in the filter); a manager of one has no choice.
+    (Post("dashboard:fulfilment", query="?cooperative={b_coop}", state=order_b_writes,
+          label="dashboard:fulfilment ship B's order",
           data=lambda w: {"order": [w.b["order"].number], "carrier": "SF",
                           f"tracking-{w.b['order'].number}": "SF123456789012"}),
                                                  [NO,   NO,    NO,    KEPT,  CHG,   NO,    NO,    NO,    CHG]),

@@ -361,7 +361,18 @@ class ShippingImportView(View):
     template_name = "oscar/dashboard/cooperatives/shipping_import.html"
 
     def get(self, request):
-        return render(request, self.template_name, {"form": ImportForm()})
+        return render(request, self.template_name, self.context(request, form=ImportForm()))
+
+    @staticmethod
+    def scope(request):
+        """The cooperatives whose lines the sheet ships: the user's, or the one chosen on the
+        list (``?cooperative=``, carried by the list's link): staff ship one at a time."""
+        _form, _lines, cooperatives = scoped_lines(request)
+        return cooperatives
+
+    def context(self, request, **ctx):
+        cooperatives = self.scope(request)
+        return {"scope": cooperatives if cooperatives.count() == 1 else None, **ctx}
 
     def post(self, request):
         form = ImportForm()
@@ -379,18 +390,18 @@ class ShippingImportView(View):
         else:
             form = ImportForm(request.POST, request.FILES)
             if not form.is_valid():
-                return render(request, self.template_name, {"form": form})
+                return render(request, self.template_name, self.context(request, form=form))
             upload = form.cleaned_data["file"]
             try:
                 entries = shipping.read_courier_sheet(upload.read(), upload.name)
             except shipping.SheetRefused as error:
                 form.add_error("file", str(error))
-                return render(request, self.template_name, {"form": form})
-        ctx = {"form": form, "entries": entries}
+                return render(request, self.template_name, self.context(request, form=form))
+        ctx = self.context(request, form=form, entries=entries)
         if not entries:
             form.add_error(None, _("The sheet has no rows."))
             return render(request, self.template_name, ctx)
-        partner_ids = shipping_partner_ids(request.user)
+        partner_ids = list(self.scope(request).values_list("partner_id", flat=True))
         shipping.check(entries, request.user, partner_ids)
         errors = [e for e in entries if e.error]
         warnings = [e for e in entries if e.warning]

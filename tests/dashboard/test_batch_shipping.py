@@ -514,3 +514,17 @@ def test_the_packing_list_has_its_breadcrumb_and_one_cooperative_no_select(
     client.logout()
     login(client, staff)  # several cooperatives: the select
     assert 'name="cooperative"' in client.get(reverse("dashboard:packing-list")).content.decode()
+
+
+def test_staff_import_one_cooperative_at_a_time(client, staff, three, cooperative):
+    mixed = three[2]  # carrots and tea
+    login(client, staff)
+    rows = [(mixed.number, "SF", "SF1000000000003")]
+    html = client.post(reverse(IMPORT), {"file": csv_upload(rows)}).content.decode()
+    assert "含多个合作社的商品" in html and not mixed.parcels.exists()
+
+    url = reverse(IMPORT) + f"?cooperative={cooperative.pk}"
+    assert cooperative.name in client.get(url).content.decode()
+    assert client.post(url, {"file": csv_upload(rows)}).status_code == 302
+    (parcel,) = mixed.parcels.all()
+    assert parcel.partner_id == cooperative.partner_id

@@ -377,23 +377,11 @@ def _step(case, kind, user, note=""):
 
 
 def event_title(event, *, for_buyer=False) -> str:
-    """The step's title; ``for_buyer``: a failed refund reads as one in progress (its technical
-    reason, the event's note, is for the dashboard only: ``buyer_event_note``)."""
-    case = event.request
-    step = event.get_kind_display()
-    if for_buyer and event.kind == Event.REFUND_FAILED:
-        step = _("Refund in progress; the platform's staff are following it up")
-    title = _("After-sales (%(kind)s): %(step)s") % {"kind": case.get_kind_display(), "step": step}
-    if event.kind == Event.AGREED and case.kind == Kind.RETURN:
-        title += _("; please send the parcel back and enter its tracking number")
-    if event.by_staff and event.kind in (Event.AGREED, Event.REFUSED, Event.RECEIVED):
-        title += _(" (platform staff)")
-    return title
+    return event.title(for_buyer=for_buyer)  # AfterSalesEvent.title
 
 
 def buyer_event_note(event) -> str:
-    """The step's note as the buyer sees it: none for a failed refund (an internal error)."""
-    return "" if event.kind == Event.REFUND_FAILED else event.note
+    return event.buyer_note  # AfterSalesEvent.buyer_note
 
 
 # Who hears of each step: the buyer, the cooperative's managers, staff.

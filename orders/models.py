@@ -315,3 +315,27 @@ class AfterSalesEvent(models.Model):
 
     def __str__(self):
         return f"{self.request_id} {self.kind}"
+
+    def title(self, *, for_buyer=False) -> str:
+        """The step's title on the timelines; ``for_buyer``: a failed refund reads as one in
+        progress (its technical reason, the note, is for the dashboard only: ``buyer_note``)."""
+        from django.utils.translation import gettext
+
+        case = self.request
+        step = self.get_kind_display()
+        if for_buyer and self.kind == self.Kind.REFUND_FAILED:
+            step = gettext("Refund in progress; the platform's staff are following it up")
+        title = gettext("After-sales (%(kind)s): %(step)s") % {
+            "kind": case.get_kind_display(),
+            "step": step,
+        }
+        if self.kind == self.Kind.AGREED and case.kind == AfterSalesRequest.Kind.RETURN:
+            title += gettext("; please send the parcel back and enter its tracking number")
+        if self.by_staff and self.kind in (self.Kind.AGREED, self.Kind.REFUSED, self.Kind.RECEIVED):
+            title += gettext(" (platform staff)")
+        return title
+
+    @property
+    def buyer_note(self) -> str:
+        """The note as the buyer sees it: none for a failed refund (an internal error)."""
+        return "" if self.kind == self.Kind.REFUND_FAILED else self.note

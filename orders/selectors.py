@@ -49,15 +49,13 @@ def after_sales_timeline(order) -> list[dict]:
     timeline (a failed refund shows as in progress, without its technical note)."""
     from oscar.core.loading import get_model
 
-    from .aftersales import buyer_event_note, event_title
-
     AfterSalesEvent = get_model("order", "AfterSalesEvent")
     return [
         {
             "when": event.created,
             "kind": f"after_sales_{event.kind}",
-            "title": event_title(event, for_buyer=True),
-            "note": buyer_event_note(event),
+            "title": event.title(for_buyer=True),
+            "note": event.buyer_note,
         }
         for event in AfterSalesEvent.objects.filter(request__order=order).select_related("request")
     ]

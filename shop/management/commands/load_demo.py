@@ -513,7 +513,7 @@ class Command(BaseCommand):
             if len(chosen) == 3:
                 break
         plans = [
-            ("refund", "damaged", "收到时有两根胡萝卜断了，外包装也破了。", None),
+            ("refund", "damaged", "收到时外包装破了，里面有一件压坏了。", None),
             (
                 "refund",
                 "changed_mind",

@@ -109,9 +109,7 @@ def mark_paid(order, *, amount, reference, source, label="", at=None) -> bool:
         if order.sources.filter(reference=reference).exists():
             return False
         code, name = source
-        source_type, _created = SourceType.objects.get_or_create(
-            code=code, defaults={"name": name}
-        )
+        source_type, _created = SourceType.objects.get_or_create(code=code, defaults={"name": name})
         Source.objects.create(
             order=order,
             source_type=source_type,
@@ -127,8 +125,7 @@ def mark_paid(order, *, amount, reference, source, label="", at=None) -> bool:
         at = _dated(event, at)
         lines = list(order.lines.all())
         PaymentEventQuantity.objects.bulk_create(
-            PaymentEventQuantity(event=event, line=line, quantity=line.quantity)
-            for line in lines
+            PaymentEventQuantity(event=event, line=line, quantity=line.quantity) for line in lines
         )
         order.set_status(statuses.PAID)  # the lines follow (OSCAR_ORDER_STATUS_CASCADE)
         ledger.post_sale_shares(order, at=at)

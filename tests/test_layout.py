@@ -41,7 +41,11 @@ def _lookup_target(node):
     func = node.func
     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
     first = node.args[0]
-    if name not in LOOKUPS or not isinstance(first, ast.Constant) or not isinstance(first.value, str):
+    if (
+        name not in LOOKUPS
+        or not isinstance(first, ast.Constant)
+        or not isinstance(first.value, str)
+    ):
         return None
     label, _, rest = first.value.partition(".")
     if label not in LABELS:
@@ -170,9 +174,7 @@ def module_imports(root=ROOT):
         for path in sorted((root / package).rglob("*.py")):
             if "migrations" in path.parts:
                 continue
-            name = ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(
-                ".__init__"
-            )
+            name = ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
             tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
             imports = []
             for node in ast.walk(tree):
@@ -245,9 +247,9 @@ def test_every_package_is_installed_and_in_the_container():
     import tomllib
 
     packages = sorted(p.parent.name for p in ROOT.glob("*/__init__.py") if p.parent.name != "tests")
-    include = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"][
-        "find"
-    ]["include"]
+    include = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "packages"
+    ]["find"]["include"]
     containerfile = (ROOT / "deploy" / "Containerfile").read_text()
     assert [p for p in packages if f"{p}*" not in include] == []
     assert [p for p in packages if f"COPY {p} ./{p}" not in containerfile] == []

@@ -198,5 +198,3 @@ def _payment_label(intent) -> str:
     if card:
         return f"{card.get('brand', 'card')} •••• {card.get('last4', '')}"
     return ", ".join(intent.get("payment_method_types") or ["Stripe"])[:128]
-
-

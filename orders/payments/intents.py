@@ -181,5 +181,3 @@ def cancel_if_unpaid(order_pk: int) -> bool:
         note=_("Cancelled: not paid within %(minutes)d minutes; stock released.")
         % {"minutes": settings.PAYMENT_TIMEOUT_MINUTES},
     )
-
-

@@ -72,9 +72,13 @@ def test_becoming_paid_posts_the_ledger_in_the_same_transaction():
     MembershipFactory(cooperative=cooperative)
     order = make_order([(make_product(cooperative, price="50.00"), 1)])
     assert not BenefitEntry.objects.exists()
-    assert services.mark_paid(order, amount=Decimal("50.00"), reference="pi_1", source=("stripe", "Stripe"))
+    assert services.mark_paid(
+        order, amount=Decimal("50.00"), reference="pi_1", source=("stripe", "Stripe")
+    )
     assert order_sum(order) == Decimal("10.00")
-    assert not services.mark_paid(order, amount=Decimal("50.00"), reference="pi_2", source=("stripe", "Stripe"))
+    assert not services.mark_paid(
+        order, amount=Decimal("50.00"), reference="pi_2", source=("stripe", "Stripe")
+    )
     order.refresh_from_db()
     order.set_status(statuses.SHIPPED)  # later statuses post nothing more
     assert order_sum(order) == Decimal("10.00")

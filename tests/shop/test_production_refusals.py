@@ -27,7 +27,14 @@ SMTP = "smtp+tls://shop%40example.com:pw@smtp.example.com:587"
 
 def fresh_process(code: str, *args, **env_overrides):
     """Python in a fresh process with production's environment: what the tests set is unset."""
-    unset = {"DEBUG", "TESTING", "EMAIL_URL", "LIVESTREAM_ALLOWED_HOSTS", "SMS_BACKEND", *REAL_SECRETS}
+    unset = {
+        "DEBUG",
+        "TESTING",
+        "EMAIL_URL",
+        "LIVESTREAM_ALLOWED_HOSTS",
+        "SMS_BACKEND",
+        *REAL_SECRETS,
+    }
     env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(DJANGO_SETTINGS_MODULE="shop.settings", **REAL_SECRETS, **env_overrides)
     return subprocess.run(

@@ -41,5 +41,9 @@ def test_the_committed_stylesheet_is_current():
 
 
 def test_minifying_keeps_every_selector_and_value():
-    css = "/* note */\n.a :hover ,\n.b > .c {\n  color : red ;\n  content: \"— \";\n}\n/*! licence */\n"
-    assert theme_css.minify(css) == '.a :hover , .b > .c{color : red;content: "— ";}/*! licence */\n'
+    css = (
+        '/* note */\n.a :hover ,\n.b > .c {\n  color : red ;\n  content: "— ";\n}\n/*! licence */\n'
+    )
+    assert (
+        theme_css.minify(css) == '.a :hover , .b > .c{color : red;content: "— ";}/*! licence */\n'
+    )

@@ -251,11 +251,26 @@ def cooperative_in_scope(user, slug: str) -> Cooperative:
     return get_object_or_404(cooperatives_in_scope(user), slug=slug)
 
 
-def member_households(cooperative: Cooperative, user) -> QuerySet:
-    """A cooperative's member households with the income the ledger attributes to each; only
-    households of the official's counties (a member may live in a county outside the scope)."""
+def member_households(cooperative: Cooperative, user, period: Period = ALL_TIME) -> QuerySet:
+    """A cooperative's member households with the income the ledger attributes to each in
+    ``period`` (as ``income``: whole months from the monthly rollup, other ranges from the
+    entries dated in them); only households of the official's counties (a member may live in a
+    county outside the scope)."""
+    if period.whole_months:
+        entries = BenefitRollup.objects.all()
+        if period.start:
+            entries = entries.filter(month__gte=period.start.replace(day=1))
+        if period.end:
+            entries = entries.filter(month__lte=period.end.replace(day=1))
+    else:
+        start, end = period.bounds()
+        entries = BenefitEntry.objects.all()
+        if start:
+            entries = entries.filter(created__gte=start)
+        if end:
+            entries = entries.filter(created__lt=end)
     income = (
-        BenefitRollup.objects.filter(cooperative=cooperative, household=OuterRef("household"))
+        entries.filter(cooperative=cooperative, household=OuterRef("household"))
         .values("household")
         .annotate(total=Sum("amount"))
         .values("total")

@@ -111,17 +111,35 @@ class ImpactExportView(ImpactMixin, TemplateView):
 
 
 class CooperativeImpactView(ImpactMixin, TemplateView):
+    """One cooperative's figures and member households' income for the period asked (the same
+    range, defaults and errors as /impact/); a range that is not valid shows no figures (400)."""
+
     template_name = "impact/cooperative.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         cooperative = impact.cooperative_in_scope(self.request.user, self.kwargs["slug"])
+        form = PeriodForm(self.request.GET)
+        period = form.period
         ctx.update(
             cooperative=cooperative,
-            totals=impact.totals(self.counties, cooperative),
-            memberships=impact.member_households(cooperative, self.request.user),
+            form=form,
+            period=period,
+            period_text=period and period_text(period.start, period.end),
+            range_query=form.query(),
+        )
+        if period is None:
+            return ctx
+        ctx.update(
+            totals=impact.totals(self.counties, cooperative, period),
+            memberships=impact.member_households(cooperative, self.request.user, period),
         )
         return ctx
+
+    def render_to_response(self, context, **kwargs):
+        if context["period"] is None:
+            kwargs.setdefault("status", 400)
+        return super().render_to_response(context, **kwargs)
 
 
 class HouseholdImpactView(ImpactMixin, TemplateView):

@@ -8,6 +8,9 @@ Every picture uploaded here (product images, image attributes, category images) 
 by ``cooperatives.uploads.PictureField``, as the cooperative's own pictures are: Oscar's
 ``ImageField`` would store the uploader's bytes, and only Pillow's own check stands between a
 decompression bomb and the thumbnailer.
+
+Rich text a manager writes (the description, rich-text attributes; staff's category description
+too) is cleaned by ``catalog.richtext.clean_html`` before it is saved: the storefront prints it.
 """
 
 from django import forms
@@ -18,6 +21,7 @@ from oscar.apps.dashboard.catalogue.forms import ProductImageForm as OscarProduc
 from oscar.apps.dashboard.catalogue.forms import StockRecordForm as OscarStockRecordForm
 from oscar.forms.widgets import ImageInput as OscarImageInput
 
+from catalog.richtext import clean_html
 from cooperatives.uploads import PictureField
 
 STAFF_ONLY_FIELDS = ("certification_number", "certification_valid_until")
@@ -27,8 +31,23 @@ def _attr_picture_field(attribute):
     return PictureField(label=attribute.name, required=attribute.required)
 
 
+class RichTextField(forms.CharField):
+    """Oscar's rich-text attribute field, its HTML cleaned to the storefront's allow-list."""
+
+    def clean(self, value):
+        return clean_html(super().clean(value))
+
+
+def _attr_richtext_field(attribute):
+    return RichTextField(label=attribute.name, widget=forms.Textarea(), required=attribute.required)
+
+
 class ProductForm(OscarProductForm):
-    FIELD_FACTORIES = {**OscarProductForm.FIELD_FACTORIES, "image": _attr_picture_field}
+    FIELD_FACTORIES = {
+        **OscarProductForm.FIELD_FACTORIES,
+        "image": _attr_picture_field,
+        "richtext": _attr_richtext_field,
+    }
 
     class Meta(OscarProductForm.Meta):
         fields = [
@@ -48,6 +67,9 @@ class ProductForm(OscarProductForm):
         if user is None or not user.is_staff:
             for name in STAFF_ONLY_FIELDS:
                 self.fields.pop(name, None)
+
+    def clean_description(self):
+        return clean_html(self.cleaned_data.get("description"))
 
 
 class StockRecordForm(OscarStockRecordForm):
@@ -82,3 +104,6 @@ class ProductImageForm(OscarProductImageForm):
 class CategoryForm(OscarCategoryForm):
     class Meta(OscarCategoryForm.Meta):
         field_classes = {"image": PictureField}
+
+    def clean_description(self):
+        return clean_html(self.cleaned_data.get("description"))

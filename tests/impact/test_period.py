@@ -6,7 +6,6 @@ import csv
 import io
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -14,34 +13,23 @@ from django.http import HttpRequest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from cooperatives.ledger import post_sale_shares
 from impact import selectors as impact
 from impact.models import OfficialScope
 from impact.selectors import Period
-from orders import statuses
 from tests.factories import (
     PASSWORD,
     CooperativeFactory,
     CountyFactory,
     MembershipFactory,
     UserFactory,
-    make_order,
     make_product,
 )
+from tests.impact.helpers import BEIJING, paid_at
 
 pytestmark = pytest.mark.django_db
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 MARCH = {"date_from": "2026-03-01", "date_to": "2026-03-31"}
 JUNE = {"date_from": "2026-06-01", "date_to": "2026-06-30"}
-
-
-def paid_at(moment, product, quantity):
-    """An order placed and paid at ``moment`` (its ledger dated then too)."""
-    with time_machine.travel(moment, tick=False):
-        order = make_order([(product, quantity)], status=statuses.PAID)
-        post_sale_shares(order)  # (already posted when paid: posting twice adds nothing)
-    return order
 
 
 @pytest.fixture

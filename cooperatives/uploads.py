@@ -96,6 +96,47 @@ class PictureField(forms.FileField):
         return None if upload is None else reencode_image(upload)
 
 
+class PicturesInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class PicturesField(forms.FileField):
+    """Several pictures from one ``<input type=file multiple>``: at most ``max_count``, each
+    re-encoded by ``reencode_image``; one too many, or one that is not a picture, refuses the
+    whole form with its reason. Subclasses say how many and in which words (``too_many``), and
+    may name the file a picture's reason is about (``error_for``)."""
+
+    widget = PicturesInput
+    max_count = 6
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.setdefault("accept", "image/jpeg,image/png,image/webp")
+
+    def too_many(self, count) -> str:
+        return _("At most %(max)d photos.") % {"max": self.max_count}
+
+    def error_for(self, upload, error) -> ValidationError | None:
+        """The error to show for ``upload``'s ``error``; None shows it as it is."""
+        return None
+
+    def clean(self, data, initial=None):
+        uploads = [upload for upload in (data or []) if upload]
+        if len(uploads) > self.max_count:
+            raise ValidationError(self.too_many(len(uploads)), code="too_many_photos")
+        pictures = []
+        for upload in uploads:
+            try:
+                pictures.append(reencode_image(super().clean(upload)))
+            except ValidationError as error:
+                named = self.error_for(upload, error)
+                if named is None:
+                    raise
+                raise named from error
+        return pictures
+
+
 def check_document(upload, *, max_bytes=None):
     """A certificate: a PDF (checked by its header) or a picture (re-encoded)."""
     max_bytes = max_bytes or settings.UPLOAD_DOCUMENT_MAX_BYTES

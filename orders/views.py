@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from oscar.core.loading import get_class, get_model
 
-from cooperatives.uploads import reencode_image
+from cooperatives.uploads import PicturesField
 from orders.address.chinese import normalise_mainland_mobile
 from orders.fulfilment import CARRIER_CHOICES
 from orders.models import remember_buyer
@@ -259,40 +259,23 @@ class OrderListView(get_class("customer.views", "OrderHistoryView")):
 # --- After-sales ----------------------------------------------------------------------------------
 
 
-class PhotosInput(forms.FileInput):
-    allow_multiple_selected = True
+class AfterSalesPhotosField(PicturesField):
+    """Up to ``aftersales.MAX_PHOTOS`` pictures of a case, each re-encoded
+    (``cooperatives.uploads``); a refused one is named by its file."""
 
+    max_count = aftersales.MAX_PHOTOS
 
-class AfterSalesPhotosField(forms.FileField):
-    """Up to ``aftersales.MAX_PHOTOS`` pictures from one ``<input type=file multiple>``, each
-    re-encoded (``cooperatives.uploads``); one too many, or one that is not a picture, refuses
-    the whole form with its reason (nothing is kept)."""
+    def too_many(self, count) -> str:
+        return _("At most %(max)d photos (you chose %(n)d).") % {
+            "max": aftersales.MAX_PHOTOS,
+            "n": count,
+        }
 
-    widget = PhotosInput
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-        self.widget.attrs.setdefault("accept", "image/jpeg,image/png,image/webp")
-
-    def clean(self, data, initial=None):
-        uploads = [upload for upload in (data or []) if upload]
-        if len(uploads) > aftersales.MAX_PHOTOS:
-            raise ValidationError(
-                _("At most %(max)d photos (you chose %(n)d).")
-                % {"max": aftersales.MAX_PHOTOS, "n": len(uploads)},
-                code="too_many_photos",
-            )
-        photos = []
-        for upload in uploads:
-            try:
-                photos.append(reencode_image(super().clean(upload)))
-            except ValidationError as error:
-                raise ValidationError(
-                    _("“%(name)s”: %(error)s")
-                    % {"name": getattr(upload, "name", ""), "error": " ".join(error.messages)}
-                ) from error
-        return photos
+    def error_for(self, upload, error) -> ValidationError:
+        return ValidationError(
+            _("“%(name)s”: %(error)s")
+            % {"name": getattr(upload, "name", ""), "error": " ".join(error.messages)}
+        )
 
 
 class AfterSalesForm(forms.Form):

@@ -6,41 +6,24 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from cooperatives.uploads import reencode_image
+from cooperatives.uploads import PicturesField
 
 from .models import MAX_PHOTOS
 
 SCORES = [(n, "★" * n) for n in range(5, 0, -1)]
 
 
-class PhotosInput(forms.FileInput):
-    allow_multiple_selected = True
+class PhotosField(PicturesField):
+    """Up to ``MAX_PHOTOS`` pictures of a review, each re-encoded (``cooperatives.uploads``)."""
 
+    max_count = MAX_PHOTOS
 
-class PhotosField(forms.FileField):
-    """Several pictures from one ``<input type=file multiple>``: at most ``MAX_PHOTOS``, each
-    re-encoded (or the whole form refused with the picture's reason)."""
-
-    widget = PhotosInput
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-        self.widget.attrs.setdefault("accept", "image/jpeg,image/png,image/webp")
-
-    def clean(self, data, initial=None):
-        uploads = [upload for upload in (data or []) if upload]
-        if len(uploads) > MAX_PHOTOS:
-            raise ValidationError(
-                ngettext(
-                    "At most %(max)d photo per review.",
-                    "At most %(max)d photos per review.",
-                    MAX_PHOTOS,
-                )
-                % {"max": MAX_PHOTOS},
-                code="too_many_photos",
-            )
-        return [reencode_image(super(PhotosField, self).clean(upload)) for upload in uploads]
+    def too_many(self, count) -> str:
+        return ngettext(
+            "At most %(max)d photo per review.",
+            "At most %(max)d photos per review.",
+            MAX_PHOTOS,
+        ) % {"max": MAX_PHOTOS}
 
 
 class ReviewForm(forms.Form):

@@ -87,6 +87,30 @@ class Order(AbstractOrder):
         _("submission token"), null=True, blank=True, unique=True, editable=False
     )
 
+    # Bought for an organisation (organisations app), and as one order of its purchase batch (a
+    # gift sheet's recipient): both empty for a person's own order.
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("bought for"),
+    )
+    batch = models.ForeignKey(
+        "organisations.PurchaseBatch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("purchase batch"),
+    )
+    # Where the buyer is (``orders.districts``): the organisation's Beijing district, else the
+    # delivery address's 区 when in Beijing, else 京外. Set when the order is paid.
+    buyer_district = models.CharField(
+        _("buyer's district"), max_length=8, blank=True, db_index=True
+    )
+
     objects = OrderQuerySet.as_manager()
 
 

@@ -36,7 +36,7 @@ from oscar.core.loading import get_model
 
 from cooperatives import ledger
 
-from . import statuses, stock
+from . import districts, signals, statuses, stock
 from .emails import after_order_placed, send_order_email
 from .fulfilment import CARRIERS, held_refusal, normalise_tracking, unshipped_lines
 from .selectors import units_held_by_refund_cases
@@ -127,8 +127,11 @@ def mark_paid(order, *, amount, reference, source, label="", at=None) -> bool:
         PaymentEventQuantity.objects.bulk_create(
             PaymentEventQuantity(event=event, line=line, quantity=line.quantity) for line in lines
         )
+        order.buyer_district = districts.buyer_district(order)
+        order.save(update_fields=["buyer_district"])
         order.set_status(statuses.PAID)  # the lines follow (OSCAR_ORDER_STATUS_CASCADE)
         ledger.post_sale_shares(order, at=at)
+        signals.order_paid.send(sender=Order, order=order, at=at)
         _queue_email(order, "ORDER_PAID")
     return True
 
@@ -329,6 +332,7 @@ def refund(
                 _sync_shipping_status(order)
         if note:
             order.notes.create(user=user, note_type="System", message=note)
+        signals.order_refunded.send(sender=Order, order=order, event=event, parts=parts, at=at)
         _queue_email(order, "ORDER_REFUNDED", payment_event_id=event.pk)
     return event
 

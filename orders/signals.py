@@ -24,3 +24,13 @@ after_sales_requested = Signal()
 # (``shop.order_texts``) texts the buyer and returns True when a text went out; the order and its
 # task never wait on a receiver's failure (``send_robust``: it is logged).
 order_notice_without_email = Signal()
+
+# Sent inside the lifecycle's transactions (``orders.services``), for what keeps figures of its
+# own in step with the orders (impact's rollups) or follows an order's money (invoices):
+# ``order_paid`` with ``order`` (已付款 now, ``buyer_district`` set) and ``at`` (when the money
+# came); ``order_refunded`` with ``order``, ``event`` (the "refunded" PaymentEvent), ``parts``
+# (``orders.services.RefundedPart`` list: line, quantity, amount; empty when a payment the order
+# could not take went back whole) and ``at`` (when the money went back). A receiver that raises
+# rolls the step back: keep them to writes that cannot fail for a reason of their own.
+order_paid = Signal()
+order_refunded = Signal()

@@ -80,6 +80,9 @@ INSTALLED_APPS = [
     "oscar.apps.dashboard.shipping.apps.ShippingDashboardConfig",
     "dashboard.cooperatives.apps.CooperativesDashboardConfig",
     "dashboard.search.apps.SearchDashboardConfig",
+    "dashboard.organisations.apps.OrganisationsDashboardConfig",
+    "dashboard.transfers.apps.TransfersDashboardConfig",
+    "dashboard.invoices.apps.InvoicesDashboardConfig",
     "widget_tweaks",
     "haystack",
     "treebeard",
@@ -95,6 +98,8 @@ INSTALLED_APPS = [
     "cooperatives.apps.CooperativesConfig",
     "orders.payments.apps.PaymentsConfig",
     "impact.apps.ImpactConfig",
+    "organisations.apps.OrganisationsConfig",
+    "invoices.apps.InvoicesConfig",
     "livestream.apps.LivestreamConfig",
 ]
 
@@ -647,11 +652,20 @@ OSCAR_DASHBOARD_NAVIGATION = [
             {"label": _("Sales"), "url_name": "dashboard:cooperative-sales"},
             {"label": _("Orders to ship"), "url_name": "dashboard:fulfilment"},
             {"label": _("After-sales"), "url_name": "dashboard:order-after-sales"},
+            {"label": _("Invoices"), "url_name": "dashboard:invoice-list"},
             {"label": _("Packing list"), "url_name": "dashboard:packing-list"},
             {"label": _("Cooperative profile"), "url_name": "dashboard:cooperative-profile"},
             {"label": _("Certification reviews"), "url_name": "dashboard:certification-review"},
             {"label": _("Member households"), "url_name": "dashboard:household-list"},
             {"label": _("Import households"), "url_name": "dashboard:household-import"},
+        ],
+    },
+    {
+        "label": _("Organisation buyers"),
+        "icon": "fas fa-building",
+        "children": [
+            {"label": _("Organisations"), "url_name": "dashboard:organisation-list"},
+            {"label": _("Bank transfers"), "url_name": "dashboard:transfer-list"},
         ],
     },
     {

@@ -25,6 +25,9 @@ urlpatterns = [
     path("cooperatives/", include("cooperatives.urls")),
     path("impact/", include("impact.urls")),
     path("payments/", include("orders.payments.urls")),
+    path("organisations/", include("organisations.urls")),
+    path("invoices/", include("invoices.urls")),
+    path("certificates/", include("impact.certificate_urls")),
     path("live/", include("livestream.urls")),
     path("track/", include("orders.urls")),
     # Ahead of Oscar's own: the order list with its tabs (orders/views.py OrderListView).

@@ -30,6 +30,8 @@ LABELS = {
     "cooperatives": "cooperatives",
     "livestream": "livestream",
     "impact": "impact",
+    "organisations": "organisations",
+    "invoices": "invoices",
 }
 LOOKUPS = {"get_model", "get_class", "get_classes"}
 
@@ -129,6 +131,14 @@ def test_no_other_app_reaches_livestream(package):
 def test_impact_sits_between_orders_and_the_pages_that_show_sales(package, other):
     """impact/ builds on orders/ and cooperatives/; live stats and the manager's sales home use
     its definition of a sale, not the other way round."""
+    assert reaching(package, other) == []
+
+
+@pytest.mark.parametrize("other", ["organisations", "invoices"])
+@pytest.mark.parametrize("package", ["catalog", "cooperatives", "orders"])
+def test_organisation_buyers_and_invoices_build_on_orders(package, other):
+    """Organisations (and their purchase batches) and invoices build on orders; orders refers to
+    them by string only (``Order.organisation``, ``Order.batch``) and sends its signals."""
     assert reaching(package, other) == []
 
 

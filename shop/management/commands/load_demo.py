@@ -29,7 +29,11 @@ from cooperatives.validators import id_check_char, uscc_check_char
 from impact.models import OfficialScope
 from orders import services as lifecycle
 from orders import statuses
+from shop.demo import batches as demo_batches
 from shop.demo import data, images
+from shop.demo import invoices as demo_invoices
+from shop.demo import organisations as demo_organisations
+from shop.demo import transfers as demo_transfers
 
 Product = get_model("catalogue", "Product")
 Order = get_model("order", "Order")
@@ -82,6 +86,9 @@ class Command(BaseCommand):
             self.officials(counties)
             orders = self.orders()
             self.after_sales()
+            # Organisation buyers, their gift batches, a bank transfer waiting, invoices.
+            for part in (demo_organisations, demo_batches, demo_transfers, demo_invoices):
+                part.load(self)
             sessions = self.live_sessions(cooperatives)
         self.search_documents()
         self.stdout.write(

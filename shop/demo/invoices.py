@@ -1,0 +1,5 @@
+"""Demo data: invoices (issue 26). Called by load_demo; idempotent."""
+
+
+def load(command) -> None:
+    """Nothing yet."""

@@ -6,3 +6,10 @@ class InvoicesConfig(AppConfig):
     name = "invoices"
     verbose_name = _("Invoices")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from orders.signals import order_refunded
+
+        from .receivers import on_order_refunded
+
+        order_refunded.connect(on_order_refunded, dispatch_uid="invoices.order_refunded")

@@ -447,6 +447,9 @@ IMPACT_CACHE_SECONDS = env.int("IMPACT_CACHE_SECONDS", default=300)  # officials
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 UPLOAD_IMAGE_MAX_BYTES = env.int("UPLOAD_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
 UPLOAD_DOCUMENT_MAX_BYTES = env.int("UPLOAD_DOCUMENT_MAX_BYTES", default=8 * 1024 * 1024)
+# Invoices (issue 26, docs/invoices.md): the largest electronic invoice (PDF or OFD) a seller may
+# upload, in MB; the files are kept under PRIVATE_MEDIA_ROOT (invoices/), served by a checking view.
+INVOICE_MAX_UPLOAD_MB = env.int("INVOICE_MAX_UPLOAD_MB", default=10)
 
 # --- Email ------------------------------------------------------------------------------------
 

@@ -6,3 +6,6 @@ class OrganisationsConfig(AppConfig):
     name = "organisations"
     verbose_name = _("Organisation buyers")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import receivers  # noqa: F401  (purchase batches follow their orders)

@@ -364,6 +364,14 @@ AFTER_SALES_DECISION_HOURS = env.int("AFTER_SALES_DECISION_HOURS", default=48)
 # A completed order takes after-sales requests for this many days after its completion.
 AFTER_SALES_DAYS = env.int("AFTER_SALES_DAYS", default=15)
 
+# --- Purchase batches (organisations: gift sheets, docs/purchase-batches.md) -------------------
+# The most recipients (orders) one batch's sheet may hold.
+BATCH_MAX_RECIPIENTS = env.int("BATCH_MAX_RECIPIENTS", default=5000)
+# Mainland provinces the store does not deliver to (full names, comma list, e.g. "西藏自治区");
+# anything outside mainland China's divisions (香港, 澳门, 台湾) is outside the area anyway. Used by
+# the batch sheets and the checkout's address form.
+DELIVERY_EXCLUDED_PROVINCES = env.list("DELIVERY_EXCLUDED_PROVINCES", default=[])
+
 # --- Livestreams ----------------------------------------------------------------------------------
 
 # Stream and replay addresses must be https on one of these hosts, which the CSP lets browsers

@@ -1,6 +1,9 @@
-from django.http import HttpResponse
 from django.urls import path
 
+from . import views
+
 urlpatterns = [
-    path("", lambda request: HttpResponse("Bank transfers: being built"), name="transfer-list"),
+    path("", views.TransferListView.as_view(), name="transfer-list"),
+    path("import/", views.StatementImportView.as_view(), name="transfer-import"),
+    path("lines/<int:pk>/", views.LineView.as_view(), name="transfer-line"),
 ]

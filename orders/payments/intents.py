@@ -23,7 +23,7 @@ from orders import statuses
 
 from . import client
 from .events import sync_intent
-from .models import PaymentIntentRecord
+from .models import PaymentIntentRecord, TransferInstruction
 
 logger = logging.getLogger(__name__)
 
@@ -140,9 +140,15 @@ def cancel_abandoned_orders(now=None) -> list[str]:
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES)
     cancelled = []
-    candidates = Order.objects.filter(
-        status=statuses.PENDING_PAYMENT, date_placed__lt=cutoff
-    ).values_list("pk", flat=True)
+    # An order waiting for a bank transfer (对公转账) has days, not minutes, and so has every
+    # order of a purchase batch from the moment it is made: orders.payments.transfers sweeps them.
+    candidates = (
+        Order.objects.filter(
+            status=statuses.PENDING_PAYMENT, date_placed__lt=cutoff, batch__isnull=True
+        )
+        .exclude(transfer_instruction__status=TransferInstruction.Status.OPEN)
+        .values_list("pk", flat=True)
+    )
     for order_pk in list(candidates[:500]):
         try:
             if cancel_if_unpaid(order_pk):

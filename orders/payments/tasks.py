@@ -4,7 +4,7 @@ from celery import shared_task
 
 from orders.tasks import MONEY_TASK
 
-from . import events, intents
+from . import events, intents, transfers
 
 
 @shared_task(**MONEY_TASK)
@@ -19,3 +19,9 @@ def cancel_abandoned_orders() -> int:
     for event_pk in events.unprocessed_events().values_list("pk", flat=True)[:500]:
         process_webhook_event.delay(event_pk)
     return len(intents.cancel_abandoned_orders())
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def sweep_transfers() -> dict:
+    """Celery beat, hourly: 对公转账 reminders before the due date, cancellations after it."""
+    return transfers.sweep()

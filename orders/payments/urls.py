@@ -6,6 +6,10 @@ app_name = "payments"
 
 urlpatterns = [
     path("stripe/webhook/", views.stripe_webhook, name="stripe-webhook"),
+    path(
+        "batch/<str:reference>/transfer/", views.TransferBatchView.as_view(), name="transfer-batch"
+    ),
+    path("<str:number>/transfer/", views.TransferOrderView.as_view(), name="transfer-order"),
     path("<str:number>/", views.PayView.as_view(), name="pay"),
     path("<str:number>/confirm/", views.ConfirmView.as_view(), name="confirm"),
     path("<str:number>/done/", views.DoneView.as_view(), name="done"),

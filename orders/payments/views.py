@@ -25,7 +25,8 @@ from orders.address.chinese import normalise_mainland_mobile
 from orders.checkout.forms import ShippingAddressForm
 from orders.models import remember_buyer
 
-from . import client, declines, events, intents
+from . import client, declines, events, intents, transfers
+from .models import TransferInstruction
 from .tasks import process_webhook_event
 
 logger = logging.getLogger(__name__)
@@ -147,6 +148,10 @@ def pay_page(request, order, *, placed_now=False, address_form=None, status=200)
             "decline_messages": json.dumps(declines.messages_for_page(), ensure_ascii=False),
             "summary": None if placed_now else order_summary(order, address_form),
             "cancel_url": _cancel_url(order),
+            "transfer": None
+            if placed_now
+            else TransferInstruction.objects.filter(order=order).first(),
+            "transfer_days": settings.TRANSFER_DAYS,
         },
         status=status,
     )
@@ -348,3 +353,108 @@ def _malformed(error, event=None):
     named = event_id if isinstance(event_id, str) and events.EVENT_ID.fullmatch(event_id) else "-"
     logger.warning("Stripe webhook refused: signed but malformed (event %s): %s", named, error)
     return JsonResponse({"error": f"malformed event: {error}"}, status=400)
+
+
+# --- 对公转账 (bank transfer) ----------------------------------------------------------------
+
+
+def transfer_order_for(request, number):
+    """The order, for its buyer (``order_for_buyer``) or a member of the organisation it was
+    bought for; else 404."""
+    if Order.objects.for_buyer(request).filter(number=number).exists():
+        return Order.objects.get(number=number)
+    if request.user.is_authenticated:
+        return get_object_or_404(
+            Order.objects.filter(
+                organisation__members__user=request.user, organisation__status="approved"
+            ).distinct(),
+            number=number,
+        )
+    raise Http404
+
+
+def transfer_batch_for(request, reference):
+    """The purchase batch, for a member of its (approved) organisation; else 404. (Reached by
+    the instruction's foreign key: payments does not import organisations.)"""
+    if not request.user.is_authenticated:
+        raise Http404
+    Batch = TransferInstruction._meta.get_field("batch").related_model
+    return get_object_or_404(
+        Batch.objects.filter(
+            organisation__members__user=request.user, organisation__status="approved"
+        )
+        .select_related("organisation")
+        .distinct(),
+        reference=reference,
+    )
+
+
+def _transfer_page(request, *, order=None, batch=None, instruction=None, status=200):
+    orders = instruction.orders() if instruction else None
+    if batch is not None and orders is None:
+        orders = batch.orders.all()
+    amount = (
+        instruction.amount
+        if instruction
+        else (order.total_incl_tax if order else sum(o.total_incl_tax for o in orders))
+    )
+    return render(
+        request,
+        "payments/transfer.html",
+        {
+            "order": order,
+            "batch": batch,
+            "instruction": instruction,
+            "amount": amount,
+            "payee": transfers.payee(),
+            "transfer_days": settings.TRANSFER_DAYS,
+            "order_count": orders.count() if orders is not None else 1,
+            "waiting": (order.status == statuses.PENDING_PAYMENT)
+            if order
+            else batch.status == "pending",
+        },
+        status=status,
+    )
+
+
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
+class TransferOrderView(View):
+    """GET: the order's transfer instruction (payee, reference, amount, due date), or the
+    choice to pay by transfer; POST: choose it (again: the same reference)."""
+
+    def get(self, request, number):
+        order = transfer_order_for(request, number)
+        instruction = TransferInstruction.objects.filter(order=order).first()
+        return _transfer_page(request, order=order, instruction=instruction)
+
+    def post(self, request, number):
+        order = transfer_order_for(request, number)
+        try:
+            transfers.instruction_for_order(order, user=_user(request))
+        except transfers.TransferRefused as error:
+            messages.error(request, " ".join(error.messages))
+            return _transfer_page(request, order=order, status=400)
+        return redirect("payments:transfer-order", number=order.number)
+
+
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
+class TransferBatchView(View):
+    """The same for a purchase batch (采购单): one transfer for all its orders."""
+
+    def get(self, request, reference):
+        batch = transfer_batch_for(request, reference)
+        instruction = TransferInstruction.objects.filter(batch=batch).first()
+        return _transfer_page(request, batch=batch, instruction=instruction)
+
+    def post(self, request, reference):
+        batch = transfer_batch_for(request, reference)
+        try:
+            transfers.instruction_for_batch(batch, user=_user(request))
+        except transfers.TransferRefused as error:
+            messages.error(request, " ".join(error.messages))
+            return _transfer_page(request, batch=batch, status=400)
+        return redirect("payments:transfer-batch", reference=batch.reference)
+
+
+def _user(request):
+    return request.user if request.user.is_authenticated else None

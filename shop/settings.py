@@ -364,6 +364,19 @@ AFTER_SALES_DECISION_HOURS = env.int("AFTER_SALES_DECISION_HOURS", default=48)
 # A completed order takes after-sales requests for this many days after its completion.
 AFTER_SALES_DAYS = env.int("AFTER_SALES_DAYS", default=15)
 
+# 对公转账 (bank transfers, issue 26; docs/payments.md): the account buyers pay into, how long a
+# transfer may take before the order (or purchase batch) is cancelled, and when the buyer is
+# reminded. The account defaults are the demo's (made up).
+TRANSFER_PAYEE_NAME = env("TRANSFER_PAYEE_NAME", default="京蒙优选（北京）电子商务有限公司")
+TRANSFER_PAYEE_BANK = env("TRANSFER_PAYEE_BANK", default="中国工商银行北京房山支行")
+TRANSFER_PAYEE_ACCOUNT = env("TRANSFER_PAYEE_ACCOUNT", default="0200 0045 0920 0088 888")
+TRANSFER_DAYS = env.int("TRANSFER_DAYS", default=7)
+TRANSFER_REMIND_DAYS = env.int("TRANSFER_REMIND_DAYS", default=2)
+CELERY_BEAT_SCHEDULE["transfer-reminders-and-cancellations"] = {
+    "task": "orders.payments.tasks.sweep_transfers",
+    "schedule": 60.0 * 60,
+}
+
 # --- Purchase batches (organisations: gift sheets, docs/purchase-batches.md) -------------------
 # The most recipients (orders) one batch's sheet may hold.
 BATCH_MAX_RECIPIENTS = env.int("BATCH_MAX_RECIPIENTS", default=5000)

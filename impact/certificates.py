@@ -407,7 +407,8 @@ def certificate_pdf(
             "核验页面不显示任何个人信息。",
             style["small"],
         ),
-        Paragraph(escape(verify_url), style["url"]),
+        # A link too: a PDF reader opens it, and the URI is in the file as plain text.
+        Paragraph(f'<a href="{escape(verify_url)}">{escape(verify_url)}</a>', style["url"]),
     ]
     bottom = Table(
         [[signature, [qr_image, Paragraph("扫码核验", style["caption"])]]],

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cooperatives.models import BEIJING_DISTRICT_CHOICES
 from cooperatives.validators import validate_uscc
+from orders.storage import private_media_storage
 
 
 class OrganisationQuerySet(models.QuerySet):
@@ -56,8 +57,13 @@ class Organisation(models.Model):
     contact_name = models.CharField(_("contact person"), max_length=50)
     contact_phone = models.CharField(_("contact mobile"), max_length=20)
     contact_email = models.EmailField(_("contact email"), blank=True)
+    # Private (``orders.storage``): served only to staff and the organisation's administrators,
+    # by ``organisations.views.LicenceView`` and the dashboard's.
     licence = models.FileField(
-        _("business licence picture"), upload_to="organisations/licences/", max_length=200
+        _("business licence picture"),
+        upload_to="organisations/licences/",
+        storage=private_media_storage,
+        max_length=200,
     )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING

@@ -1,10 +1,9 @@
-from django.http import HttpResponse
 from django.urls import path
 
+from . import views
+
 urlpatterns = [
-    path(
-        "",
-        lambda request: HttpResponse("Organisation buyers: being built"),
-        name="organisation-list",
-    ),
+    path("", views.OrganisationListView.as_view(), name="organisation-list"),
+    path("<int:pk>/", views.OrganisationDetailView.as_view(), name="organisation-detail"),
+    path("<int:pk>/licence/", views.LicenceView.as_view(), name="organisation-licence"),
 ]

@@ -8,6 +8,7 @@ from oscar.apps.checkout.forms import ShippingAddressForm as OscarShippingAddres
 from orders.address.forms import ChineseAddressFormMixin
 
 NEW_ADDRESS = "new"
+PERSONAL = "personal"
 
 
 class ShippingAddressForm(ChineseAddressFormMixin, OscarShippingAddressForm):
@@ -26,8 +27,17 @@ class CheckoutForm(forms.Form):
     address (or a new one) a signed-in buyer ships to, and the shipping method when there is
     more than one. Each field is there only when there is something to ask."""
 
-    def __init__(self, *args, guest, addresses, methods, **kwargs):
+    def __init__(self, *args, guest, addresses, methods, organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
+        if organisations:
+            # A member of an approved organisation buys as a person or for it (issue 26).
+            self.fields["buy_for"] = forms.ChoiceField(
+                label=_("Buying as"),
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                choices=[(PERSONAL, _("Buy as a person"))]
+                + [(str(o.pk), _("Buy for «%(name)s»") % {"name": o.name}) for o in organisations],
+                initial=PERSONAL,
+            )
         if guest:
             # Optional: a guest is known by the address's mobile number (the order look-up,
             # /track/, finds the order by its number and that mobile number).
@@ -56,6 +66,11 @@ class CheckoutForm(forms.Form):
                 initial=methods[0].code,
             )
         self.addresses = {str(a.pk): a for a in addresses}
+
+    def chosen_organisation_id(self) -> int | None:
+        """The organisation the order is bought for (one of the buyer's), or None."""
+        value = self.cleaned_data.get("buy_for") or PERSONAL
+        return None if value == PERSONAL else int(value)
 
     @property
     def wants_new_address(self) -> bool:

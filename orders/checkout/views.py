@@ -75,6 +75,9 @@ class PaymentDetailsView(views.PaymentDetailsView):
         token = parse_token(self.request.POST.get(TOKEN_FIELD))
         if token is not None:
             submission.setdefault("order_kwargs", {})[TOKEN_FIELD] = token
+        organisation_id = getattr(self, "organisation_id", None)
+        if organisation_id is not None:  # bought for an organisation (IndexView.post)
+            submission.setdefault("order_kwargs", {})["organisation_id"] = organisation_id
         return submission
 
     def handle_order_placement(self, order_number, user, basket, *args, **kwargs):
@@ -144,6 +147,7 @@ class IndexView(PaymentDetailsView):
             form.add_error(None, _("We cannot deliver to this address with that shipping method."))
             return self.render_preview(request)
         self.checkout_session.use_shipping_method(method.code)
+        self.organisation_id = form.chosen_organisation_id() if "buy_for" in form.fields else None
         self.answers_stored = True
         return self.handle_place_order_submission(request)
 
@@ -157,6 +161,8 @@ class IndexView(PaymentDetailsView):
             session.set_guest_email(email or "")
         if email:
             signals.start_checkout.send_robust(sender=self, request=self.request, email=email)
+        if "buy_for" in form.fields:
+            session._set("organisation", "buy_for", form.cleaned_data["buy_for"])
         if self.request.basket.is_shipping_required():
             session.reset_shipping_data()
             saved = form.chosen_address()
@@ -187,6 +193,20 @@ class IndexView(PaymentDetailsView):
             )
         return self._saved_addresses
 
+    def buyer_organisations(self):
+        """The approved organisations the signed-in buyer buys for (issue 26): through their
+        memberships (this app knows organisations by FK only), in one query; none for a guest."""
+        user = self.request.user
+        if not user.is_authenticated:
+            return []
+        if not hasattr(self, "_organisations"):
+            memberships = user.organisation_memberships.filter(organisation__status="approved")
+            self._organisations = [
+                m.organisation
+                for m in memberships.select_related("organisation").order_by("organisation__name")
+            ]
+        return self._organisations
+
     def shipping_methods(self):
         """The methods for the address in the checkout session (before an answer: any)."""
         if not hasattr(self, "_methods"):
@@ -212,12 +232,17 @@ class IndexView(PaymentDetailsView):
             initial["address"] = NEW_ADDRESS
         if session.shipping_method_code(basket):
             initial["method_code"] = session.shipping_method_code(basket)
+        organisations = self.buyer_organisations()
+        buy_for = session._get("organisation", "buy_for")
+        if buy_for and buy_for in {str(o.pk) for o in organisations}:
+            initial["buy_for"] = buy_for
         form = CheckoutForm(
             data,
             initial=initial,
             guest=not self.request.user.is_authenticated,
             addresses=addresses,
             methods=self.shipping_methods(),
+            organisations=organisations,
         )
         fields = dict(session.new_shipping_address_fields() or {})
         fields.pop("country_id", None)

@@ -9,3 +9,8 @@ class ImpactConfig(AppConfig):
     name = "impact"
     verbose_name = _("Impact")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import rollups
+
+        rollups.connect()

@@ -4,6 +4,8 @@ Both models were made in ``cooperatives`` and moved here with their tables (``db
 the old names, so moving them touched no row: see migrations/0001_initial.py).
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -118,3 +120,93 @@ class RecipientDataAccess(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.get_action_display()} {self.page} {self.created:%Y-%m-%d}"
+
+
+# --- Sales rollups (impact.rollups keeps them current; the reports read them) ---------------------
+
+
+class SalesRollup(models.Model):
+    """Sales booked per day (Asia/Shanghai), cooperative and buyer (district, organisation): the
+    revenue and units paid that day less those refunded that day (``impact.sales.booked``'s
+    definition), and the orders paid that day that still have something of that cooperative's
+    lines left (each order counted once per cooperative).
+
+    Kept current by ``impact.rollups`` on ``orders.signals.order_paid``/``order_refunded`` (inside
+    the lifecycle's transactions) and rebuilt from the orders by ``rebuild_impact_rollups``. Rows
+    are folded together (one per key) but sums stay right if two ever share a key."""
+
+    day = models.DateField()
+    cooperative = models.ForeignKey(
+        "cooperatives.Cooperative", on_delete=models.CASCADE, related_name="+"
+    )
+    county = models.ForeignKey("cooperatives.County", on_delete=models.CASCADE, related_name="+")
+    buyer_district = models.CharField(max_length=8, blank=True)
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+    )
+    revenue = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    units = models.IntegerField(default=0)
+    orders = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day", "cooperative", "buyer_district"], name="sales_rollup_key"),
+            models.Index(fields=["buyer_district", "day"], name="sales_rollup_buyer"),
+        ]
+        verbose_name = _("sales summary")
+        verbose_name_plural = _("sales summaries")
+
+    def __str__(self):
+        return f"{self.day} {self.cooperative_id} {self.buyer_district} {self.revenue}"
+
+
+class CountyOrderRollup(models.Model):
+    """Orders paid per day, supplying county and buyer that still have something of that county's
+    lines left: each order counted once per county (an order of two cooperatives of one county
+    is one order of that county)."""
+
+    day = models.DateField()
+    county = models.ForeignKey("cooperatives.County", on_delete=models.CASCADE, related_name="+")
+    buyer_district = models.CharField(max_length=8, blank=True)
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+    )
+    orders = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day", "county", "buyer_district"], name="county_orders_key"),
+            models.Index(fields=["buyer_district", "day"], name="county_orders_buyer"),
+        ]
+
+
+class OrderCountySpan(models.Model):
+    """The few orders with something left in two or more supplying counties, one row per county:
+    what turns the counties' order counts into exact distinct counts over any set of counties
+    (the sum over the set, less each such order's rows in it beyond its first)."""
+
+    order = models.ForeignKey("order.Order", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    county = models.ForeignKey("cooperatives.County", on_delete=models.CASCADE, related_name="+")
+    buyer_district = models.CharField(max_length=8, blank=True)
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "county"], name="order_span_day")]

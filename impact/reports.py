@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from sheets.writer import Column, Distinct, Sheet
 
-from .selectors import BREAKDOWNS
+from .selectors import BREAKDOWNS, BUYER_BREAKDOWNS, scope_label
 
 
 def unpaired_label() -> str:
@@ -53,4 +53,50 @@ def sheet(rows, by, *, totals=None, scope=None, period=None, made_at=None) -> Sh
         overrides = {2: Distinct(totals.paid_orders), 5: Distinct(totals.households)}
     report = Sheet(title, columns, scope=scope, period=period, made_at=made_at, totals=overrides)
     report.extend(_values(row, by) for row in rows)
+    return report
+
+
+# --- The buyer's side -----------------------------------------------------------------------------
+
+BUYER_SHEETS = [*BUYER_BREAKDOWNS, "cross"]
+
+
+def buyer_scope_label(district, user, counties) -> str:
+    """Whose purchases the buyer's side shows: a district's (its official), or the buyers of the
+    sales in the official's counties."""
+    if district:
+        return _("Purchases by buyers in %(district)s, from every county") % {"district": district}
+    return _("Buyers of the sales in: %(scope)s") % {"scope": scope_label(user, counties)}
+
+
+def buyer_sheet(buyer, by, *, scope=None, period=None, made_at=None) -> Sheet:
+    """One table of the buyer's side (``selectors.buyer_side``): by buyer district, organisation,
+    organisation type or month (sales, paid orders, units; the totals row's paid orders
+    ``Distinct``), or ``cross``: buyer district × supplying county, sales in each cell, the
+    paired cells' county headed "（对口）" in the row of its paired district marked "★"."""
+    if by == "cross":
+        table = buyer["cross"]
+        columns = [_("Buyer's district"),
+                   *(Column(county, "money") for county in table["counties"]),
+                   Column(_("Sales (GMV, ¥)"), "money"),
+                   _("Paired counties")]  # fmt: skip
+        title = _("Purchases by buyer district and supplying county")
+        report = Sheet(title, columns, scope=scope, period=period, made_at=made_at)
+        for row in table["rows"]:
+            paired = [c for c, cell in zip(table["counties"], row["cells"], strict=True)
+                      if cell["paired"]]  # fmt: skip
+            report.append([row["label"], *(cell["gmv"] for cell in row["cells"]), row["gmv"],
+                           "、".join(f"★{county}" for county in paired)])  # fmt: skip
+        return report
+    label = BUYER_BREAKDOWNS[by]
+    columns = [str(label), Column(_("Sales (GMV, ¥)"), "money"), Column(_("Paid orders"), "count"),
+               Column(_("Units"), "count")]  # fmt: skip
+    title = _("Purchases by %(breakdown)s") % {"breakdown": label}
+    totals = {2: Distinct(buyer["totals"]["paid_orders"])}
+    report = Sheet(title, columns, scope=scope, period=period, made_at=made_at, totals=totals)
+    for row in buyer["breakdowns"][by]:
+        key = row["label"]
+        if by == "month" and row["key"] is not None:
+            key = row["key"].strftime("%Y-%m")
+        report.append([key, row["gmv"], row["paid_orders"], row["units"]])
     return report

@@ -28,9 +28,10 @@ from cooperatives.models import (
     Household,
     Membership,
 )
+from orders import districts
 
 from . import sales
-from .models import OfficialScope
+from .models import CountyOrderRollup, OfficialScope, OrderCountySpan, SalesRollup
 from .sales import ZERO, money
 
 Line = get_model("order", "Line")
@@ -185,13 +186,93 @@ def totals(
     counties: QuerySet, cooperative: Cooperative | None = None, period: Period = ALL_TIME
 ) -> Totals:
     """Scope-wide totals, or one cooperative's, over ``period`` (sales booked, income dated)."""
-    lines, filters = order_lines(counties), {}
+    where, filters = {"county__in": counties}, {}
     if cooperative is not None:
-        lines = lines.filter(partner__cooperative=cooperative)
+        where["cooperative"] = cooperative
         filters["cooperative"] = cooperative
-    found = sold(lines, period)
+    found = rolled(where, period, by="cooperative" if cooperative is not None else None)
+    found = next(iter(found.values()), {"revenue": ZERO, "units": 0, "paid_orders": 0})
     earned, households = income(counties, period, **filters).get(None, (ZERO, 0))
     return Totals(found["revenue"], found["paid_orders"], found["units"], households, earned)
+
+
+# --- Sales from the rollups (impact.rollups) -----------------------------------------------------
+
+# What the rollups group by, per report key: fields every rollup table has (``cooperative``
+# only the sales rollup, whose order counts are per cooperative).
+ROLLUP_KEYS = {
+    None: (),
+    "county": ("county__name",),
+    "cooperative": ("cooperative__name",),
+    "district": ("county__beijing_district",),
+    "month": ("month",),
+    "buyer_district": ("buyer_district",),
+    "organisation": ("organisation_id", "organisation__name"),
+    "organisation_kind": ("organisation__kind",),
+    "cross": ("buyer_district", "county__name"),
+}
+
+
+def _rollup_rows(model, where: dict, period: Period):
+    rows = model.objects.filter(**where)
+    if period.start:
+        rows = rows.filter(day__gte=period.start)
+    if period.end:
+        rows = rows.filter(day__lte=period.end)
+    return rows.annotate(month=TruncMonth("day"))
+
+
+def _grouped(queryset, fields, **sums):
+    if not fields:
+        return [{**queryset.aggregate(**sums)}]
+    return queryset.values(*fields).annotate(**sums).order_by()
+
+
+def rolled(where: dict, period: Period, by: str | None = None) -> dict:
+    """The sales booked in ``period`` among the rollup rows matching ``where`` (``county__in``,
+    ``buyer_district``, ``cooperative``), grouped ``by`` a ROLLUP_KEYS name: {key: {revenue,
+    units, paid_orders}}, the key a value or a tuple of values (``None`` ungrouped).
+
+    Revenue and units are sums. Paid orders are exact distinct counts: per cooperative, the
+    sales rollup's count; otherwise the counties' counts summed, less, for each order with
+    something left in two or more of the counties summed together (``OrderCountySpan``), its
+    rows beyond the first."""
+    fields = ROLLUP_KEYS[by]
+    sales_rows = _grouped(
+        _rollup_rows(SalesRollup, where, period),
+        fields,
+        revenue=Sum("revenue"),
+        units=Sum("units"),
+        **({"paid_orders": Sum("orders")} if by == "cooperative" else {}),
+    )
+    found: dict = {}
+
+    def into(row):
+        key = tuple(row[name] for name in fields)
+        key = key[0] if len(key) == 1 else (key or None)
+        return found.setdefault(key, {"revenue": ZERO, "units": 0, "paid_orders": 0})
+
+    for row in sales_rows:
+        figures = into(row)
+        figures["revenue"] += row["revenue"] or ZERO
+        figures["units"] += row["units"] or 0
+        figures["paid_orders"] += row.get("paid_orders") or 0
+    if by != "cooperative":
+        where = {name: value for name, value in where.items() if name != "cooperative"}
+        for row in _grouped(
+            _rollup_rows(CountyOrderRollup, where, period), fields, orders=Sum("orders")
+        ):
+            into(row)["paid_orders"] += row["orders"] or 0
+        for row in _grouped(
+            _rollup_rows(OrderCountySpan, where, period),
+            fields,
+            rows=Count("pk"),
+            distinct=Count("order", distinct=True),
+        ):
+            into(row)["paid_orders"] -= (row["rows"] or 0) - (row["distinct"] or 0)
+    for figures in found.values():
+        figures["revenue"] = money(figures["revenue"])
+    return found
 
 
 def _month(field):
@@ -206,16 +287,12 @@ def breakdown(counties: QuerySet, by: str, period: Period = ALL_TIME) -> list[di
     """
     if by not in BREAKDOWNS:
         raise Http404("Unknown breakdown")
-    _, line_key, ledger_key = BREAKDOWNS[by]
-    lines = order_lines(counties)
-    if by == "month":  # sales booked (paid, refunded) by month, income by the month dated
-        found = [{**row, "key": row["period"]} for row in sold(lines, period, per="month")]
-    else:
-        found = sold(lines, period, key=F(line_key))
+    ledger_key = BREAKDOWNS[by][2]
+    found = rolled({"county__in": counties}, period, by=by)
     sold_rows = [
-        {"key": row["key"], "gmv": row["revenue"], "paid_orders": row["paid_orders"],
+        {"key": key, "gmv": row["revenue"], "paid_orders": row["paid_orders"],
          "units": row["units"]}
-        for row in found
+        for key, row in found.items()
     ]  # fmt: skip
     earned = [
         {"key": key, "income": amount, "households": households}
@@ -299,21 +376,123 @@ def household_income(household: Household) -> list[dict]:
     )
 
 
-def report(counties: QuerySet, period: Period = ALL_TIME) -> dict:
-    """Totals and every breakdown for a scope and period, cached for IMPACT_CACHE_SECONDS
+# --- The buyer's side: where the buyers are, and who they are ------------------------------------
+
+BUYER_BREAKDOWNS = {
+    "buyer_district": _("Buyer's district"),
+    "organisation": _("Organisation"),
+    "organisation_kind": _("Organisation type"),
+    "month": _("Month"),
+}
+
+
+def official_district(user) -> str | None:
+    """The Beijing district of a district official (OfficialScope kind DISTRICT), else None."""
+    scope = OfficialScope.objects.filter(user=user).first()
+    if scope is not None and scope.kind == OfficialScope.Kind.DISTRICT and scope.beijing_district:
+        return scope.beijing_district
+    return None
+
+
+def buyer_where(counties: QuerySet, district: str | None) -> dict:
+    """Which purchases the buyer's side covers. A Beijing district's official: the purchases OF
+    the district (orders whose buyer is in it), whichever counties supplied them. Everyone else
+    (whole region, leagues, counties, staff): the buyers of the sales in their counties."""
+    if district:
+        return {"buyer_district": district}
+    return {"county__in": counties}
+
+
+def organisation_kinds() -> dict:
+    """{kind: label} of the organisations (read through the rollup's relation: impact does not
+    import organisations)."""
+    field = SalesRollup._meta.get_field("organisation").related_model._meta.get_field("kind")
+    return {value: str(label) for value, label in field.choices}
+
+
+def buyer_side(where: dict, period: Period = ALL_TIME) -> dict:
+    """The buyer's side for ``where`` (``buyer_where``) over ``period``: totals, and rows of
+    {key, label, gmv, paid_orders, units} by buyer district, organisation (individuals' own
+    orders as one row), organisation type and month; and the cross table buyer district ×
+    supplying county, its paired cells (the county's Beijing district is the buyer's) marked."""
+    total = rolled(where, period).get(None) or {"revenue": ZERO, "units": 0, "paid_orders": 0}
+    kinds = organisation_kinds()
+    individuals = gettext("Individuals (own orders)")
+    breakdowns = {}
+    for by in BUYER_BREAKDOWNS:
+        rows = []
+        for key, found in rolled(where, period, by=by).items():
+            if by == "organisation":
+                key, label = key[0], key[1] or individuals
+            elif by == "organisation_kind":
+                label = kinds.get(key, key) if key else individuals
+            elif by == "buyer_district":
+                label = str(districts.LABELS.get(key, key)) if key else "—"
+            else:
+                label = key
+            rows.append({"key": key, "label": label, "gmv": found["revenue"],
+                         "paid_orders": found["paid_orders"], "units": found["units"]})  # fmt: skip
+        if by == "month":
+            rows.sort(key=lambda row: row["key"])
+        else:
+            rows.sort(key=lambda row: (row["key"] is None, -row["gmv"], str(row["label"])))
+        breakdowns[by] = rows
+    return {
+        "totals": {"gmv": total["revenue"], "paid_orders": total["paid_orders"],
+                   "units": total["units"]},
+        "breakdowns": breakdowns,
+        "cross": cross_table(where, period),
+    }  # fmt: skip
+
+
+def cross_table(where: dict, period: Period = ALL_TIME) -> dict:
+    """Buyer district × supplying county: {districts, counties, rows: [{district, label, cells:
+    [{gmv, paid_orders, paired}], gmv}], totals: [per county]} with the paired cells marked."""
+    found = rolled(where, period, by="cross")
+    pairing = dict(County.objects.values_list("name", "beijing_district"))
+    buyers = sorted({district for district, _c in found},
+                    key=lambda d: (d == districts.OUTSIDE_BEIJING, d))  # fmt: skip
+    counties = sorted({county for _d, county in found})
+    rows = []
+    for district in buyers:
+        cells = []
+        for county in counties:
+            cell = found.get((district, county)) or {"revenue": ZERO, "paid_orders": 0}
+            paired = bool(district) and pairing.get(county) == district
+            cells.append(
+                {"gmv": cell["revenue"], "paid_orders": cell["paid_orders"], "paired": paired}
+            )
+        rows.append({
+            "district": district,
+            "label": str(districts.LABELS.get(district, district)) if district else "—",
+            "cells": cells,
+            "gmv": money(sum((cell["gmv"] for cell in cells), ZERO)),
+        })  # fmt: skip
+    return {"counties": counties, "rows": rows}
+
+
+def report(
+    counties: QuerySet, period: Period = ALL_TIME, buyer_district: str | None = None
+) -> dict:
+    """Totals and every breakdown for a scope and period, both sides (the supplying counties'
+    sales and household income; the buyers': ``buyer_side``), cached for IMPACT_CACHE_SECONDS
     (default 300).
 
-    Officials' figures need not be to the second, and over a million order lines the queries take
-    seconds; the page says when its figures were computed. The key is the scope's counties and
-    the period.
+    The sales are read from the rollups kept current as orders are paid and refunded
+    (``impact.rollups``), so computing the page afresh stays well under a second at a million
+    order lines; the page says when its figures were computed. The key is the scope's counties,
+    the buyer's district (a district official's) and the period.
     """
     ids = ",".join(str(pk) for pk in sorted(counties.values_list("pk", flat=True)))
-    key = "impact-report:" + hashlib.sha256(f"{ids}|{period.key()}".encode()).hexdigest()
+    scope = f"{ids}|{buyer_district or ''}|{period.key()}"
+    key = "impact-report:" + hashlib.sha256(scope.encode()).hexdigest()
 
     def compute():
         return {
             "totals": totals(counties, period=period),
             "breakdowns": {by: breakdown(counties, by, period) for by in BREAKDOWNS},
+            "buyer": buyer_side(buyer_where(counties, buyer_district), period),
+            "buyer_district": buyer_district,
             "computed_at": timezone.now(),
         }
 

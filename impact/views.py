@@ -27,6 +27,7 @@ class ImpactMixin(LoginRequiredMixin):
                 self.counties = impact.scope_counties(request.user)
             except impact.NotAnOfficial:
                 raise PermissionDenied(_("This page is for officials.")) from None
+            self.buyer_district = impact.official_district(request.user)
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -51,9 +52,15 @@ class ImpactView(ImpactMixin, TemplateView):
         )
         if period is None:
             return ctx
-        report = impact.report(self.counties, period)
+        report = impact.report(self.counties, period, self.buyer_district)
         breakdowns = report["breakdowns"]
         ctx.update(
+            buyer=report["buyer"],
+            buyer_district=self.buyer_district,
+            buyer_breakdowns=[
+                (by, label, report["buyer"]["breakdowns"][by])
+                for by, label in impact.BUYER_BREAKDOWNS.items()
+            ],
             totals=report["totals"],
             computed_at=report["computed_at"],
             breakdowns=[(by, impact.BREAKDOWNS[by][0], rows) for by, rows in breakdowns.items()],
@@ -87,7 +94,10 @@ class ImpactExportView(ImpactMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         by = request.GET.get("by", "county")
-        if by not in impact.BREAKDOWNS:
+        side = request.GET.get("side", "")
+        if side not in ("", "buyer") or by not in (
+            reports.BUYER_SHEETS if side else impact.BREAKDOWNS
+        ):
             raise Http404("Unknown breakdown")
         form = PeriodForm(request.GET)
         period = form.period
@@ -96,7 +106,18 @@ class ImpactExportView(ImpactMixin, TemplateView):
             return HttpResponseBadRequest(
                 " ".join(errors), content_type="text/plain; charset=utf-8"
             )
-        report = impact.report(self.counties, period)
+        report = impact.report(self.counties, period, self.buyer_district)
+        stamp = timezone.localdate().isoformat()
+        span = f"{period.start or ''}_{period.end or ''}"
+        if side == "buyer":
+            sheet = reports.buyer_sheet(
+                report["buyer"],
+                by,
+                scope=reports.buyer_scope_label(self.buyer_district, request.user, self.counties),
+                period=(period.start, period.end),
+                made_at=report["computed_at"],
+            )
+            return sheet.as_response(kwargs["fmt"], f"impact-buyers-{by}-{span}-{stamp}")
         sheet = reports.sheet(
             report["breakdowns"][by],
             by,
@@ -105,8 +126,6 @@ class ImpactExportView(ImpactMixin, TemplateView):
             period=(period.start, period.end),
             made_at=report["computed_at"],  # the figures' time (the report is cached)
         )
-        stamp = timezone.localdate().isoformat()
-        span = f"{period.start or ''}_{period.end or ''}"
         return sheet.as_response(kwargs["fmt"], f"impact-{by}-{span}-{stamp}")
 
 

@@ -12,7 +12,7 @@ from impact import sales
 from impact import selectors as impact
 from livestream.models import LineAttribution, LiveSession, SessionProduct
 from livestream.selectors import session_stats
-from orders import statuses
+from orders import services, statuses
 from orders.payments.models import Refund, RefundLine
 from tests.factories import UserFactory, make_order, make_product
 
@@ -20,12 +20,21 @@ pytestmark = pytest.mark.django_db
 
 
 def refund(line, quantity, amount, status=Refund.Status.REFUNDED):
-    """A refund of ``quantity`` units of ``line``, as the payments service records one (a line
-    refunded in full is marked refunded too)."""
-    made = Refund.objects.create(order=line.order, amount=Decimal(amount), status=status)
+    """A refund of ``quantity`` units of ``line``, as the payments service records one: the
+    ``Refund`` and its line, and when made, the order's lifecycle (``services.refund``: lines
+    refunded in full marked so, the ledger and the impact rollups told)."""
+    made = Refund.objects.create(
+        order=line.order, amount=Decimal(amount), status=status, decided=timezone.now()
+    )
     RefundLine.objects.create(refund=made, line=line, quantity=quantity, amount=Decimal(amount))
-    if status == Refund.Status.REFUNDED and quantity == line.quantity:
-        type(line).objects.filter(pk=line.pk).update(status=statuses.REFUNDED)
+    if status == Refund.Status.REFUNDED:
+        services.refund(
+            line.order,
+            [services.RefundedPart(line, quantity, Decimal(amount))],
+            amount=Decimal(amount),
+            reference=f"refund-{made.pk}",
+            at=made.decided,
+        )
     return made
 
 

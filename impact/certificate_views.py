@@ -42,6 +42,11 @@ def _pdf_response(request, found, *, buyer, filename):
     return response
 
 
+def _years(subject, year):
+    """The picker's years: those with a paid order, this one, and the one shown."""
+    return sorted({*certs.years(subject), year}, reverse=True)
+
+
 def _year_asked(request):
     """The ``?year=`` asked, this year when none; (year, error message or None)."""
     asked = request.GET.get("year")
@@ -75,7 +80,7 @@ def mine(request):
         {
             "certificate": found,
             "buyer": certs.masked_person(request.user),
-            "years": certs.years(subject),
+            "years": _years(subject, year),
             "year": year,
             "picker_url": reverse("certificates:mine"),
             "pdf_url": f"{reverse('certificates:mine-pdf')}?year={year}",
@@ -145,7 +150,7 @@ def organisation(request, pk, year):
         {
             "certificate": found,
             "buyer": membership.organisation.name,
-            "years": certs.years(subject),
+            "years": _years(subject, year),
             "year": year,
             "picker_url": reverse("certificates:organisation", kwargs={"pk": pk, "year": year}),
             "pdf_url": reverse("certificates:organisation-pdf", kwargs={"pk": pk, "year": year}),

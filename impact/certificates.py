@@ -47,6 +47,7 @@ PERSON = "p"
 ORGANISATION = "o"
 KINDS = (PERSON, ORGANISATION)
 SALT = "impact.certificates.verify"
+PRODUCTS_PER_PAGE = 32  # rows of the PDF's product list a page holds (one line each)
 FIRST_YEAR = 2015  # the programme's start (东西部扶贫协作 over 2016–2020): no older year is asked
 
 
@@ -326,6 +327,7 @@ def certificate_pdf(
         "head": ParagraphStyle("head", fontName=font, fontSize=12, leading=18, textColor=red,
                                spaceBefore=4, spaceAfter=4),
         "cell": ParagraphStyle("cell", fontName=font, fontSize=10.5, leading=15, textColor=ink),
+        "row": ParagraphStyle("row", fontName=font, fontSize=10, leading=13, textColor=ink),
         "key": ParagraphStyle("key", fontName=font, fontSize=10.5, leading=15, textColor=muted),
         "small": ParagraphStyle("small", fontName=font, fontSize=9, leading=13, textColor=muted),
         "url": ParagraphStyle("url", fontName=font, fontSize=7.5, leading=10, textColor=muted),
@@ -425,36 +427,46 @@ def certificate_pdf(
     )
     story.append(KeepTogether([bottom]))
 
-    # The attached list: on the first page when short, on the next ones when long.
-    rows = [["商品", "数量（件）", "金额"]]
-    rows += [
-        [Paragraph(escape(p["name"]), style["cell"]), str(p["units"]), yuan(p["amount"])]
-        for p in found.products
-    ]
-    rows.append(["合计", str(found.units), yuan(found.amount)])
-    table = Table(rows, colWidths=[92 * mm, 30 * mm, 40 * mm], repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), font),
-                ("FONTSIZE", (0, 0), (-1, -1), 10),
-                ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-                ("BACKGROUND", (0, 0), (-1, 0), red),
-                ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#fbf3e4")),
-                ("ROWBACKGROUNDS", (0, 1), (-1, -2), [colors.white, colors.HexColor("#faf7f2")]),
-                ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#e0d6c2")),
-                ("BOX", (0, 0), (-1, -1), 0.6, gold),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ]
-        )
-    )
+    # The attached list, 附表: kept whole (on the first page when it fits there, else on the
+    # next); a long one from a new page, PRODUCTS_PER_PAGE a page, each page with its header,
+    # the total under the last.
+    paper = colors.HexColor("#faf7f2")
+
+    def products_table(products, last):
+        rows = [["商品", "数量（件）", "金额"]]
+        rows += [
+            [Paragraph(escape(p["name"]), style["row"]), str(p["units"]), yuan(p["amount"])]
+            for p in products
+        ]
+        commands = [
+            ("FONTNAME", (0, 0), (-1, -1), font),
+            ("FONTSIZE", (0, 0), (-1, -1), 10),
+            ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+            ("BACKGROUND", (0, 0), (-1, 0), red),
+            ("ROWBACKGROUNDS", (0, 1), (-1, len(products)), [colors.white, paper]),
+            ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#e0d6c2")),
+            ("BOX", (0, 0), (-1, -1), 0.6, gold),
+            ("TOPPADDING", (0, 0), (-1, -1), 3),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ]  # fmt: skip
+        if last:
+            rows.append(["合计", str(found.units), yuan(found.amount)])
+            commands.append(("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#fbf3e4")))
+        table = Table(rows, colWidths=[92 * mm, 30 * mm, 40 * mm], repeatRows=1)
+        table.setStyle(TableStyle(commands))
+        return table
+
     heading = Paragraph("附表：购买明细", style["head"])
-    if len(rows) <= 30:  # one page's worth: kept whole, on the next page if not on this one
-        story += [Spacer(1, 8 * mm), KeepTogether([heading, table])]
+    products = found.products
+    if len(products) <= PRODUCTS_PER_PAGE:
+        story += [Spacer(1, 8 * mm), KeepTogether([heading, products_table(products, True)])]
     else:
-        story += [PageBreak(), heading, table]
+        pages = range(0, len(products), PRODUCTS_PER_PAGE)
+        for n, first in enumerate(pages):
+            story += [PageBreak(), *([heading] if n == 0 else [])]
+            chunk = products[first : first + PRODUCTS_PER_PAGE]
+            story.append(products_table(chunk, last=n == len(pages) - 1))
     doc.build(story, onFirstPage=frame, onLaterPages=frame)
     return buffer.getvalue()

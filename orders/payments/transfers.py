@@ -530,6 +530,24 @@ def _cancel_instruction(instruction) -> bool:
     return True
 
 
+def close_paid_otherwise() -> int:
+    """Open instructions whose orders were all paid another way (by card after all): closed, so
+    they neither wait on the staff's list nor remind anybody. A transfer that still comes for one
+    is listed (order already paid) for a person to return."""
+    closed = 0
+    for instruction in TransferInstruction.objects.filter(status=Status.OPEN):
+        orders = instruction.orders()
+        if orders.exists() and not orders.exclude(status__in=statuses.PAID_STATUSES).exists():
+            closed += TransferInstruction.objects.filter(
+                pk=instruction.pk, status=Status.OPEN
+            ).update(status=Status.CLOSED, closed_at=timezone.now())
+    return closed
+
+
 def sweep(now=None) -> dict:
-    """Celery beat, hourly: reminders, then cancellations."""
-    return {"reminded": send_reminders(now), "cancelled": len(cancel_overdue(now))}
+    """Celery beat, hourly: instructions paid another way closed, reminders, cancellations."""
+    return {
+        "closed": close_paid_otherwise(),
+        "reminded": send_reminders(now),
+        "cancelled": len(cancel_overdue(now)),
+    }

@@ -475,3 +475,26 @@ def test_the_stripe_timeout_skips_orders_waiting_for_a_transfer_and_batch_orders
     order.refresh_from_db()
     assert order.status == statuses.PENDING_PAYMENT
     assert set(batch.orders.values_list("status", flat=True)) == {statuses.PENDING_PAYMENT}
+
+
+def test_an_instruction_paid_by_card_after_all_is_closed_and_a_late_transfer_listed(staff, order):
+    instruction = transfers.instruction_for_order(order)
+    reach(order, statuses.PAID)  # by card, say
+    mail.outbox.clear()
+    assert transfers.sweep(now=instruction.due - timedelta(hours=1))["closed"] == 1
+    instruction.refresh_from_db()
+    assert instruction.status == TransferInstruction.Status.CLOSED
+    assert mail.outbox == []  # no reminder for it
+    run_import(csv_bytes(f"{today()},{order.total_incl_tax},甲,1,{instruction.reference}"))
+    assert StatementLine.objects.get().status == StatementLine.Status.CLOSED
+    assert order.sources.count() == 1
+
+
+def test_the_demo_statement_reads_three_credits_and_skips_the_fee():
+    from shop.demo import transfers as demo
+
+    lines = statements.parse_statement(demo.STATEMENT.read_bytes(), demo.STATEMENT.name)
+    assert [str(line.amount) for line in lines] == ["59.80", "50.00", "1280.00"]
+    assert transfers.find_references(lines[0].memo) == [demo.reference("TRANSFER")]
+    assert transfers.find_references(lines[1].memo) == [demo.reference("PARTPAYS")]
+    assert transfers.find_references(lines[2].memo) == []

@@ -206,3 +206,25 @@ def test_red_invoice_emails_the_buyer(
     assert not invoice.replaced_by.exists()  # nothing remains paid: nothing to invoice again
     assert len(mailoutbox) == 1 and "26112000000000000002" in mailoutbox[0].body
     assert InvoiceRequest.objects.count() == 1
+
+
+def test_the_queue_does_not_query_per_invoice(
+    consumer, cooperative, other_cooperative, manager, staff, client
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queue_queries(user, n):
+        for _ in range(n):
+            order = paid_order(
+                [(make_product(cooperative), 1), (make_product(other_cooperative), 1)], consumer
+            )
+            services.request_invoices(user=consumer, details=details(), order=order)
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("dashboard:invoice-list")).status_code == 200
+        return len(queries)
+
+    few = queue_queries(staff, 2)
+    many = queue_queries(staff, 6)
+    assert many == few

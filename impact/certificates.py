@@ -231,6 +231,8 @@ def read_token(value: str) -> Issued:
         kind, pk, year, amount, issued = signing.loads(value, salt=SALT)
         if kind not in KINDS or not isinstance(pk, int) or not isinstance(year, int):
             raise ValueError
+        if valid_year(year) is None:
+            raise ValueError
         issued = date(issued // 10000, issued // 100 % 100, issued % 100)
         return Issued(Subject(kind, pk), year, Decimal(amount), issued)
     except (signing.BadSignature, ValueError, TypeError, InvalidOperation):

@@ -418,6 +418,7 @@ def test_a_tampered_or_garbled_token_cannot_be_verified(client, shop, consumer):
         signing.dumps(["p", "1", LAST_YEAR, "1.00", 20260101], salt=certs.SALT),  # wrong shape
         signing.dumps(["q", 1, LAST_YEAR, "1.00", 20260101], salt=certs.SALT),
         signing.dumps(["p", 10**9, LAST_YEAR, "1.00", 20260101], salt=certs.SALT),  # nobody
+        signing.dumps(["p", consumer.pk, 99999, "1.00", 20260101], salt=certs.SALT),
         "garbled",
     ]
     for bad in tampered:

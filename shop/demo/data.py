@@ -206,6 +206,11 @@ USERS = [
     ("manager2", "manager2@jingmeng.example", "demo-manager-2026", "雪菊社", "负责人"),
     ("host", "host@jingmeng.example", "demo-host-2026", "演示", "主播"),
     ("consumer", "consumer@jingmeng.example", "demo-consumer-2026", "演示", "顾客"),
+    # Organisation buyers (shop/demo/organisations.py): the demo union's administrator and
+    # purchaser, and someone whose organisation's application waits for staff.
+    ("org-admin", "org-admin@jingmeng.example", "demo-org-2026", "演示", "机构管理员"),
+    ("org-buyer", "org-buyer@jingmeng.example", "demo-org-2026", "演示", "机构采购员"),
+    ("org-applicant", "org-applicant@jingmeng.example", "demo-org-2026", "演示", "机构申请人"),
 ]
 MANAGED = {"manager": "carrot", "manager2": "tea"}
 

@@ -438,3 +438,30 @@ def test_the_token_holds_ids_and_figures_only(shop, consumer):
         "p", consumer.pk, LAST_YEAR, "60.00", int(timezone.localdate().strftime("%Y%m%d"))
     ]  # fmt: skip
     assert len(token) < 100
+
+
+def test_nothing_personal_is_logged(client, shop, consumer, caplog):
+    consumer.first_name, consumer.last_name = "王", "小明"
+    consumer.save()
+    paid([(shop["carrots"], 2)], user=consumer)
+    client.force_login(consumer)
+    with caplog.at_level("DEBUG"):
+        pdf = client.get(reverse("certificates:mine-pdf"), {"year": LAST_YEAR}).content
+        client.logout()
+        client.get(verify_url_in(pdf))
+        client.get(reverse("certificates:verify", kwargs={"token": "garbled"}))
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for personal in ("王", "小明", consumer.email):
+        assert personal not in logged
+
+
+def test_the_verify_page_takes_a_few_queries(
+    client, shop, organisation, django_assert_max_num_queries
+):
+    for month in (1, 5, 9):
+        paid([(shop["tea"], 1)], user=member_of(organisation), organisation=organisation,
+             when=at(LAST_YEAR, month, 3))  # fmt: skip
+    token = issued_token(certs.Subject.organisation(organisation.pk), LAST_YEAR)
+    url = reverse("certificates:verify", kwargs={"token": token})
+    with django_assert_max_num_queries(10):
+        assert client.get(url).status_code == 200

@@ -228,3 +228,19 @@ def test_the_queue_does_not_query_per_invoice(
     few = queue_queries(staff, 2)
     many = queue_queries(staff, 6)
     assert many == few
+
+
+def test_the_request_link_include_serves_a_batch_page(batch, consumer, rf):
+    from django.template.loader import render_to_string
+
+    request = rf.get("/")
+    request.user = consumer
+    html = render_to_string("invoices/_request_link.html", {"batch": batch}, request=request)
+    assert reverse("invoices:ask-batch", args=[batch.reference]) in html
+    services.request_invoices(user=consumer, details=special(), batch=batch)
+    html = render_to_string("invoices/_request_link.html", {"batch": batch}, request=request)
+    assert html.count('class="border-top py-2 invoice-row"') == 2
+    request.user = UserFactory()  # not a member: nothing shown
+    assert "invoice-card" not in render_to_string(
+        "invoices/_request_link.html", {"batch": batch}, request=request
+    )

@@ -20,6 +20,7 @@ LineStatus = StatementLine.Status
 class StatementForm(forms.Form):
     statement = forms.FileField(
         label=gettext_lazy("Bank statement (CSV or XLSX)"),
+        widget=forms.FileInput(attrs={"class": "form-control-file", "accept": ".csv,.xlsx"}),
         help_text=gettext_lazy(
             "Columns: 交易日期, 金额 (or 贷方金额), 付款人名称, 付款人账号, 附言/摘要/用途; "
             "流水号 if the bank gives it."

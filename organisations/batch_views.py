@@ -178,9 +178,9 @@ def batch_template(request):
 
 
 def mask_name(name: str) -> str:
-    """张三 → 张*, 欧阳小明 → 欧***: the surname's first character only."""
+    """张三 → 张*, 欧阳小明 → 欧*: the first character only (not even the name's length)."""
     name = (name or "").strip()
-    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
+    return name[:1] + "*" if name else ""
 
 
 def _region(address) -> str:

@@ -21,8 +21,9 @@ one placement (``orders.stock.placement``, as ``orders.services.place`` does for
 whose last statements allocate each stock record's total with the race-safe conditional UPDATE
 (``orders.stock.allocate``): if another buyer took the units meanwhile, the whole batch is undone.
 Each order's line holds its own units (``num_allocated``), so cancelling one order releases its
-own. After the commit each order gets the placement's task (``after_order_placed``: Oscar's
-purchase counters; no email, the recipients did not buy).
+own. After the commit one task records Oscar's purchase counters for all the orders
+(``organisations.tasks.after_batch_placed``, in one transaction, where ``place`` queues one task
+per order; no "order placed" email: the recipients did not buy).
 """
 
 import secrets
@@ -41,10 +42,10 @@ from phonenumber_field.phonenumber import PhoneNumber
 
 from orders import stock
 from orders.checkout.express import SingleLineOrderCreator, shipping_is_free
-from orders.emails import after_order_placed
 
 from .models import Organisation, PurchaseBatch
 from .recipients import Recipient, max_recipients
+from .tasks import after_batch_placed
 
 UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
 OrderNumberGenerator = get_class("order.utils", "OrderNumberGenerator")
@@ -224,8 +225,7 @@ def create_batch(
             orders = _write_orders(batch, user, priced, recipients)
             batch.total = sum((order.total_incl_tax for order in orders), ZERO)
             PurchaseBatch.objects.filter(pk=batch.pk).update(total=batch.total)
-            for order in orders:
-                after_order_placed.delay_on_commit(order.pk, confirmation=False)
+            after_batch_placed.delay_on_commit(batch.pk)
     except UnableToPlaceOrder as refusal:
         raise ValidationError(str(refusal), code="short") from refusal
     return batch

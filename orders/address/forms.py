@@ -7,6 +7,7 @@ chooses, so that without it the form still works (a wrong pair is refused, and s
 the right lists)."""
 
 from django import forms
+from django.conf import settings
 from django.core import validators
 from django.core.exceptions import ValidationError
 from django.templatetags.static import static
@@ -23,6 +24,7 @@ Country = get_model("address", "Country")
 DEFAULT_PROVINCE = DEFAULT_CITY = "北京市"  # the store's buyers are mostly in Beijing
 CITY_NOT_IN_PROVINCE = _("The chosen city is not in this province.")
 DISTRICT_NOT_IN_CITY = _("The chosen district or county is not in this city.")
+OUTSIDE_DELIVERY_AREA = _("Sorry, the store does not deliver to this province.")
 
 
 class DivisionField(forms.ChoiceField):
@@ -119,7 +121,13 @@ class ChineseAddressFormMixin:
         cleaned = super().clean()
         province, city = cleaned.get("state"), cleaned.get("line4")
         district = cleaned.get("line3")
-        if province and city and city not in divisions.cities(province):
+        if province and province in settings.DELIVERY_EXCLUDED_PROVINCES:
+            # The delivery area (shared with purchase batches' sheets): the mainland divisions
+            # offered here, less the provinces the store does not deliver to.
+            self.add_error(
+                "state", ValidationError(OUTSIDE_DELIVERY_AREA, code="outside_delivery_area")
+            )
+        elif province and city and city not in divisions.cities(province):
             self.add_error(
                 "line4", ValidationError(CITY_NOT_IN_PROVINCE, code="city_not_in_province")
             )

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from oscar.core.loading import get_model
 
 from orders import services as lifecycle
@@ -30,6 +31,13 @@ Line = get_model("order", "Line")
 Basket = get_model("basket", "Basket")
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are checked in their English msgids (the browser test reads the Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -82,8 +90,14 @@ def test_a_good_sheet_gives_its_recipients_csv_and_xlsx():
         (["张" * 31, "13900001111", "北京市", "北京市", "房山区", "良乡镇1号"], "longer than 30"),
         (["张三", "12345", "北京市", "北京市", "房山区", "良乡镇1号"], "not a mainland mobile"),
         (["张三", "13900001111", "北京市", "北京市", "良乡区", "良乡镇1号"], "not a district"),
-        (["张三", "13900001111", "河北省", "北京市", "房山区", "良乡镇1号"], "not a city of 河北省"),
-        (["张三", "13900001111", "香港特别行政区", "香港", "九龙", "弥敦道1号"], "outside the delivery"),
+        (
+            ["张三", "13900001111", "河北省", "北京市", "房山区", "良乡镇1号"],
+            "not a city of 河北省",
+        ),
+        (
+            ["张三", "13900001111", "香港特别行政区", "香港", "九龙", "弥敦道1号"],
+            "outside the delivery",
+        ),
         (["张三", "13900001111", "台湾省", "台北市", "大安区", "1号"], "outside the delivery"),
         (["张三", "13900001111", "火星省", "某市", "某区", "1号"], "outside the delivery"),
         (["张三", "13900001111", "北京市", "北京市", "房山区", ""], "detailed address is empty"),
@@ -127,7 +141,12 @@ def test_one_address_column_is_split_into_divisions():
     assert "outside the delivery area" in checked.errors[0].message
     checked = recipients.read(csv_bytes(rows[:3], header), "a.csv")
     a, b, c = checked.recipients
-    assert (a.province, a.city, a.district, a.detail) == ("北京市", "北京市", "房山区", "良乡镇拱辰大街1号")
+    assert (a.province, a.city, a.district, a.detail) == (
+        "北京市",
+        "北京市",
+        "房山区",
+        "良乡镇拱辰大街1号",
+    )
     assert (b.province, b.city, b.district, b.mobile) == (
         "内蒙古自治区", "乌兰察布市", "察哈尔右翼中旗", "13900002222",
     )  # fmt: skip
@@ -201,9 +220,7 @@ def test_fifty_recipients_make_fifty_orders_in_one_batch_with_the_stock_held_onc
     assert Basket.objects.filter(status=Basket.SUBMITTED).count() == 50
 
 
-def test_stock_short_for_the_whole_batch_makes_nothing_and_says_how_many(
-    organisation, buyer, tea
-):
+def test_stock_short_for_the_whole_batch_makes_nothing_and_says_how_many(organisation, buyer, tea):
     scarce = make_product(title="限量奶酪", price="20.00", num_in_stock=30)
     with pytest.raises(ValidationError) as refusal:
         make(organisation, buyer, [batches.Gift(tea, 1), batches.Gift(scarce, 1)], good_rows(50))
@@ -262,7 +279,9 @@ def test_the_batch_is_paid_when_all_its_orders_are(organisation, buyer, tea):
     batch.refresh_from_db()
     assert batch.status == PurchaseBatch.Status.PENDING_PAYMENT
     last = orders[2]
-    lifecycle.mark_paid(last, amount=last.total_incl_tax, reference="t-last", source=("test", "测试"))
+    lifecycle.mark_paid(
+        last, amount=last.total_incl_tax, reference="t-last", source=("test", "测试")
+    )
     batch.refresh_from_db()
     assert batch.status == PurchaseBatch.Status.PAID and batch.paid_at is not None
     assert all(o.buyer_district == "房山区" for o in batch.orders.all())

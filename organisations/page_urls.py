@@ -11,5 +11,10 @@ urlpatterns = [
     path("<int:pk>/members/", views.MembersView.as_view(), name="members"),
     path("<int:pk>/orders/", views.OrdersView.as_view(), name="orders"),
     path("<int:pk>/reserved-share/", views.ReservedShareView.as_view(), name="reserved-share"),
+    path(
+        "<int:pk>/reserved-share.xlsx",
+        views.ReservedShareExportView.as_view(),
+        name="reserved-share-xlsx",
+    ),
     path("<int:pk>/licence/", views.LicenceView.as_view(), name="licence"),
 ]

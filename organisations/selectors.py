@@ -97,6 +97,20 @@ def reserved_share(organisation, year: int) -> dict:
     }
 
 
+def reserved_share_rows(organisation, year: int) -> list[dict]:
+    """The year's sales of the organisation by month and county helped (``booked``, as the home
+    page's figures): ``period`` (the month's first day), ``county``, ``revenue``, ``units``."""
+    lines = Line.objects.filter(order__organisation=organisation)
+    start, end = day_start(date(year, 1, 1)), day_start(date(year + 1, 1, 1))
+    county = "partner__cooperative__county__name"
+    rows = [
+        {**row, "county": row[county]}
+        for row in booked(lines, county, start=start, end=end, per="month")
+        if row["revenue"] or row["units"]
+    ]
+    return sorted(rows, key=lambda row: (row["period"], row["county"] or ""))
+
+
 def pending_first(queryset=None, status: str = ""):
     """The dashboard's list: pending applications first, then the rest, newest first;
     ``status`` filters."""

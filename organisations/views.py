@@ -3,6 +3,7 @@ reserved share, its members, its orders, its target, its licence. Thin: the rule
 ``services``, who sees what in ``selectors``' querysets (anyone else: 404)."""
 
 import mimetypes
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -12,6 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
+
+from sheets.writer import Column, Sheet
 
 from . import selectors, services
 from .forms import ApplicationForm, MemberForm, RoleForm, TargetForm
@@ -208,10 +211,16 @@ class OrdersView(MemberMixin, View):
 
     def get(self, request, pk):
         orders = selectors.orders_for(self.organisation, self.member).select_related("user")
+        # A gift batch's orders (one per recipient) are on its own page, not one by one here.
+        single = orders.filter(batch__isnull=True)
         return render(
             request,
             "organisations/orders.html",
-            self.context(orders=orders[:200], total=orders.count()),
+            self.context(
+                orders=single[:200],
+                total=single.count(),
+                in_batches=orders.filter(batch__isnull=False).count(),
+            ),
         )
 
 
@@ -248,6 +257,29 @@ class ReservedShareView(MemberMixin, View):
                 messages.success(request, _("This year's target is saved."))
                 return redirect("organisations:detail", pk=self.organisation.pk)
         return self.page(request, form)
+
+
+class ReservedShareExportView(MemberMixin, View):
+    """/organisations/<pk>/reserved-share.xlsx: the year's purchases by month and county."""
+
+    def get(self, request, pk):
+        year = timezone.localdate().year
+        sheet = Sheet(
+            _("Reserved share %(year)s") % {"year": year},
+            [
+                Column(_("Month"), "date", number_format="yyyy-mm"),
+                _("County"),
+                Column(_("Amount"), "money"),
+                Column(_("Units"), "count"),
+            ],
+            scope=self.organisation.name,
+            period=(date(year, 1, 1), date(year, 12, 31)),
+        )
+        sheet.extend(
+            [row["period"], row["county"] or "", row["revenue"], row["units"]]
+            for row in selectors.reserved_share_rows(self.organisation, year)
+        )
+        return sheet.as_response("xlsx", f"{self.organisation.name}-{year}-预留份额")
 
 
 def licence_response(organisation):

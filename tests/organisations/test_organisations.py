@@ -19,7 +19,7 @@ from orders import services as orders_services
 from orders.payments.models import Refund, RefundLine
 from orders.payments.refunds import line_refund_amount, refundable_lines
 from organisations import selectors, services
-from organisations.models import Member, Organisation, ReservedShare
+from organisations.models import Member, Organisation, PurchaseBatch, ReservedShare
 from shop.models import PhoneAccount
 from tests.factories import UserFactory, make_credit_code, make_order, make_product
 
@@ -357,12 +357,19 @@ def test_the_orders_page_all_for_administrators_own_for_purchasers(client, consu
     mine = make_order([(carrots, 1)], user=buyer, organisation=organisation)
     theirs = make_order([(carrots, 1)], user=consumer, organisation=organisation)
     personal = make_order([(carrots, 1)], user=buyer)
+    batch = PurchaseBatch.objects.create(
+        reference="PB26TEST", organisation=organisation, created_by=consumer, total=10,
+        recipients=1,
+    )  # fmt: skip
+    gift = make_order([(carrots, 1)], user=consumer, organisation=organisation, batch=batch)
     url = reverse("organisations:orders", kwargs={"pk": organisation.pk})
     client.force_login(buyer)
     assert [str(o.number) for o in client.get(url).context["orders"]] == [str(mine.number)]
     client.force_login(consumer)
     numbers = {str(o.number) for o in client.get(url).context["orders"]}
     assert numbers == {str(mine.number), str(theirs.number)} and str(personal.number) not in numbers
+    page = client.get(url)  # a gift batch's orders are counted, and listed with their batch
+    assert str(gift.number) not in page.content.decode() and page.context["in_batches"] == 1
 
 
 # --- Reserved share ----------------------------------------------------------------------------------
@@ -443,3 +450,25 @@ def test_progress_is_paid_less_refunds_by_month_and_county(
     html = client.get(reverse("organisations:detail", kwargs={"pk": organisation.pk}))
     html = html.content.decode()
     assert "25%" in html and "¥250.00" in html and cooperative.county.name in html
+
+
+def test_the_year_by_month_and_county_downloads_as_xlsx(client, consumer, cooperative):
+    from django.utils import timezone
+    from openpyxl import load_workbook
+
+    organisation = approved_org(consumer)
+    carrots = make_product(cooperative, price="100.00")
+    year = timezone.localdate().year
+    paid(
+        make_order([(carrots, 2)], user=consumer, organisation=organisation),
+        datetime(year, 1, 5, 10, tzinfo=ZoneInfo("Asia/Shanghai")),
+    )
+    url = reverse("organisations:reserved-share-xlsx", kwargs={"pk": organisation.pk})
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 404  # members only
+    client.force_login(consumer)
+    response = client.get(url)
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = [[c for c in row if c is not None] for row in sheet.iter_rows(values_only=True)]
+    assert any(cooperative.county.name in row and 200 in row for row in values)

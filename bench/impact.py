@@ -199,6 +199,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--time-only",
+        action="store_true",
+        help="the database is built already (a run before): only time the pages",
+    )
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     ensure_database(url)
@@ -222,20 +227,22 @@ def main():
     from impact.models import OfficialScope
 
     say = print
-    call_command("migrate", verbosity=0)
-    with open(os.devnull, "w") as quiet:
-        call_command("load_demo", verbosity=0, stdout=quiet)
-    top_up(args.lines, say)
-    start = time.perf_counter()
-    say(
-        f"rollup: {rollup.rebuild():,} rows rebuilt from the ledger in "
-        f"{time.perf_counter() - start:.0f} s"
-    )  # the generator wrote the ledger with raw SQL
-    start = time.perf_counter()
-    written = rollups.rebuild()  # ... and the orders: the sales rollups are summed again
-    rebuilt_in = time.perf_counter() - start
-    say(f"sales rollups: {written} rebuilt from the orders in {rebuilt_in:.0f} s")
-    connection.cursor().execute("ANALYZE")
+    written, rebuilt_in = None, None
+    if not args.time_only:
+        call_command("migrate", verbosity=0)
+        with open(os.devnull, "w") as quiet:
+            call_command("load_demo", verbosity=0, stdout=quiet)
+        top_up(args.lines, say)
+        start = time.perf_counter()
+        say(
+            f"rollup: {rollup.rebuild():,} rows rebuilt from the ledger in "
+            f"{time.perf_counter() - start:.0f} s"
+        )  # the generator wrote the ledger with raw SQL
+        start = time.perf_counter()
+        written = rollups.rebuild()  # ... and the orders: the sales rollups are summed again
+        rebuilt_in = round(time.perf_counter() - start, 1)
+        say(f"sales rollups: {written} rebuilt from the orders in {rebuilt_in:.0f} s")
+        connection.cursor().execute("ANALYZE")
 
     Line = get_model("order", "Line")
     Order = get_model("order", "Order")
@@ -286,7 +293,7 @@ def main():
         "organisations_orders": paid.filter(organisation__isnull=False).count(),
         "ledger_entries": BenefitEntry.objects.count(),
         "rollup_rows": written,
-        "rollups_rebuilt_s": round(rebuilt_in, 1),
+        "rollups_rebuilt_s": rebuilt_in,
         "region_official": {
             "page": page(region),
             "seller_side_cold": timed(lambda: seller_side(counties), args.runs),

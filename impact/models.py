@@ -165,13 +165,14 @@ class SalesRollup(models.Model):
         return f"{self.day} {self.cooperative_id} {self.buyer_district} {self.revenue}"
 
 
-class CountyOrderRollup(models.Model):
-    """Orders paid per day, supplying county and buyer that still have something of that county's
-    lines left: each order counted once per county (an order of two cooperatives of one county
-    is one order of that county)."""
+class OrderSetRollup(models.Model):
+    """Orders paid per day and buyer, by the set of supplying counties where something of each
+    is left (``counties``: their ids, sorted, comma-separated; nearly always one county). Any
+    distinct count of orders over any set of counties is a sum of these rows: an order counts
+    in a scope when its set meets the scope's counties, and once per county, paired Beijing
+    district or buyer district × county that its set reaches (``impact.selectors.rolled``)."""
 
     day = models.DateField()
-    county = models.ForeignKey("cooperatives.County", on_delete=models.CASCADE, related_name="+")
     buyer_district = models.CharField(max_length=8, blank=True)
     organisation = models.ForeignKey(
         "organisations.Organisation",
@@ -181,32 +182,11 @@ class CountyOrderRollup(models.Model):
         related_name="+",
         db_constraint=False,
     )
+    counties = models.CharField(max_length=200)
     orders = models.IntegerField(default=0)
 
     class Meta:
         indexes = [
-            models.Index(fields=["day", "county", "buyer_district"], name="county_orders_key"),
-            models.Index(fields=["buyer_district", "day"], name="county_orders_buyer"),
+            models.Index(fields=["day", "buyer_district"], name="order_set_key"),
+            models.Index(fields=["buyer_district", "day"], name="order_set_buyer"),
         ]
-
-
-class OrderCountySpan(models.Model):
-    """The few orders with something left in two or more supplying counties, one row per county:
-    what turns the counties' order counts into exact distinct counts over any set of counties
-    (the sum over the set, less each such order's rows in it beyond its first)."""
-
-    order = models.ForeignKey("order.Order", on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    county = models.ForeignKey("cooperatives.County", on_delete=models.CASCADE, related_name="+")
-    buyer_district = models.CharField(max_length=8, blank=True)
-    organisation = models.ForeignKey(
-        "organisations.Organisation",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-    )
-
-    class Meta:
-        indexes = [models.Index(fields=["day", "county"], name="order_span_day")]

@@ -1,13 +1,13 @@
 """The sales rollups the officials' reports read (``impact.models``: ``SalesRollup``,
-``CountyOrderRollup``, ``OrderCountySpan``), kept current as orders are paid and refunded and
+``OrderSetRollup``), kept current as orders are paid and refunded and
 rebuilt from the orders (``rebuild``, ``manage.py rebuild_impact_rollups``).
 
 They hold ``impact.sales.booked``'s figures, summed ahead: a sale is booked on the day (in
 Asia/Shanghai) its order was paid, a refund on the day it was made; an order counts among the
 paid orders of the day it was paid, in each cooperative and county where something of it is
 left (so an order refunded whole, even months later, leaves its day's count). Distinct orders
-over several counties are exact: ``OrderCountySpan`` lists the rare orders with something left
-in two or more counties, and the reports take those orders' extra rows off the counties' sums.
+over any counties are exact: ``OrderSetRollup`` counts orders by the set of counties where
+something of each is left, and a report adds an order once wherever its set reaches.
 
 ``record_paid`` and ``record_refunded`` run inside the lifecycle's transactions
 (``orders.signals.order_paid``/``order_refunded``, connected in ``ImpactConfig.ready``): a
@@ -38,11 +38,7 @@ def local_day(moment: datetime):
 
 def _models(apps=None):
     apps = apps or global_apps
-    return (
-        apps.get_model("impact", "SalesRollup"),
-        apps.get_model("impact", "CountyOrderRollup"),
-        apps.get_model("impact", "OrderCountySpan"),
-    )
+    return apps.get_model("impact", "SalesRollup"), apps.get_model("impact", "OrderSetRollup")
 
 
 def _cooperatives(partner_ids, apps=None):
@@ -68,6 +64,11 @@ def _add(model, key: dict, **deltas):
         model.objects.filter(pk=pk).update(**{name: F(name) + v for name, v in deltas.items()})
 
 
+def county_set(counties) -> str:
+    """A set of county ids as ``OrderSetRollup.counties`` holds it: sorted, comma-separated."""
+    return ",".join(str(pk) for pk in sorted(counties))
+
+
 def _buyer(order) -> dict:
     return {"buyer_district": order.buyer_district or "", "organisation_id": order.organisation_id}
 
@@ -75,7 +76,7 @@ def _buyer(order) -> dict:
 def record_paid(order, at) -> None:
     """An order was paid at ``at``: its lines' revenue and units on that day, and the order once
     in each of its cooperatives and counties (and in the span table when it has two or more)."""
-    _sales, county_orders, spans = _models()
+    _sales, order_sets = _models()
     lines = list(order.lines.values("partner_id", "quantity", "line_price_incl_tax"))
     found = _cooperatives(line["partner_id"] for line in lines)
     day, buyer = local_day(at), _buyer(order)
@@ -96,12 +97,8 @@ def record_paid(order, at) -> None:
         )
         if units > 0:
             counties.add(county)
-    for county in sorted(counties):
-        _add(county_orders, {"day": day, "county_id": county, **buyer}, orders=1)
-    if len(counties) > 1:
-        spans.objects.bulk_create(
-            spans(order_id=order.pk, day=day, county_id=county, **buyer) for county in counties
-        )
+    if counties:
+        _add(order_sets, {"day": day, "counties": county_set(counties), **buyer}, orders=1)
 
 
 def paid_day(order):
@@ -131,7 +128,7 @@ def record_refunded(order, parts, at) -> None:
     where nothing of it is left now."""
     if not parts:
         return
-    sales_rollup, county_orders, spans = _models()
+    sales_rollup, order_sets = _models()
     PaymentEventQuantity = global_apps.get_model("order", "PaymentEventQuantity")
     lines = list(order.lines.values("pk", "partner_id", "quantity"))
     found = _cooperatives(line["partner_id"] for line in lines)
@@ -175,15 +172,11 @@ def record_refunded(order, parts, at) -> None:
         )
     counties_before = {county for _c, county in before}
     counties_after = {county for _c, county in after}
-    for county in sorted(counties_before - counties_after):
-        _add(county_orders, {"day": paid, "county_id": county, **buyer}, orders=-1)
-    if counties_before != counties_after and len(counties_before) > 1:
-        spans.objects.filter(order_id=order.pk).delete()
-        if len(counties_after) > 1:
-            spans.objects.bulk_create(
-                spans(order_id=order.pk, day=paid, county_id=county, **buyer)
-                for county in counties_after
-            )
+    if counties_before != counties_after:
+        key = {"day": paid, **buyer}
+        _add(order_sets, {**key, "counties": county_set(counties_before)}, orders=-1)
+        if counties_after:
+            _add(order_sets, {**key, "counties": county_set(counties_after)}, orders=1)
 
 
 # --- Rebuilt from the orders ---------------------------------------------------------------------
@@ -195,7 +188,7 @@ def rebuild(apps=None, batch_size=5000) -> dict:
     the migration that made them, a bench that wrote orders with SQL, or to check the receivers.
     Returns the rows written per table."""
     apps = apps or global_apps
-    sales_rollup, county_orders, spans = _models(apps)
+    sales_rollup, order_sets = _models(apps)
     Line = apps.get_model("order", "Line")
     RefundLine = apps.get_model("payments", "RefundLine")
     PaymentEventType = apps.get_model("order", "PaymentEventType")
@@ -242,7 +235,7 @@ def rebuild(apps=None, batch_size=5000) -> dict:
         into = sums[key(row, row["day"])]
         into[0] -= Decimal(row["revenue"] or 0)
         into[1] -= row["units"] or 0
-    # Orders with something left: per cooperative, per county, and the spans.
+    # Orders with something left: per cooperative, and by their set of counties.
     refunded = (
         RefundLine.objects.filter(line=OuterRef("pk"), refund__status="refunded")
         .values("line")
@@ -266,21 +259,13 @@ def rebuild(apps=None, batch_size=5000) -> dict:
         cooperatives_of[order_id].add((cooperative, county))
         counties_of[order_id].add(county)
         order_key[order_id] = (day, district or "", organisation)
-    per_county: dict = defaultdict(int)
-    span_rows = []
+    per_set: dict = defaultdict(int)
     for order_id, (day, district, organisation) in order_key.items():
         for cooperative, county in cooperatives_of[order_id]:
             sums[(day, cooperative, county, district, organisation)][2] += 1
-        for county in counties_of[order_id]:
-            per_county[(day, county, district, organisation)] += 1
-        if len(counties_of[order_id]) > 1:
-            span_rows.extend(
-                spans(order_id=order_id, day=day, county_id=county, buyer_district=district,
-                      organisation_id=organisation)
-                for county in counties_of[order_id]
-            )  # fmt: skip
+        per_set[(day, district, organisation, county_set(counties_of[order_id]))] += 1
     with transaction.atomic():
-        for model in (sales_rollup, county_orders, spans):
+        for model in (sales_rollup, order_sets):
             model.objects.all().delete()
         sales_rollup.objects.bulk_create(
             (
@@ -293,20 +278,15 @@ def rebuild(apps=None, batch_size=5000) -> dict:
             ),
             batch_size=batch_size,
         )  # fmt: skip
-        county_orders.objects.bulk_create(
+        order_sets.objects.bulk_create(
             (
-                county_orders(day=day, county_id=county, buyer_district=district,
-                              organisation_id=organisation, orders=orders)
-                for (day, county, district, organisation), orders in per_county.items()
+                order_sets(day=day, buyer_district=district, organisation_id=organisation,
+                           counties=counties, orders=orders)
+                for (day, district, organisation, counties), orders in per_set.items()
             ),
             batch_size=batch_size,
         )  # fmt: skip
-        spans.objects.bulk_create(span_rows, batch_size=batch_size)
-    return {
-        "sales": sales_rollup.objects.count(),
-        "county_orders": county_orders.objects.count(),
-        "spans": len(span_rows),
-    }
+    return {"sales": sales_rollup.objects.count(), "order_sets": order_sets.objects.count()}
 
 
 def connect():

@@ -31,7 +31,7 @@ from cooperatives.models import (
 from orders import districts
 
 from . import sales
-from .models import CountyOrderRollup, OfficialScope, OrderCountySpan, SalesRollup
+from .models import OfficialScope, OrderSetRollup, SalesRollup
 from .sales import ZERO, money
 
 Line = get_model("order", "Line")
@@ -198,18 +198,19 @@ def totals(
 
 # --- Sales from the rollups (impact.rollups) -----------------------------------------------------
 
-# What the rollups group by, per report key: fields every rollup table has (``cooperative``
-# only the sales rollup, whose order counts are per cooperative).
+# What the rollups group by, per report key: order-level fields (every rollup has them) and a
+# county-level one (the sales rollup has the county; the order-set rollup reaches it through its
+# set of counties).
 ROLLUP_KEYS = {
-    None: (),
-    "county": ("county__name",),
-    "cooperative": ("cooperative__name",),
-    "district": ("county__beijing_district",),
-    "month": ("month",),
-    "buyer_district": ("buyer_district",),
-    "organisation": ("organisation_id", "organisation__name"),
-    "organisation_kind": ("organisation__kind",),
-    "cross": ("buyer_district", "county__name"),
+    None: ((), None),
+    "county": ((), "name"),
+    "cooperative": (("cooperative__name",), None),
+    "district": ((), "beijing_district"),
+    "month": (("month",), None),
+    "buyer_district": (("buyer_district",), None),
+    "organisation": (("organisation_id", "organisation__name"), None),
+    "organisation_kind": (("organisation__kind",), None),
+    "cross": (("buyer_district",), "name"),
 }
 
 
@@ -228,48 +229,61 @@ def _grouped(queryset, fields, **sums):
     return queryset.values(*fields).annotate(**sums).order_by()
 
 
+def _key(values: tuple):
+    return values[0] if len(values) == 1 else (values or None)
+
+
 def rolled(where: dict, period: Period, by: str | None = None) -> dict:
     """The sales booked in ``period`` among the rollup rows matching ``where`` (``county__in``,
     ``buyer_district``, ``cooperative``), grouped ``by`` a ROLLUP_KEYS name: {key: {revenue,
     units, paid_orders}}, the key a value or a tuple of values (``None`` ungrouped).
 
-    Revenue and units are sums. Paid orders are exact distinct counts: per cooperative, the
-    sales rollup's count; otherwise the counties' counts summed, less, for each order with
-    something left in two or more of the counties summed together (``OrderCountySpan``), its
-    rows beyond the first."""
-    fields = ROLLUP_KEYS[by]
-    sales_rows = _grouped(
+    Revenue and units are sums of the sales rollup. Paid orders are exact distinct counts: per
+    cooperative, the sales rollup's count; otherwise sums of the order-set rollup, whose rows
+    count orders by the set of counties where something of each is left: an order counts where
+    its set meets the scope's counties, once per key its set reaches (a county, a paired
+    district, a buyer district × county)."""
+    fields, county_field = ROLLUP_KEYS[by]
+    sales_fields = (*fields, f"county__{county_field}") if county_field else fields
+    found: dict = {}
+
+    def into(key):
+        return found.setdefault(key, {"revenue": ZERO, "units": 0, "paid_orders": 0})
+
+    for row in _grouped(
         _rollup_rows(SalesRollup, where, period),
-        fields,
+        sales_fields,
         revenue=Sum("revenue"),
         units=Sum("units"),
         **({"paid_orders": Sum("orders")} if by == "cooperative" else {}),
-    )
-    found: dict = {}
-
-    def into(row):
-        key = tuple(row[name] for name in fields)
-        key = key[0] if len(key) == 1 else (key or None)
-        return found.setdefault(key, {"revenue": ZERO, "units": 0, "paid_orders": 0})
-
-    for row in sales_rows:
-        figures = into(row)
+    ):
+        figures = into(_key(tuple(row[name] for name in sales_fields)))
         figures["revenue"] += row["revenue"] or ZERO
         figures["units"] += row["units"] or 0
         figures["paid_orders"] += row.get("paid_orders") or 0
     if by != "cooperative":
-        where = {name: value for name, value in where.items() if name != "cooperative"}
+        order_where = {name: value for name, value in where.items()
+                       if name not in ("cooperative", "county__in")}  # fmt: skip
+        scope = None
+        if "county__in" in where:
+            scope = set(where["county__in"].values_list("pk", flat=True))
+        counties = dict(County.objects.values_list("pk", county_field)) if county_field else {}
         for row in _grouped(
-            _rollup_rows(CountyOrderRollup, where, period), fields, orders=Sum("orders")
+            _rollup_rows(OrderSetRollup, order_where, period),
+            (*fields, "counties"),
+            orders=Sum("orders"),
         ):
-            into(row)["paid_orders"] += row["orders"] or 0
-        for row in _grouped(
-            _rollup_rows(OrderCountySpan, where, period),
-            fields,
-            rows=Count("pk"),
-            distinct=Count("order", distinct=True),
-        ):
-            into(row)["paid_orders"] -= (row["rows"] or 0) - (row["distinct"] or 0)
+            reached = {int(pk) for pk in row["counties"].split(",") if pk}
+            if scope is not None:
+                reached &= scope
+            if not reached or not row["orders"]:
+                continue
+            values = tuple(row[name] for name in fields)
+            if county_field is None:
+                into(_key(values))["paid_orders"] += row["orders"]
+                continue
+            for value in {counties.get(pk) for pk in reached}:
+                into(_key((*values, value)))["paid_orders"] += row["orders"]
     for figures in found.values():
         figures["revenue"] = money(figures["revenue"])
     return found

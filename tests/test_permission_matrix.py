@@ -507,6 +507,11 @@ MATRIX = [
                                                  [NO,   NO,    NO,    NO,    NO,    NO,    OWN,   OWN,   ALL]),
     (Get("impact:export-xlsx", query="?by=county", markers=lambda w: (["甲旗"], ["乙旗"])),
                                                  [NO,   NO,    NO,    NO,    NO,    NO,    OWN,   OWN,   ALL]),
+    # The buyer's side: the buyers of the sales in the official's counties (a Beijing district's
+    # official: their district's purchases from any county, tests/impact/test_buyers.py).
+    (Get("impact:export-xlsx", query="?side=buyer&by=cross", markers=lambda w: (["甲旗"], ["乙旗"]),
+         label="impact:export-xlsx(buyer district × county)"),
+                                                 [NO,   NO,    NO,    NO,    NO,    NO,    OWN,   OWN,   ALL]),
     (Get("impact:cooperative", of("b", "coop", "slug", "slug"), label="impact:cooperative(B)"),
                                                  [NO,   NO,    NO,    NO,    NO,    NO,    NO,    OK,    OK]),
     (Get("impact:cooperative", of("a", "coop", "slug", "slug"), label="impact:cooperative(A, a B member)",

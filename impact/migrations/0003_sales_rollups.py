@@ -6,10 +6,7 @@ from django.db import migrations, models
 
 
 def backfill(apps, schema_editor):
-    """The rollups of the orders already there (the same sums as rebuild_impact_rollups)."""
-    from impact.rollups import rebuild
-
-    rebuild(apps)
+    """Nothing: 0004 (the order-set rollup in place of the county tables) backfills both."""
 
 
 class Migration(migrations.Migration):

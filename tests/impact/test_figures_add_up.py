@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db.models import Sum
+from django.db import transaction
+from django.db.models import F, Sum
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -26,16 +27,26 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oscar.core.loading import get_model
 
-from cooperatives.models import BenefitEntry
+from cooperatives.models import BenefitEntry, County
 from dashboard.cooperatives.sales import household_income
-from impact import sales
+from impact import rollups, sales
 from impact import selectors as impact
 from livestream.models import LiveSession, QuotaClaim
 from orders import services, statuses
 from orders.payments.models import Refund, RefundLine
 from orders.payments.refunds import line_refund_amount, refundable_lines
+from organisations.models import Organisation
 from shop.demo import data
-from tests.factories import CooperativeFactory, MembershipFactory, make_order, make_product
+from tests.factories import (
+    CooperativeFactory,
+    CountyFactory,
+    MembershipFactory,
+    UserFactory,
+    make_credit_code,
+    make_order,
+    make_product,
+    shipping_address,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HALF_FEN = Decimal("0.005")
@@ -369,3 +380,131 @@ def test_a_late_posting_is_dated_at_the_payment(cooperative):
     assert post_order_benefits(order.pk) == 1
     [entry] = BenefitEntry.objects.filter(order_line__order=order)
     assert entry.created == paid and local_month(entry.created) == date(2026, 10, 1)
+
+
+# --- The rollups the page reads (issue 26): the same figures as booked(), kept current ----------
+
+ROLLUP_BOOKED_KEYS = {
+    None: None,
+    "county": "partner__cooperative__county__name",
+    "cooperative": "partner__cooperative__name",
+    "district": "partner__cooperative__county__beijing_district",
+    "buyer_district": "order__buyer_district",
+    "organisation": "order__organisation_id",
+    "organisation_kind": "order__organisation__kind",
+}
+
+
+def _nonzero(found: dict) -> dict:
+    return {key: row for key, row in found.items()
+            if row["revenue"] or row["units"] or row["paid_orders"]}  # fmt: skip
+
+
+def from_booked(lines, period, by):
+    """booked()'s figures for ``lines`` over ``period``, keyed as ``impact.rolled`` keys them."""
+    start, end = period.bounds()
+    if by == "month":
+        rows = sales.booked(lines, start=start, end=end, per="month")
+        found = {row["period"]: row for row in rows}
+    elif by is None:
+        found = {None: sales.booked(lines, start=start, end=end)}
+    else:
+        rows = sales.booked(lines, start=start, end=end, key=F(ROLLUP_BOOKED_KEYS[by]))
+        found = {row["key"] if row["key"] is not None or by != "district" else "": row
+                 for row in rows}  # fmt: skip
+    return _nonzero({key: {name: row[name] for name in sales.FIGURES}
+                     for key, row in found.items()})  # fmt: skip
+
+
+def from_rollups(where, period, by):
+    found = impact.rolled(where, period, by=by)
+    if by == "organisation":
+        found = {key[0]: row for key, row in found.items()}
+    return _nonzero(found)
+
+
+DAYS = st.dates(min_value=date(2026, 8, 25), max_value=date(2026, 12, 31))
+BUYERS = st.sampled_from(["房山区", "通州区", "京外", "organisation"])
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_the_rollups_hold_bookeds_figures_after_any_pays_and_refunds(data, china):
+    """Orders over three cooperatives in two counties (so some span two counties, and two
+    cooperatives of one county), bought from 房山区, 通州区, outside Beijing or by an organisation,
+    paid at any moment and refunded in parts or whole, later: for any period and any scope, the
+    rollups give booked()'s revenue, units and exact paid orders, grouped every way the page
+    groups them; and rebuilding them from the orders gives the same rollups. (Each example is
+    rolled back: the examples share one test database.)"""
+    with transaction.atomic():
+        check_rollups_against_booked(data, china)
+        transaction.set_rollback(True)
+
+
+def check_rollups_against_booked(data, china):
+    fangshan = CountyFactory(name="察右中旗", beijing_district="房山区")
+    tongzhou = CountyFactory(name="奈曼旗", beijing_district="通州区")
+    cooperatives = [CooperativeFactory(county=fangshan), CooperativeFactory(county=fangshan),
+                    CooperativeFactory(county=tongzhou)]  # fmt: skip
+    products = [make_product(c, price="12.30", num_in_stock=10_000) for c in cooperatives]
+    union = Organisation.objects.create(
+        name="房山区总工会", kind="union", credit_code=make_credit_code(), district="房山区",
+        contact_name="张三", contact_phone="13900000001", status="approved",
+        applied_by=UserFactory(),
+    )  # fmt: skip
+    for _ in range(data.draw(st.integers(1, 6), label="orders")):
+        buying = data.draw(st.lists(st.sampled_from(products), min_size=1, max_size=3, unique=True))
+        buyer = data.draw(BUYERS, label="buyer")
+        address = shipping_address(china, line3=buyer)
+        if buyer == "京外":
+            address = shipping_address(china, state="河北省", line3="涿州市")
+        order = make_order(
+            [(product, data.draw(st.integers(1, 4))) for product in buying],
+            shipping_address=address,
+            organisation=union if buyer == "organisation" else None,
+        )
+        paid = data.draw(MOMENTS, label="paid")
+        services.mark_paid(
+            order, amount=order.total_incl_tax, reference=f"p-{order.number}",
+            source=("test", "Test"), at=paid,
+        )  # fmt: skip
+        moment = paid
+        for _ in range(data.draw(st.integers(0, 3), label="refunds")):
+            left = [item for item in refundable_lines(order) if item.quantity]
+            if not left:
+                break
+            item = data.draw(st.sampled_from(left))
+            quantity = data.draw(st.integers(1, item.quantity))
+            moment += timedelta(hours=data.draw(st.integers(0, 24 * 40)))
+            refund_made(order, [(item.line, quantity)], moment)
+
+    first, last = sorted([data.draw(DAYS, label="from"), data.draw(DAYS, label="to")])
+    periods = [impact.ALL_TIME, impact.Period(first, last), impact.Period(first.replace(day=1))]
+    scopes = [
+        ({"county__in": County.objects.all()},
+         sales.Line.objects.all()),
+        ({"county__in": County.objects.filter(pk=fangshan.pk)},
+         sales.Line.objects.filter(partner__cooperative__county=fangshan)),
+        ({"buyer_district": "房山区"}, sales.Line.objects.filter(order__buyer_district="房山区")),
+    ]  # fmt: skip
+
+    def everything():
+        return [
+            from_rollups(where, period, by)
+            for where, _lines in scopes
+            for period in periods
+            for by in [*ROLLUP_BOOKED_KEYS, "month"]
+        ]
+
+    for where, lines in scopes:
+        for period in periods:
+            for by in [*ROLLUP_BOOKED_KEYS, "month"]:
+                assert from_rollups(where, period, by) == from_booked(lines, period, by), (
+                    where, period, by,
+                )  # fmt: skip
+    kept = everything()
+    rollups.rebuild()
+    assert everything() == kept

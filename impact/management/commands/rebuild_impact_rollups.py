@@ -15,6 +15,5 @@ class Command(BaseCommand):
         written = rollups.rebuild()
         self.stdout.write(
             f"Rebuilt the impact rollups in {time.perf_counter() - start:.1f} s: "
-            f"{written['sales']} sales rows, {written['county_orders']} county order rows, "
-            f"{written['spans']} orders over several counties."
+            f"{written['sales']} sales rows, {written['order_sets']} order rows by county set."
         )

@@ -23,7 +23,11 @@ class OrganisationListView(View):
             {
                 "organisations": organisations[:500],
                 "status": status if status in Organisation.Status.values else "",
-                "statuses": Organisation.Status.choices,
+                "statuses": [  # the words of the status badges (organisations/_status.html)
+                    (Organisation.Status.PENDING, _("Waiting for approval")),
+                    (Organisation.Status.APPROVED, _("Approved")),
+                    (Organisation.Status.REJECTED, _("Not approved")),
+                ],
                 "pending": Organisation.objects.filter(status=Organisation.Status.PENDING).count(),
             },
         )

@@ -472,3 +472,13 @@ def test_the_year_by_month_and_county_downloads_as_xlsx(client, consumer, cooper
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = [[c for c in row if c is not None] for row in sheet.iter_rows(values_only=True)]
     assert any(cooperative.county.name in row and 200 in row for row in values)
+
+
+def test_the_django_admin_shows_an_organisation_without_its_licence(client, staff, consumer):
+    organisation = approved_org(consumer)
+    client.force_login(staff)
+    url = reverse("admin:organisations_organisation_change", args=[organisation.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert organisation.name in response.content.decode()
+    assert organisation.licence.name not in response.content.decode()

@@ -17,10 +17,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cooperatives.uploads import reencode_image
 from orders.address.chinese import normalise_mainland_mobile
@@ -37,6 +38,12 @@ APPLICATION_FIELDS = (
     "contact_name",
     "contact_phone",
     "contact_email",
+)
+
+
+ALREADY_REGISTERED = gettext_lazy(
+    "An organisation with this unified social credit code is already registered or waiting "
+    "for approval."
 )
 
 
@@ -67,14 +74,7 @@ def apply(*, user, licence, **fields) -> Organisation:
             user.pk
         )
         if not resend:
-            raise ValidationError(
-                {
-                    "credit_code": _(
-                        "An organisation with this unified social credit code is already "
-                        "registered or waiting for approval."
-                    )
-                }
-            )
+            raise ValidationError({"credit_code": ALREADY_REGISTERED})
         organisation = existing
         for name, value in values.items():
             setattr(organisation, name, value)
@@ -84,6 +84,8 @@ def apply(*, user, licence, **fields) -> Organisation:
         organisation.decided_at = None
         organisation.created = timezone.now()
     else:
+        if licence is None:
+            raise ValidationError({"licence": _("Choose a picture of the business licence.")})
         organisation = Organisation(applied_by=user, **values)
     if licence is not None:
         licence = reencode_image(licence)  # never the uploader's bytes, EXIF or name
@@ -95,7 +97,12 @@ def apply(*, user, licence, **fields) -> Organisation:
         if old and old != organisation.licence.name:
             storage = organisation.licence.storage
             transaction.on_commit(lambda: storage.delete(old))
-    organisation.save()
+    try:
+        with transaction.atomic():  # the same code sent twice at once: one of them is refused
+            organisation.save()
+    except IntegrityError as error:
+        organisation.licence.delete(save=False)
+        raise ValidationError({"credit_code": ALREADY_REGISTERED}) from error
     return organisation
 
 

@@ -110,6 +110,8 @@ def test_a_bad_mobile_or_a_missing_licence_or_not_a_picture_makes_nothing(client
     assert client.post(url, application()).status_code == 200  # no licence
     fake = SimpleUploadedFile("licence.png", b"<html>not a picture</html>", "image/png")
     assert "不是图片" in client.post(url, {**application(), "licence": fake}).content.decode()
+    with pytest.raises(ValidationError, match="营业执照"):
+        services.apply(user=consumer, licence=None, **application())
     assert not Organisation.objects.exists()
 
 

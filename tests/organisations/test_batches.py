@@ -382,3 +382,49 @@ def test_the_batch_page_keeps_its_queries_flat(
     with django_assert_max_num_queries(25):
         response = client.get(reverse("organisations:batch-detail", args=[batch.reference]))
     assert response.content.decode().count('class="batch-order"') == 40
+
+
+# --- The batch writes what Oscar's order creator writes ------------------------------------------
+
+
+def _rows(order):
+    """Everything placing ``order`` wrote, without what differs between any two orders (and the
+    batch's own fields)."""
+    from django.forms.models import model_to_dict
+
+    skip = {"id", "order", "line", "number", "basket", "date_placed", "batch", "organisation"}
+    order = Order.objects.select_related("shipping_address", "basket").get(pk=order.pk)  # as stored
+
+    def plain(obj, *more):
+        return {k: v for k, v in model_to_dict(obj).items() if k not in skip | set(more)}
+
+    return {
+        "order": plain(order, "shipping_address"),
+        "shipping_address": plain(order.shipping_address),
+        "lines": [plain(line, "stockrecord") for line in order.lines.order_by("product_id")],
+        "prices": [
+            plain(price)
+            for line in order.lines.order_by("product_id")
+            for price in line.prices.all()
+        ],
+        "discounts": [plain(d) for d in order.discounts.all()],
+        "basket": plain(order.basket, "date_created", "date_merged", "date_submitted"),
+        "basket_lines": order.basket.all_lines().count(),  # none: the batch's lines are in memory
+    }
+
+
+def test_a_batch_order_is_the_rows_oscars_order_creator_writes(organisation, buyer, tea, beef):
+    from bench.batch import place_one
+
+    checked = recipients.read(csv_bytes(good_rows(1)), "a.csv")
+    batch = batches.create_batch(
+        organisation=organisation, user=buyer, title="", recipients=checked.recipients,
+        gifts=[batches.Gift(tea, 1), batches.Gift(beef, 1)],
+    )  # fmt: skip
+    ours = batch.orders.get()
+    oscars = place_one(buyer, [tea, beef], checked.recipients[0])  # basket, OrderCreator
+    ours_rows, oscar_rows = _rows(ours), _rows(oscars)
+    assert oscar_rows.pop("basket_lines") == 2 and ours_rows.pop("basket_lines") == 0
+    assert ours_rows == oscar_rows
+    assert (ours.organisation, ours.batch) == (organisation, batch)
+    assert allocated(tea) == 2 and allocated(beef) == 2  # once per unit, each way

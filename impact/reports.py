@@ -73,7 +73,7 @@ def buyer_sheet(buyer, by, *, scope=None, period=None, made_at=None) -> Sheet:
     """One table of the buyer's side (``selectors.buyer_side``): by buyer district, organisation,
     organisation type or month (sales, paid orders, units; the totals row's paid orders
     ``Distinct``), or ``cross``: buyer district × supplying county, sales in each cell, the
-    paired cells' county headed "（对口）" in the row of its paired district marked "★"."""
+    row's total, and the counties paired with the row's district (★) in the last column."""
     if by == "cross":
         table = buyer["cross"]
         columns = [_("Buyer's district"),

@@ -4,6 +4,7 @@ as impact.sales defines them (paid, less refunds)."""
 
 import hashlib
 from collections import defaultdict
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -233,7 +234,26 @@ def _key(values: tuple):
     return values[0] if len(values) == 1 else (values or None)
 
 
+# Within one report's computation (``report``): rolled()'s answers by their arguments, so the
+# buyer side of a county scope reuses the seller side's totals and months.
+_rolled_memo: ContextVar[dict | None] = ContextVar("impact_rolled_memo", default=None)
+
+
 def rolled(where: dict, period: Period, by: str | None = None) -> dict:
+    """``_rolled``'s figures, once per report for the same arguments."""
+    memo = _rolled_memo.get()
+    if memo is None:
+        return _rolled(where, period, by)
+    key = (by, period, tuple(sorted(
+        (name, str(value.query) if isinstance(value, QuerySet) else value)
+        for name, value in where.items()
+    )))  # fmt: skip
+    if key not in memo:
+        memo[key] = _rolled(where, period, by)
+    return {name: dict(figures) for name, figures in memo[key].items()}
+
+
+def _rolled(where: dict, period: Period, by: str | None = None) -> dict:
     """The sales booked in ``period`` among the rollup rows matching ``where`` (``county__in``,
     ``buyer_district``, ``cooperative``), grouped ``by`` a ROLLUP_KEYS name: {key: {revenue,
     units, paid_orders}}, the key a value or a tuple of values (``None`` ungrouped).
@@ -502,13 +522,17 @@ def report(
     key = "impact-report:" + hashlib.sha256(scope.encode()).hexdigest()
 
     def compute():
-        return {
-            "totals": totals(counties, period=period),
-            "breakdowns": {by: breakdown(counties, by, period) for by in BREAKDOWNS},
-            "buyer": buyer_side(buyer_where(counties, buyer_district), period),
-            "buyer_district": buyer_district,
-            "computed_at": timezone.now(),
-        }
+        token = _rolled_memo.set({})
+        try:
+            return {
+                "totals": totals(counties, period=period),
+                "breakdowns": {by: breakdown(counties, by, period) for by in BREAKDOWNS},
+                "buyer": buyer_side(buyer_where(counties, buyer_district), period),
+                "buyer_district": buyer_district,
+                "computed_at": timezone.now(),
+            }
+        finally:
+            _rolled_memo.reset(token)
 
     return cache.get_or_set(key, compute, getattr(settings, "IMPACT_CACHE_SECONDS", 300))
 

@@ -132,12 +132,14 @@ class MembersView(MemberMixin, View):
     admin_only = True
 
     def render_page(self, request, form, status=200):
+        members = list(selectors.members_of(self.organisation))
         return render(
             request,
             "organisations/members.html",
             self.context(
                 form=form,
-                members=selectors.members_of(self.organisation),
+                members=members,
+                admins=sum(m.role == Member.Role.ADMIN for m in members),
                 roles=Member.Role.choices,
             ),
             status=status,

@@ -160,7 +160,9 @@ def test_the_page_shows_both_sides_and_the_district_official_their_districts(cli
     page = client.get(reverse("impact:index")).content.decode()
     assert "买方所在区" in page
     assert "房山区总工会" in page and impact.organisation_kinds()["union"] in page
-    assert 'class="text-right table-success impact-paired position-relative"' in page  # 房山区 × 察右中旗
+    assert (
+        'class="text-right table-success impact-paired position-relative"' in page
+    )  # 房山区 × 察右中旗
     assert "通州区" not in page.split('id="buyers"')[1]  # no other district's purchases
 
 

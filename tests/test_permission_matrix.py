@@ -34,15 +34,21 @@ from cooperatives.ledger import post_sale_shares
 from cooperatives.models import CertificationRequest, HouseholdImport
 from cooperatives.services import add_cooperative_manager
 from impact.models import OfficialScope, PersonalDataAccess
+from invoices import services as invoicing
 from livestream import services as live
 from livestream.models import Host, LiveSession, Pin
 from orders import aftersales, statuses
+from orders.payments import transfers
+from organisations import batches
+from organisations.models import Member, Organisation
+from organisations.recipients import Recipient
 from tests.factories import (
     CooperativeFactory,
     CountyFactory,
     HouseholdFactory,
     MembershipFactory,
     UserFactory,
+    make_credit_code,
     make_order,
     make_product,
 )
@@ -174,12 +180,47 @@ def build_world() -> World:
     w.extra["import_job"] = HouseholdImport.objects.create(
         user=staff, filename="x.csv", stored_as="x"
     )
+    _organisation_b(w)
     w.users = {
         "anonymous": None, "consumer_a": w.a["consumer"], "consumer_b": w.b["consumer"],
         "manager_a": w.a["manager"], "manager_b": w.b["manager"], "host_a": w.a["host"],
         "official_a": w.a["official"], "official_b": w.b["official"], "staff": staff,
     }  # fmt: skip
     return w
+
+
+def _organisation_b(w: World) -> None:
+    """Consumer B is the administrator of an approved organisation (乙方工会) with a gift batch
+    waiting for its bank transfer; each side's consumer asked for an invoice on their order."""
+    org = Organisation.objects.create(
+        name="乙方工会", kind=Organisation.Kind.UNION, credit_code=make_credit_code("110112"),
+        district="通州区", contact_name="乙联系人", contact_phone="13900000002",
+        licence="organisations/licences/none.png", status=Organisation.Status.APPROVED,
+        applied_by=w.b["consumer"],
+    )  # fmt: skip
+    Member.objects.create(organisation=org, user=w.b["consumer"], role=Member.Role.ADMIN)
+    w.b["organisation"] = org
+    w.b["batch"] = batches.create_batch(
+        organisation=org, user=w.b["consumer"], title="乙方年货",
+        gifts=[batches.Gift(w.b["product"], 1)],
+        recipients=[Recipient(line=2, name="乙收礼人", mobile="13900000003", province="北京市",
+                              city="北京市", district="通州区", detail="乙方礼品街 1 号")],
+    )  # fmt: skip
+    transfers.instruction_for_batch(w.b["batch"], user=w.b["consumer"])
+    for side, tag in ((w.a, "甲"), (w.b, "乙")):
+        side["invoice_request"] = invoicing.request_invoices(
+            user=side["consumer"], order=side["order"],
+            details=invoicing.Details(kind="ordinary", title_type="person", title=f"{tag}方发票抬头",
+                                      tax_number="", email=side["consumer"].email),
+        )  # fmt: skip
+
+
+def invoice_titles(w):
+    return [w.a["invoice_request"].title], [w.b["invoice_request"].title]
+
+
+def members_of_b(w):
+    return Member.objects.filter(organisation=w.b["organisation"]).count()
 
 
 @pytest.fixture(scope="module")
@@ -545,6 +586,45 @@ MATRIX = [
     (Post("livestream:host-create", label="livestream:host-create(for coop B)", data=new_session_for_b,
           state=lambda w: LiveSession.objects.filter(title="冒名的直播").exists()),
                                                  [NO,   NO,    NO,    NO,    NO,    KEPT,  NO,    NO,    CHG]),
+
+    # Organisation buyers (consumer B administers 乙方工会): members only, staff in the dashboard.
+    (Get("organisations:detail", of("b", "organisation"), label="organisations:detail(B's)"),
+                                                 [NO,   NO,    OK,    NO,    NO,    NO,    NO,    NO,    NO]),
+    (Get("organisations:members", of("b", "organisation"), label="organisations:members(B's)"),
+                                                 [NO,   NO,    OK,    NO,    NO,    NO,    NO,    NO,    NO]),
+    (Get("organisations:orders", of("b", "organisation"), label="organisations:orders(B's)"),
+                                                 [NO,   NO,    OK,    NO,    NO,    NO,    NO,    NO,    NO]),
+    (Get("organisations:licence", of("b", "organisation"), label="organisations:licence(B's)"),
+                                                 [NO,   NO,    NA,    NO,    NO,    NO,    NO,    NO,    NA]),
+    (Post("organisations:members", of("b", "organisation"), label="organisations:members(B's) add",
+          data=lambda w: {"action": "add", "contact": w.a["manager"].email, "role": "admin"},
+          state=members_of_b),
+                                                 [NO,   KEPT,  CHG,   KEPT,  KEPT,  KEPT,  KEPT,  KEPT,  KEPT]),
+    (Get("organisations:batch-list", of("b", "organisation"), label="organisations:batch-list(B's)"),
+                                                 [NO,   NO,    OK,    NO,    NO,    NO,    NO,    NO,    NO]),
+    (Get("organisations:batch-detail", of("b", "batch", "reference", "reference"),
+         label="organisations:batch-detail(B's)"),
+                                                 [NO,   NO,    OK,    NO,    NO,    NO,    NO,    NO,    NO]),
+    (Get("payments:transfer-batch", of("b", "batch", "reference", "reference"),
+         label="payments:transfer-batch(B's)"),
+                                                 [NO,   NO,    OK,    NO,    NO,    NO,    NO,    NO,    NO]),
+    (Get("certificates:organisation", lambda w: {"pk": w.b["organisation"].pk, "year": timezone.localdate().year},
+         label="certificates:organisation(B's)"),
+                                                 [NO,   NO,    OK,    NO,    NO,    NO,    NO,    NO,    NO]),
+    (Get("dashboard:organisation-list", markers=lambda w: ([], [w.b["organisation"].name])),
+                                                 [NO,   NO,    NO,    NO,    NO,    NO,    NO,    NO,    OK]),
+    (Get("dashboard:organisation-detail", of("b", "organisation"), label="dashboard:organisation-detail(B's)"),
+                                                 [NO,   NO,    NO,    NO,    NO,    NO,    NO,    NO,    OK]),
+    (Get("dashboard:transfer-list"),             [NO,   NO,    NO,    NO,    NO,    NO,    NO,    NO,    OK]),
+    (Get("dashboard:transfer-import"),           [NO,   NO,    NO,    NO,    NO,    NO,    NO,    NO,    OK]),
+
+    # Invoices: the buyer's request; a manager's queue holds their cooperative's invoices only.
+    (Get("invoices:request-detail", of("b", "invoice_request"), label="invoices:request-detail(B's)"),
+                                                 [NO,   NO,    OK,    NO,    NO,    NO,    NO,    NO,    OK]),
+    (Get("invoices:ask-order", order_b(), label="invoices:ask-order(B's order)"),
+                                                 [NO,   NO,    OK,    NO,    NO,    NO,    NO,    NO,    NA]),
+    (Get("dashboard:invoice-list", query="?status=all", markers=invoice_titles),
+                                                 [NO,   NO,    NO,    OWN,   OWN,   NO,    NO,    NO,    ALL]),
 
     # Django's admin: staff only.
     (Get("admin:index"),                         [NO,   NO,    NO,    NO,    NO,    NO,    NO,    NO,    OK]),

@@ -25,10 +25,14 @@ from oscar.core.loading import get_model
 from PIL import Image
 from playwright.sync_api import expect
 
+from invoices import services as invoicing
 from orders import aftersales, statuses
+from organisations.models import Organisation
+from organisations.services import apply as applying
 from tests.factories import (
     HouseholdFactory,
     MembershipFactory,
+    make_credit_code,
     make_order,
     make_product,
 )
@@ -86,6 +90,13 @@ PAGES = [
     Page("dashboard:order-after-sales"),
     Page("dashboard:household-list"),
     Page("dashboard:household-import", roles=(STAFF,)),
+    # organisation buyers, bank transfers, invoices
+    Page("dashboard:organisation-list", roles=(STAFF,)),
+    Page("dashboard:organisation-detail", (("pk", "organisation"),), (STAFF,)),
+    Page("dashboard:transfer-list", roles=(STAFF,)),
+    Page("dashboard:transfer-import", roles=(STAFF,)),
+    Page("dashboard:invoice-list"),
+    Page("dashboard:invoice-detail", (("pk", "invoice"),)),
     # reviews
     Page("dashboard:reviews-list"),
     Page("dashboard:reviews-update", (("pk", "review"),)),
@@ -206,7 +217,19 @@ def world(cooperative, other_cooperative, manager, staff, consumer, china, host_
     flatpage = FlatPage.objects.create(url="/about/", title="关于我们", content="<p>京蒙优选</p>")
     flatpage.sites.add(Site.objects.get_current())
     session = new_session(host_user, cooperative, title="察右中旗胡萝卜专场")
+    organisation = applying(
+        user=consumer, licence=_picture("licence.jpg"), name="房山区测试工会",
+        kind=Organisation.Kind.UNION, credit_code=make_credit_code("110111"), district="房山区",
+        contact_name="王联系", contact_phone="13900000000", contact_email="union@example.com",
+    )  # fmt: skip
+    asked_invoice = invoicing.request_invoices(
+        user=consumer, order=order,
+        details=invoicing.Details(kind="ordinary", title_type="person", title="王先生",
+                                  tax_number="", email=consumer.email),
+    )  # fmt: skip
     return {
+        "organisation": organisation.pk,
+        "invoice": asked_invoice.invoices.get(partner=cooperative.partner).pk,
         "product": carrots.pk,
         "product_class_slug": carrots.product_class.slug,
         "product_class": carrots.product_class.pk,

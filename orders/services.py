@@ -353,5 +353,12 @@ def refunded_units(line_ids) -> dict:
 # --- Emails --------------------------------------------------------------------------------------
 
 
+# A purchase batch's orders (one per gift recipient, all the member's) are paid and shipped by
+# the hundred: the member gets one email for the batch (organisations.receivers), not one each.
+BATCHED_NOTICES = ("ORDER_PAID", "ORDER_SHIPPED")
+
+
 def _queue_email(order, code, **extra):
+    if order.batch_id and code in BATCHED_NOTICES:
+        return
     send_order_email.delay_on_commit(order.pk, code, extra)

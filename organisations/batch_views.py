@@ -3,6 +3,7 @@ batch, the sample sheet. Thin: the checks are in ``recipients``, the write and w
 ``batches``. Anyone who is not a member (or, for a batch, its maker or an 管理员): 404."""
 
 import io
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +17,10 @@ from django.views.decorators.http import require_http_methods
 from openpyxl import Workbook
 from oscar.core.loading import get_model
 
+from cooperatives.models import mask_name
+from orders.checkout.views import TOKEN_FIELD, parse_token
 from orders.fulfilment import CARRIERS
+from sheets.writer import CONTENT_TYPES, attachment_header
 
 from . import batches, recipients
 from .batch_forms import BatchForm, GiftFormSet
@@ -47,10 +51,25 @@ def _is_admin(user, organisation) -> bool:
 def batch_new(request, pk):
     organisation = _organisation(request, pk)
     checked = None
+    token = uuid.uuid4()
     if request.method == "POST":
+        token = parse_token(request.POST.get(TOKEN_FIELD))
+        already = batches.made_with(token, request.user)
+        if already is not None:  # a double click or a retried request: the batch it made
+            messages.info(
+                request,
+                _("Batch %(reference)s was already made from this form: here it is.")
+                % {"reference": already.reference},
+            )
+            return redirect("organisations:batch-detail", reference=already.reference)
         form = BatchForm(request.POST, request.FILES)
         gifts = GiftFormSet(request.POST, prefix="gift")
-        if form.is_valid() and gifts.is_valid():
+        if token is None:
+            # Without its one-time token a repeat could not be told from a new batch.
+            token = uuid.uuid4()
+            form.is_valid()
+            form.add_error(None, str(batches.USED_FORM))
+        elif form.is_valid() and gifts.is_valid():
             upload = form.cleaned_data["sheet"]
             data = upload.read(recipients.MAX_FILE_BYTES + 1)
             checked = recipients.read(data, upload.name)
@@ -68,6 +87,7 @@ def batch_new(request, pk):
                         title=form.cleaned_data["title"],
                         gifts=gifts.gifts(),
                         recipients=checked.recipients,
+                        token=token,
                     )
                 except ValidationError as error:
                     for message in error.messages:
@@ -95,6 +115,8 @@ def batch_new(request, pk):
             "more_errors": max(len(errors) - ERRORS_SHOWN, 0),
             "warnings": (checked.warnings[:ERRORS_SHOWN] if checked else []),
             "max_recipients": recipients.max_recipients(),
+            TOKEN_FIELD: token,
+            "token_field": TOKEN_FIELD,
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -132,7 +154,9 @@ def batch_detail(request, reference):
     rows = [
         {
             "order": order,
-            "name": mask_name(order.shipping_address.first_name if order.shipping_address else ""),
+            "name": mask_name(
+                (order.shipping_address.first_name or "").strip() if order.shipping_address else ""
+            ),
             "mobile": order.shipping_address.masked_mobile if order.shipping_address else "",
             "region": _region(order.shipping_address),
             "tracking": [
@@ -158,7 +182,10 @@ def batch_detail(request, reference):
 @login_required
 def batch_template(request):
     """The sample sheet: the header and two made-up rows (one with the four address columns,
-    the way the sheet is read)."""
+    the way the sheet is read). Not ``sheets.writer.Sheet``: its XLSX puts title rows above the
+    header (and a 合计 row below), while an upload is read with its header in row 1
+    (``sheets.reader``), so a sample written that way could not be filled in and sent back as
+    it is. Its download header and content type are the writer's."""
     book = Workbook()
     sheet = book.active
     sheet.title = "收货人名单"
@@ -169,18 +196,9 @@ def batch_template(request):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()
     book.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''recipients-sample.xlsx"
+    response = HttpResponse(buffer.getvalue(), content_type=CONTENT_TYPES["xlsx"])
+    response["Content-Disposition"] = attachment_header("recipients-sample", "xlsx")
     return response
-
-
-def mask_name(name: str) -> str:
-    """张三 → 张*, 欧阳小明 → 欧*: the first character only (not even the name's length)."""
-    name = (name or "").strip()
-    return name[:1] + "*" if name else ""
 
 
 def _region(address) -> str:

@@ -36,6 +36,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from oscar.core import prices
 from oscar.core.loading import get_class, get_model
 from phonenumber_field.phonenumber import PhoneNumber
@@ -59,6 +60,7 @@ ShippingAddress = get_model("order", "ShippingAddress")
 StockRecord = get_model("partner", "StockRecord")
 
 MAX_QUANTITY = 99
+USED_FORM = gettext_lazy("This form was sent already: open the new batch page again.")
 ZERO = Decimal("0.00")
 
 
@@ -109,14 +111,17 @@ def batches_for(user, organisation):
 
 
 def visible_batches(user):
-    """Every batch ``user`` may open (``batch-detail``)."""
-    if not user.is_authenticated:
-        return PurchaseBatch.objects.none()
-    admin_of = Organisation.objects.for_admin(user).values("pk")
-    member_of = Organisation.objects.for_member(user).values("pk")
-    return PurchaseBatch.objects.filter(
-        Q(organisation__in=admin_of) | Q(organisation__in=member_of, created_by=user)
-    )
+    """Every batch ``user`` may open and act on (``batch-detail``, its invoices): the one rule,
+    ``PurchaseBatch.objects.visible_to``."""
+    return PurchaseBatch.objects.visible_to(user)
+
+
+def made_with(token, user):
+    """The batch ``user`` already made with the new-batch form's one-time ``token``, or None
+    (a token alone, however learnt, leads nobody else to it)."""
+    if token is None or not user.is_authenticated:
+        return None
+    return PurchaseBatch.objects.filter(submission_token=token, created_by=user).first()
 
 
 # --- Checks ----------------------------------------------------------------------------------
@@ -192,14 +197,27 @@ def can_buy_for(user, organisation) -> bool:
 
 
 def create_batch(
-    *, organisation, user, title: str, gifts: list[Gift], recipients: list[Recipient]
+    *,
+    organisation,
+    user,
+    title: str,
+    gifts: list[Gift],
+    recipients: list[Recipient],
+    token=None,
 ) -> PurchaseBatch:
     """Make the batch and its orders (see the module's docstring), or raise ``ValidationError``
     with nothing written: no recipients or too many, a gift that cannot be bought, stock short
     (the product and the shortfall), shipping that is not free. ``PermissionDenied`` when
-    ``user`` does not buy for ``organisation``."""
+    ``user`` does not buy for ``organisation``.
+
+    ``token``: the form's one-time submission token (a UUID). The batch ``user`` already made
+    with it is returned as it is, nothing made again (a double click, a retried request; two
+    at once: the unique token lets one win, the other finds its batch)."""
     if not can_buy_for(user, organisation):
         raise PermissionDenied
+    already = made_with(token, user)
+    if already is not None:
+        return already
     if not recipients:
         raise ValidationError(_("The sheet has no recipients."))
     if len(recipients) > max_recipients():
@@ -214,14 +232,24 @@ def create_batch(
         raise ValidationError(short, code="short")
     try:
         with transaction.atomic():
-            batch = PurchaseBatch.objects.create(
-                reference=_new_reference(),
-                organisation=organisation,
-                created_by=user,
-                title=title.strip()[:100],
-                total=ZERO,
-                recipients=len(recipients),
-            )
+            try:
+                with transaction.atomic():
+                    batch = PurchaseBatch.objects.create(
+                        reference=_new_reference(),
+                        organisation=organisation,
+                        created_by=user,
+                        title=title.strip()[:100],
+                        total=ZERO,
+                        recipients=len(recipients),
+                        submission_token=token,
+                    )
+            except IntegrityError:
+                # A copy of this request made the token's batch meanwhile (it waited on the
+                # unique token until that one committed): that batch is the answer.
+                already = made_with(token, user)
+                if already is None:  # someone else's token, however learnt: nothing made
+                    raise ValidationError(USED_FORM, code="token") from None
+                return already
             orders = _write_orders(batch, user, priced, recipients)
             batch.total = sum((order.total_incl_tax for order in orders), ZERO)
             PurchaseBatch.objects.filter(pk=batch.pk).update(total=batch.total)

@@ -142,6 +142,31 @@ class ReservedShare(models.Model):
         ]
 
 
+class PurchaseBatchQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The batches ``user`` may see and act on: every batch of the approved organisations
+        they administer (管理员), and those they made themselves for an approved organisation they
+        still buy for (采购员); none for anyone else."""
+        if not user.is_authenticated:
+            return self.none()
+        admin_of = Organisation.objects.for_admin(user).values("pk")
+        member_of = Organisation.objects.for_member(user).values("pk")
+        return self.filter(
+            models.Q(organisation__in=admin_of)
+            | models.Q(organisation__in=member_of, created_by=user)
+        )
+
+
+def visible_orders(user, prefix: str = "") -> models.Q:
+    """The rule "管理员 see all the organisation's orders, 采购员 their own", as a ``Q`` over orders
+    (``prefix``: the path to the order, e.g. ``"order__"``): the orders ``user`` placed, and every
+    order placed for an approved organisation they administer."""
+    if not user.is_authenticated:
+        return models.Q(pk__in=[])
+    admin_of = Organisation.objects.for_admin(user).values("pk")
+    return models.Q(**{f"{prefix}user": user}) | models.Q(**{f"{prefix}organisation__in": admin_of})
+
+
 class PurchaseBatch(models.Model):
     """采购单: one order per recipient of a gift sheet, stock held for all or none, paid once.
 
@@ -166,6 +191,14 @@ class PurchaseBatch(models.Model):
     recipients = models.PositiveIntegerField(_("recipients"))
     created = models.DateTimeField(default=timezone.now)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # The new-batch form's one-time token (as the checkout's ``Order.submission_token``): a
+    # double click or a retried request finds the batch it already made instead of making
+    # another (unique, so two racing requests cannot both win).
+    submission_token = models.UUIDField(
+        _("submission token"), null=True, blank=True, unique=True, editable=False
+    )
+
+    objects = PurchaseBatchQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created"]

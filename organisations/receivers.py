@@ -2,7 +2,10 @@
 
 Paid (``paid_at``: when the last of them was) once none of its orders waits for payment and at
 least one was paid; cancelled once all of them are cancelled. Both inside the order step's own
-transaction (``orders.signals.order_paid``; Oscar's ``order_status_changed`` for a cancellation).
+transaction (``orders.signals.order_paid``; Oscar's ``order_status_changed`` for a
+cancellation). Once paid, the batch's one "paid" email goes after the commit
+(``tasks.batch_paid_email``): its orders send no "paid" or "shipped" notice each
+(``orders.services.BATCHED_NOTICES``).
 """
 
 from django.dispatch import receiver
@@ -12,6 +15,7 @@ from oscar.apps.order.signals import order_status_changed
 from orders import signals, statuses
 
 from .models import PurchaseBatch
+from .tasks import batch_paid_email
 
 
 def sync_batch_status(batch_id, *, at=None) -> None:
@@ -23,6 +27,8 @@ def sync_batch_status(batch_id, *, at=None) -> None:
         return
     if orders.exclude(status=statuses.CANCELLED).exists():
         batch.status, batch.paid_at = PurchaseBatch.Status.PAID, at or timezone.now()
+        # one email for the batch, after the commit (its orders send none each)
+        batch_paid_email.delay_on_commit(batch.pk)
     else:
         batch.status = PurchaseBatch.Status.CANCELLED
     batch.save(update_fields=["status", "paid_at"])

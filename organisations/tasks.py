@@ -60,3 +60,56 @@ def _record(batch_id):
         )
         if not updated:
             UserRecord.objects.create(user_id=user_id, date_last_order=sums["last"], **added)
+
+
+@shared_task(name="organisations.tasks.batch_paid_email")
+def batch_paid_email(batch_id: int) -> bool:
+    """The one "paid" email of a purchase batch (its orders send none each: ``orders.services.
+    BATCHED_NOTICES``), to the member who made it and the organisation's contact email; no
+    recipient's name or address in it, a link to the batch page. A failure is logged (the
+    reference only) and not retried: the batch page shows it paid anyway."""
+    from django.conf import settings
+    from django.contrib.sites.models import Site
+    from django.core.mail import send_mail
+    from django.urls import reverse
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    from .models import PurchaseBatch
+
+    batch = (
+        PurchaseBatch.objects.select_related("organisation", "created_by")
+        .filter(pk=batch_id, status=PurchaseBatch.Status.PAID)
+        .first()
+    )
+    if batch is None:
+        return False
+    to = []
+    for address in (batch.created_by.email, batch.organisation.contact_email):
+        if address and address.lower() not in {a.lower() for a in to}:
+            to.append(address)
+    if not to:
+        return False
+    scheme = "http" if settings.DEBUG else "https"
+    link = f"{scheme}://{Site.objects.get_current().domain}" + reverse(
+        "organisations:batch-detail", kwargs={"reference": batch.reference}
+    )
+    with translation.override("zh-hans"):
+        subject = _("Purchase batch %(reference)s is paid") % {"reference": batch.reference}
+        body = _(
+            "%(organisation)s: the %(count)d orders of purchase batch %(reference)s "
+            "(%(title)s) are paid, ¥%(total)s in all. The cooperatives now ship them to the "
+            "recipients; each parcel's tracking number shows on the batch page."
+        ) % {
+            "organisation": batch.organisation.name,
+            "count": batch.recipients,
+            "reference": batch.reference,
+            "title": batch.title or "—",
+            "total": batch.total,
+        }
+    try:
+        send_mail(subject, f"{body}\n\n{link}", settings.DEFAULT_FROM_EMAIL, to)
+    except Exception:
+        logger.error("Batch %s: the paid email could not be sent", batch.reference)
+        return False
+    return True

@@ -87,7 +87,7 @@ def test_a_member_uploads_a_bad_sheet_then_a_good_one(browser, live_server, tmp_
     assert beef.stockrecords.get().num_allocated == 50
     expect(page.locator("#batch-recipients")).to_have_text("50")
     expect(page.locator("#batch-total")).to_contain_text("7,400.00")
-    expect(page.locator("tr.batch-order").first.locator("th")).to_have_text("测*")
+    expect(page.locator("tr.batch-order").first.locator("th")).to_have_text("测****0")
     expect(page.locator("tr.batch-order")).to_have_count(50)
     assert "13900000000" not in page.content()
     no_sideways_scroll(page)

@@ -4,7 +4,9 @@ clear message and changes nothing.
 
 Rules kept here (and tested here):
 - an applicant becomes the organisation's first administrator (管理员) when staff approve it;
-- a rejected application can be sent again by its applicant, with the same credit code;
+- a rejected application can be sent again by its applicant, with the same credit code; a
+  rejected application does not hold its credit code either: someone else applying with it
+  takes the application over (their details, their licence, waiting for approval again);
 - an organisation always keeps at least one administrator: the last one can be neither removed
   nor made a purchaser;
 - only approved organisations have members, and only their administrators change them.
@@ -61,8 +63,9 @@ def apply(*, user, licence, **fields) -> Organisation:
 
     ``fields`` are the application's (``APPLICATION_FIELDS``); the credit code is upper-cased and
     checked (check character, not already registered), the mobile normalised to its 11 digits,
-    the licence picture stored privately. The applicant's own rejected application with the same
-    credit code is sent again instead of refused."""
+    the licence picture stored privately. A rejected application with the same credit code is
+    sent again instead of refused: by its applicant (the licence kept unless a new one is sent),
+    or taken over by another applicant (who must send their own licence)."""
     values = {name: fields.get(name, "") for name in APPLICATION_FIELDS}
     values["credit_code"] = str(values["credit_code"] or "").strip().upper()
     values["contact_phone"] = normalise_mainland_mobile(values["contact_phone"])
@@ -70,12 +73,16 @@ def apply(*, user, licence, **fields) -> Organisation:
         Organisation.objects.select_for_update().filter(credit_code=values["credit_code"]).first()
     )
     if existing is not None:
-        resend = existing.status == Organisation.Status.REJECTED and existing.applied_by_id == (
-            user.pk
-        )
-        if not resend:
+        if existing.status != Organisation.Status.REJECTED:
             raise ValidationError({"credit_code": ALREADY_REGISTERED})
         organisation = existing
+        if existing.applied_by_id != user.pk:
+            # A rejected application holds its code for nobody: another applicant (the real
+            # organisation, after someone else's false one) takes it over with their own
+            # details and licence; the earlier applicant no longer sees it.
+            if licence is None:
+                raise ValidationError({"licence": _("Choose a picture of the business licence.")})
+            organisation.applied_by = user
         for name, value in values.items():
             setattr(organisation, name, value)
         organisation.status = Organisation.Status.PENDING
@@ -87,12 +94,13 @@ def apply(*, user, licence, **fields) -> Organisation:
         if licence is None:
             raise ValidationError({"licence": _("Choose a picture of the business licence.")})
         organisation = Organisation(applied_by=user, **values)
+    # the licence stored now, deleted once the new one is committed (read before it is replaced)
+    old = existing.licence.name if existing is not None else ""
     if licence is not None:
         licence = reencode_image(licence)  # never the uploader's bytes, EXIF or name
         organisation.licence = licence
     organisation.full_clean(exclude=["licence"] if licence is None else None)
     if licence is not None:
-        old = existing.licence.name if existing is not None else ""
         organisation.licence.save(licence.name, licence, save=False)
         if old and old != organisation.licence.name:
             storage = organisation.licence.storage

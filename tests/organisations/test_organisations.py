@@ -148,13 +148,63 @@ def test_a_rejected_application_is_told_its_reason_and_can_be_sent_again(client,
     assert Organisation.objects.count() == 1
 
 
-def test_a_stranger_cannot_resend_someone_elses_rejected_application(consumer, staff):
+def test_a_rejected_application_does_not_hold_its_code_from_someone_else(
+    client, consumer, staff, settings, django_capture_on_commit_callbacks
+):
+    """Review H8 finding 7: someone applies with the real organisation's code, staff reject it
+    as false; the real organisation then applies with that code and takes the application over."""
+    squatter = UserFactory()
+    organisation = applied(squatter, name="假冒单位")
+    old_licence = organisation.licence.name
+    services.reject(organisation, by=staff, reason="假冒")
+
+    client.force_login(consumer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("organisations:apply"),
+            {**application(credit_code=organisation.credit_code.lower(), name="房山区真实单位工会",
+                           contact_name="真联系"), "licence": picture()},
+        )  # fmt: skip
+
+    assert response.status_code == 302
+    assert Organisation.objects.count() == 1
+    organisation.refresh_from_db()
+    assert organisation.applied_by == consumer
+    assert organisation.status == Organisation.Status.PENDING
+    assert organisation.name == "房山区真实单位工会" and organisation.contact_name == "真联系"
+    assert organisation.rejection_reason == "" and organisation.decided_by is None
+    assert organisation.licence.name != old_licence  # the new applicant's own
+    assert not Path(settings.PRIVATE_MEDIA_ROOT, old_licence).exists()
+    # the squatter no longer sees it, nor may send it again
+    assert not selectors.applications_of(squatter).exists()
+    with pytest.raises(ValidationError):
+        applied(squatter, credit_code=organisation.credit_code)
+    # and staff may approve the real one: its applicant becomes the administrator
+    services.approve(organisation, by=staff)
+    assert organisation.members.get().user == consumer
+
+
+def test_taking_over_a_rejected_application_needs_a_licence(consumer, staff):
     organisation = applied(UserFactory())
     services.reject(organisation, by=staff, reason="资料不全")
-    with pytest.raises(ValidationError):
-        applied(consumer, credit_code=organisation.credit_code)
+    with pytest.raises(ValidationError) as refused:
+        services.apply(user=consumer, licence=None,
+                       **application(credit_code=organisation.credit_code))  # fmt: skip
+    assert "licence" in refused.value.message_dict
     organisation.refresh_from_db()
     assert organisation.status == Organisation.Status.REJECTED
+    assert organisation.applied_by != consumer
+
+
+def test_a_pending_or_approved_code_is_still_refused_to_someone_else(consumer, staff):
+    pending = applied(UserFactory())
+    with pytest.raises(ValidationError):
+        applied(consumer, credit_code=pending.credit_code)
+    services.approve(pending, by=staff)
+    with pytest.raises(ValidationError):
+        applied(consumer, credit_code=pending.credit_code)
+    pending.refresh_from_db()
+    assert pending.status == Organisation.Status.APPROVED and pending.applied_by != consumer
 
 
 # --- Staff's decision ----------------------------------------------------------------------------

@@ -102,12 +102,13 @@ class StatementImportView(View):
         messages.success(
             request,
             _(
-                "%(read)d lines read, %(new)d new (the rest were imported before): "
-                "%(matched)d paid, %(listed)d listed for you to settle."
+                "%(read)d lines read: %(new)d new, %(seen)d seen before (imported already, "
+                "skipped); %(matched)d paid, %(listed)d listed for you to settle."
             )
             % {
                 "read": result.read,
                 "new": result.new,
+                "seen": result.seen,
                 "matched": counts.get(LineStatus.MATCHED, 0),
                 "listed": listed,
             },
@@ -171,7 +172,9 @@ class LineView(View):
                 except ValidationError as error:
                     form.add_error("reference", error)
                 else:
-                    messages.success(request, _settled_message(status))
+                    # Nothing paid (an order no longer waiting): a warning; the line stays.
+                    say = messages.warning if status == LineStatus.CLOSED else messages.success
+                    say(request, _settled_message(status))
                     return redirect("dashboard:transfer-list")
             return self.page(request, line, match_form=form, status=400)
         if action == "set_aside":

@@ -194,11 +194,17 @@ class StatementImport(models.Model):
         ordering = ["-created"]
         verbose_name = _("bank statement import")
 
+    @property
+    def lines_seen(self) -> int:
+        """Lines imported before (by an earlier statement): skipped."""
+        return max(0, self.lines_read - self.lines_new)
+
 
 class StatementLine(models.Model):
     """A credit on the store's bank account, from a statement: stored once (``fingerprint``:
-    the bank's 流水号, else date, amount, payer account, memo and its place among identical
-    lines of its file), then matched to a transfer instruction or listed for a person."""
+    the bank's 流水号 with the date, amount and payer account, else date, amount, payer
+    account and memo; with its place among identical lines of its file), then matched to a
+    transfer instruction or listed for a person."""
 
     class Status(models.TextChoices):
         MATCHED = "matched", _("Matched: paid")

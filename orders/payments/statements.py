@@ -11,6 +11,11 @@ row that names a date and an amount column is the header: title rows above it ar
 - memo (at least one; all found are read together): 附言 · 摘要 · 用途 · 备注 · 交易附言 · 用途/附言
 - the bank's serial number (optional): 流水号 · 交易流水号 · 银行流水号 · 交易参考号
 
+A line is known by its ``fingerprint``: the serial with the date, amount and payer account (a
+serial alone is reused by some banks), else the date, amount, payer account and memo; either
+with its place among identical lines of the file, so two identical credits in one file both
+count and importing the same file again adds nothing.
+
 Amounts may carry ¥/￥, thousands commas and 元; a row whose amount is empty (a debit, in a
 statement with separate 借方/贷方 columns), zero or negative (money going out) is skipped. Dates:
 2026-12-07, 2026/12/7, 20261207, 2026年12月7日, with or without a time after them.
@@ -155,12 +160,16 @@ def parse_statement(data: bytes, filename: str) -> list[ParsedLine]:
         memo = " ".join(cell(i) for i in memo_columns if cell(i))
         account = re.sub(r"\s+", "", cell(found.get("payer_account")))
         serial = cell(found.get("serial"))
+        # A line's identity. The bank's serial alone is not one: 交易参考号, 凭证号 and some
+        # banks' daily 流水号 come again on other days, so it is taken with the date, the amount
+        # and the payer's account (a reused serial on another day or for another amount is a
+        # new line, never skipped). Without a serial: date, amount, account and memo.
         if serial:
-            fingerprint = _hash("serial", serial)
+            base = ("serial", serial, day.isoformat(), str(amount), account)
         else:
             base = (day.isoformat(), str(amount), account, " ".join(memo.split()))
-            seen[base] += 1  # identical lines of one file are each kept, in their order
-            fingerprint = _hash(*base, str(seen[base]))
+        seen[base] += 1  # identical lines of one file are each kept, in their order
+        fingerprint = _hash(*base, str(seen[base]))
         parsed.append(
             ParsedLine(
                 row=line,

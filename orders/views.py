@@ -154,6 +154,16 @@ class CancelView(View):
     def post(self, request, number):
         order = get_object_or_404(Order.objects.for_buyer(request), number=number)
         back = back_to(request, reverse("tracking:order", args=[order.number]))
+        if order.batch_id:  # paid and cancelled only as a whole, with its purchase batch
+            messages.error(
+                request,
+                _(
+                    "Order %(number)s is part of purchase batch %(reference)s: it can only be "
+                    "cancelled with the batch."
+                )
+                % {"number": order.number, "reference": order.batch.reference},
+            )
+            return redirect(back)
         if order.status != statuses.PENDING_PAYMENT:
             messages.error(
                 request,

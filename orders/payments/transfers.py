@@ -123,6 +123,25 @@ class TransferRefused(ValidationError):
     """This order or batch cannot be paid by transfer (now); the message says why."""
 
 
+class NotWaiting(Exception):
+    """An order of the instruction is no longer waiting for payment (paid or cancelled
+    meanwhile): nothing is paid, the line stays listed."""
+
+
+# organisations.Organisation.Status.APPROVED (payments does not import organisations)
+ORGANISATION_APPROVED = "approved"
+
+
+def transfer_offered(order) -> bool:
+    """对公转账 is for organisation buying: an order bought for an approved organisation (its
+    own), or a purchase batch's order (paid with the batch, ``instruction_for_batch``). Any
+    other order pays by card within ``PAYMENT_TIMEOUT_MINUTES``: a transfer holds stock for
+    days, which nobody may do to a flash sale's units."""
+    if order.batch_id:
+        return True
+    return bool(order.organisation_id) and order.organisation.status == ORGANISATION_APPROVED
+
+
 def instruction_for_order(order, *, user=None) -> TransferInstruction:
     """The order's transfer instruction, made the first time (choosing transfer twice shows the
     same reference). Refused for an order no longer waiting for payment, and for one order of a
@@ -134,6 +153,10 @@ def instruction_for_order(order, *, user=None) -> TransferInstruction:
             return existing
         if order.batch_id:
             raise TransferRefused(_("This order is part of a purchase batch: pay the batch."))
+        if not transfer_offered(order):
+            raise TransferRefused(
+                _("Bank transfer is for orders bought for an approved organisation.")
+            )
         if order.status != statuses.PENDING_PAYMENT:
             raise TransferRefused(_("This order is no longer waiting for payment."))
         return _create(
@@ -224,9 +247,12 @@ def _apply(line, instruction, *, user, by_hand: bool, note: str = "") -> str:
     more, when a person says so), else list the line."""
     with transaction.atomic():
         instruction = TransferInstruction.objects.select_for_update().get(pk=instruction.pk)
-        if instruction.status != Status.OPEN or not _all_waiting(instruction):
+        if instruction.status != Status.OPEN:
             line.instruction = instruction
             return _list(line, LineStatus.CLOSED, user, note)
+        if not _all_waiting(instruction):  # never a part of a batch: a person decides
+            line.instruction = instruction
+            return _list(line, LineStatus.CLOSED, user, note or _not_waiting_note(instruction))
         line.instruction = instruction
         line.status = LineStatus.SHORT  # counted in ``received`` until decided below
         line.save()
@@ -238,9 +264,22 @@ def _apply(line, instruction, *, user, by_hand: bool, note: str = "") -> str:
         if total > instruction.amount and not by_hand:
             return _list(line, LineStatus.OVER, user, note)
         excess = total - instruction.amount
-        _pay(instruction, line, excess=excess, user=user)
-        _log(line, instruction, user, by_hand, note)
+        try:
+            with transaction.atomic():
+                _pay(instruction, line, excess=excess, user=user)
+                _log(line, instruction, user, by_hand, note)
+        except NotWaiting:  # rolled back: nothing paid
+            return _list(line, LineStatus.CLOSED, user, note or _not_waiting_note(instruction))
         return LineStatus.MATCHED
+
+
+def _not_waiting_note(instruction) -> str:
+    if instruction.batch_id:
+        return _(
+            "Not every order of this purchase batch is waiting for payment (some were paid or "
+            "cancelled): nothing was paid."
+        )
+    return _("The order is no longer waiting for payment: nothing was paid.")
 
 
 def _log(line, instruction, user, by_hand, note):
@@ -251,7 +290,9 @@ def _log(line, instruction, user, by_hand, note):
 
 
 def _all_waiting(instruction) -> bool:
-    orders = list(instruction.orders())
+    """Every order of the instruction still 待付款, each locked (in pk order, as the lifecycle
+    locks them) until the caller's transaction ends, so none is paid or cancelled meanwhile."""
+    orders = list(instruction.orders().select_for_update().order_by("pk"))
     return bool(orders) and all(o.status == statuses.PENDING_PAYMENT for o in orders)
 
 
@@ -275,7 +316,7 @@ def _pay(instruction, line, *, excess: Decimal, user):
             label=instruction.reference,
             at=at,
         ):
-            raise RuntimeError(f"order {order.number} could not be marked paid")
+            raise NotWaiting(order.number)
     if excess > 0:
         message = _(
             "Paid by bank transfer %(reference)s with ¥%(excess)s too much: return the excess "
@@ -290,12 +331,8 @@ def _pay(instruction, line, *, excess: Decimal, user):
     instruction.status = Status.PAID
     instruction.closed_at = timezone.now()
     instruction.save(update_fields=["status", "closed_at"])
-    if instruction.batch_id:
-        batch = instruction.batch
-        if batch.status != "paid":  # organisations.PurchaseBatch.Status.PAID
-            batch.status = "paid"
-            batch.paid_at = at
-            batch.save(update_fields=["status", "paid_at"])
+    # A batch's own status follows its orders in one place: the organisations app's receiver of
+    # ``order_paid`` (organisations/receivers.py), run inside each ``mark_paid`` above.
 
 
 def match_by_hand(line: StatementLine, reference: str, *, user, note: str = "") -> str:
@@ -353,10 +390,13 @@ class ImportResult:
     read: int
     new: int
     statuses: dict
+    seen: int = 0  # lines imported before (the same fingerprint): skipped, and said so
 
 
 def import_statement(parsed_lines, *, filename: str, user) -> ImportResult:
-    """Store the lines not seen before (``fingerprint``) and match each; one transaction."""
+    """Store the lines not seen before (``fingerprint``: the bank's serial with the date, amount
+    and payer account, so a serial a bank gives again another day is a new line) and match
+    each; one transaction. The lines seen before are counted (``seen``), not stored again."""
     counts: dict[str, int] = {}
     with transaction.atomic():
         statement = StatementImport.objects.create(
@@ -398,7 +438,13 @@ def import_statement(parsed_lines, *, filename: str, user) -> ImportResult:
         statement.lines_new = new
         statement.lines_matched = counts.get(LineStatus.MATCHED, 0)
         statement.save(update_fields=["lines_new", "lines_matched"])
-    return ImportResult(statement=statement, read=len(parsed_lines), new=new, statuses=counts)
+    return ImportResult(
+        statement=statement,
+        read=len(parsed_lines),
+        new=new,
+        statuses=counts,
+        seen=len(parsed_lines) - new,
+    )
 
 
 # --- Reminders and cancellation (Celery beat) ------------------------------------------------
@@ -420,9 +466,17 @@ def send_reminders(now=None) -> int:
         if not claimed:
             continue
         try:
+            if _none_waiting(instruction):  # cancelled or paid since: no "please transfer"
+                TransferInstruction.objects.filter(pk=instruction.pk).update(reminded_at=None)
+                continue
             _send_reminder(instruction)
-        except Exception:
-            logger.exception("Transfer %s: reminder not sent", instruction.reference)
+        except Exception as error:
+            # The reference only: a mail error (e.g. SMTPRecipientsRefused) carries addresses.
+            logger.error(
+                "Transfer %s: reminder not sent (%s)",
+                instruction.reference,
+                type(error).__name__,
+            )
             TransferInstruction.objects.filter(pk=instruction.pk).update(reminded_at=None)
             continue
         TransferAction.objects.create(instruction=instruction, kind=TransferAction.Kind.REMINDED)
@@ -479,9 +533,8 @@ def cancel_overdue(now=None) -> list[str]:
         .distinct()
     )
     for batch_id in list(stale_batches):
-        try:
+        try:  # the batch's own status follows (organisations/receivers.py)
             if _cancel_orders(Order.objects.filter(batch_id=batch_id)):
-                _close_batch(Order.objects.filter(batch_id=batch_id).first().batch)
                 closed.append(f"batch-{batch_id}")
         except Exception:
             logger.exception("Batch pk=%s: could not cancel", batch_id)
@@ -502,16 +555,6 @@ def _cancel_orders(orders) -> bool:
     return done and not orders.filter(status=statuses.PENDING_PAYMENT).exists()
 
 
-def _close_batch(batch):
-    if (
-        batch is not None
-        and batch.status == "pending"  # PurchaseBatch.Status.PENDING_PAYMENT
-        and not batch.orders.exclude(status=statuses.CANCELLED).exists()
-    ):
-        batch.status = "cancelled"
-        batch.save(update_fields=["status"])
-
-
 def _cancel_instruction(instruction) -> bool:
     orders = instruction.orders()
     if not _cancel_orders(orders):
@@ -525,22 +568,28 @@ def _cancel_instruction(instruction) -> bool:
         locked.closed_at = timezone.now()
         locked.save(update_fields=["status", "closed_at"])
         TransferAction.objects.create(instruction=locked, kind=TransferAction.Kind.CANCELLED)
-    if instruction.batch_id:
-        _close_batch(instruction.batch)
     return True
 
 
+def _none_waiting(instruction) -> bool:
+    return not instruction.orders().filter(status=statuses.PENDING_PAYMENT).exists()
+
+
 def close_paid_otherwise() -> int:
-    """Open instructions whose orders were all paid another way (by card after all): closed, so
-    they neither wait on the staff's list nor remind anybody. A transfer that still comes for one
-    is listed (order already paid) for a person to return."""
+    """Open instructions none of whose orders waits for payment any more: paid another way (by
+    card after all: closed) or cancelled (by the buyer: cancelled), so they neither wait on the
+    staff's list nor remind anybody. A transfer that still comes for one is listed (order
+    already paid or cancelled) for a person to return."""
     closed = 0
     for instruction in TransferInstruction.objects.filter(status=Status.OPEN):
+        if not _none_waiting(instruction):
+            continue
         orders = instruction.orders()
-        if orders.exists() and not orders.exclude(status__in=statuses.PAID_STATUSES).exists():
-            closed += TransferInstruction.objects.filter(
-                pk=instruction.pk, status=Status.OPEN
-            ).update(status=Status.CLOSED, closed_at=timezone.now())
+        paid = orders.filter(status__in=statuses.PAID_STATUSES).exists()
+        status = Status.CLOSED if paid else Status.CANCELLED
+        closed += TransferInstruction.objects.filter(pk=instruction.pk, status=Status.OPEN).update(
+            status=status, closed_at=timezone.now()
+        )
     return closed
 
 

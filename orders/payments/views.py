@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -32,6 +33,23 @@ from .tasks import process_webhook_event
 logger = logging.getLogger(__name__)
 Order = get_model("order", "Order")
 ShippingAddress = get_model("order", "ShippingAddress")
+
+
+def batch_url(order) -> str:
+    """The purchase batch's page (``organisations:batch-detail``, reversed by name: payments
+    does not import organisations)."""
+    return reverse("organisations:batch-detail", kwargs={"reference": order.batch.reference})
+
+
+def to_the_batch(request, order):
+    """An order of a purchase batch is paid (and cancelled) with its batch, never on its own:
+    the buyer is sent to the batch's page, told why."""
+    messages.info(
+        request,
+        _("Order %(number)s is part of purchase batch %(reference)s: it is paid with the batch.")
+        % {"number": order.number, "reference": order.batch.reference},
+    )
+    return redirect(batch_url(order))
 
 
 def order_for_buyer(request, number, *, link_token=None):
@@ -123,6 +141,8 @@ def pay_page(request, order, *, placed_now=False, address_form=None, status=200)
     ``address_form``: the address change the buyer sent, with its errors."""
     if order.status != statuses.PENDING_PAYMENT:
         return redirect("payments:done", number=order.number)
+    if order.batch_id:  # no card payment (no PaymentIntent) for one order of a batch
+        return to_the_batch(request, order)
     try:
         record = intents.payable_intent(order, placed_now=placed_now)
     except PaymentError as error:
@@ -151,6 +171,7 @@ def pay_page(request, order, *, placed_now=False, address_form=None, status=200)
             "transfer": None
             if placed_now
             else TransferInstruction.objects.filter(order=order).first(),
+            "transfer_offered": not placed_now and transfers.transfer_offered(order),
             "transfer_days": settings.TRANSFER_DAYS,
         },
         status=status,
@@ -235,6 +256,8 @@ class AddressView(View):
 
     def post(self, request, number):
         order = order_for_buyer(request, number)
+        if order.batch_id:  # the batch's recipients are the batch's (its sheet)
+            return to_the_batch(request, order)
         if order.status != statuses.PENDING_PAYMENT or not order.shipping_address_id:
             messages.error(request, _("The address of this order can no longer be changed."))
             return redirect("payments:pay", number=order.number)
@@ -266,6 +289,14 @@ class ConfirmView(View):
             payment_method = ""
         if not isinstance(payment_method, str) or not payment_method.startswith("pm_"):
             return JsonResponse({"error": _("Please enter your card details.")}, status=400)
+        if order.batch_id:
+            return JsonResponse(
+                {
+                    "error": _("This order is part of a purchase batch: pay the batch."),
+                    "next": batch_url(order),
+                },
+                status=409,
+            )
         record = order.intents.order_by("-attempt").first()
         if order.status != statuses.PENDING_PAYMENT or record is None:
             return JsonResponse({"status": payment_state(order), "next": _done_url(order)})
@@ -358,30 +389,41 @@ def _malformed(error, event=None):
 # --- 对公转账 (bank transfer) ----------------------------------------------------------------
 
 
+APPROVED = transfers.ORGANISATION_APPROVED
+ADMIN = "admin"  # organisations.Member.Role.ADMIN (payments does not import organisations)
+
+
 def transfer_order_for(request, number):
-    """The order, for its buyer (``order_for_buyer``) or a member of the organisation it was
-    bought for; else 404."""
-    if Order.objects.for_buyer(request).filter(number=number).exists():
-        return Order.objects.get(number=number)
-    if request.user.is_authenticated:
-        return get_object_or_404(
-            Order.objects.filter(
-                organisation__members__user=request.user, organisation__status="approved"
-            ).distinct(),
-            number=number,
+    """An order bought for an approved organisation, for its buyer (the signed-in ``user`` who
+    placed it) or the organisation's 管理员; else 404. Other orders are not paid by transfer
+    (``transfers.transfer_offered``): 404, as for an order one may not see."""
+    if not request.user.is_authenticated:
+        raise Http404
+    user = request.user
+    return get_object_or_404(
+        Order.objects.filter(organisation__status=APPROVED)
+        .filter(
+            Q(user=user) | Q(organisation__members__user=user, organisation__members__role=ADMIN)
         )
-    raise Http404
+        .select_related("organisation", "batch")
+        .distinct(),
+        number=number,
+    )
 
 
 def transfer_batch_for(request, reference):
-    """The purchase batch, for a member of its (approved) organisation; else 404. (Reached by
-    the instruction's foreign key: payments does not import organisations.)"""
+    """The purchase batch, for its creator or its (approved) organisation's 管理员; else 404 —
+    the rule of the batch's page, "管理员 all, 采购员 own". (Reached by the instruction's foreign
+    key: payments does not import organisations.)"""
     if not request.user.is_authenticated:
         raise Http404
+    user = request.user
     Batch = TransferInstruction._meta.get_field("batch").related_model
     return get_object_or_404(
-        Batch.objects.filter(
-            organisation__members__user=request.user, organisation__status="approved"
+        Batch.objects.filter(organisation__status=APPROVED)
+        .filter(
+            Q(created_by=user)
+            | Q(organisation__members__user=user, organisation__members__role=ADMIN)
         )
         .select_related("organisation")
         .distinct(),
@@ -424,11 +466,15 @@ class TransferOrderView(View):
 
     def get(self, request, number):
         order = transfer_order_for(request, number)
+        if order.batch_id:
+            return to_the_batch(request, order)
         instruction = TransferInstruction.objects.filter(order=order).first()
         return _transfer_page(request, order=order, instruction=instruction)
 
     def post(self, request, number):
         order = transfer_order_for(request, number)
+        if order.batch_id:
+            return to_the_batch(request, order)
         try:
             transfers.instruction_for_order(order, user=_user(request))
         except transfers.TransferRefused as error:

@@ -36,6 +36,7 @@ from tests.factories import (
     make_product,
     shipping_address,
 )
+from tests.orders.test_transfers import for_organisation, make_organisation
 from tests.organisations.batch_factories import csv_bytes, good_rows
 
 from .conftest import VIEWPORTS
@@ -110,10 +111,14 @@ def test_an_organisation_buys_gifts_pays_by_transfer_gets_its_invoice_and_certif
     OfficialScope.objects.create(user=official, kind="district", beijing_district="房山区")
     MembershipFactory(cooperative=cooperative)  # a household shares in the cooperative's sales
     tea = make_product(cooperative, title="草原红茶礼盒", price="29.90", num_in_stock=500)
-    # Someone else's order, waiting for its own transfer: the statement's short payment.
+    # Another organisation's order, waiting for its own transfer: the statement's short payment
+    # (对公转账 is for an approved organisation's orders only).
     carrots = make_product(cooperative, title="察右中旗胡萝卜", price="52.00", num_in_stock=20)
-    other_order = make_order(
-        [(carrots, 1)], user=UserFactory(), shipping_address=shipping_address(china)
+    elsewhere_buyer = UserFactory()
+    elsewhere = make_organisation(elsewhere_buyer)
+    other_order = for_organisation(
+        make_order([(carrots, 1)], user=elsewhere_buyer, shipping_address=shipping_address(china)),
+        elsewhere,
     )
     other = transfers.instruction_for_order(other_order)
     code = make_credit_code("110111")
@@ -134,7 +139,7 @@ def test_an_organisation_buys_gifts_pays_by_transfer_gets_its_invoice_and_certif
     page.locator("#org-apply-submit").click()
     expect(page.locator(".org-application .org-status")).to_have_text("待审核")
     no_sideways_scroll(page)
-    organisation = Organisation.objects.get()
+    organisation = Organisation.objects.exclude(pk=elsewhere.pk).get()
     assert organisation.status == Organisation.Status.PENDING
 
     # --- staff approve it (desk) --------------------------------------------------------------

@@ -13,6 +13,7 @@ from orders import statuses
 from orders.payments import transfers
 from orders.payments.models import StatementLine, TransferInstruction
 from tests.factories import make_order, shipping_address
+from tests.orders.test_transfers import for_organisation, make_organisation
 
 from .test_payment_journey import sign_in
 
@@ -36,8 +37,16 @@ def no_sideways_scroll(page):
 def test_a_buyer_pays_by_transfer_and_staff_match_the_statement(
     browser, live_server, stripe_server, carrots, consumer, staff, china, settings
 ):
-    order = make_order([(carrots, 2)], user=consumer, shipping_address=shipping_address(china))
-    other = make_order([(carrots, 1)], user=consumer, shipping_address=shipping_address(china))
+    # 对公转账 is for organisation buying: the consumer buys for their approved organisation.
+    organisation = make_organisation(consumer)
+    order = for_organisation(
+        make_order([(carrots, 2)], user=consumer, shipping_address=shipping_address(china)),
+        organisation,
+    )
+    other = for_organisation(
+        make_order([(carrots, 1)], user=consumer, shipping_address=shipping_address(china)),
+        organisation,
+    )
     short = transfers.instruction_for_order(other)
     SHOTS.mkdir(parents=True, exist_ok=True)
 

@@ -38,13 +38,8 @@ def carrots(cooperative):
     return make_product(cooperative, title="察右中旗胡萝卜 5斤装", price="29.90", num_in_stock=10)
 
 
-@pytest.fixture
-def order(carrots, consumer, china):
-    return make_order([(carrots, 2)], user=consumer, shipping_address=shipping_address(china))
-
-
-@pytest.fixture
-def organisation(consumer):
+def make_organisation(applicant, *, status="approved", role="buyer"):
+    """An organisation (approved by default) with ``applicant`` as a member (采购员)."""
     from organisations.models import Member, Organisation
 
     org = Organisation.objects.create(
@@ -56,11 +51,30 @@ def organisation(consumer):
         contact_phone="13900000001",
         contact_email="union@example.com",
         licence="organisations/licences/demo.png",
-        status=Organisation.Status.APPROVED,
-        applied_by=consumer,
+        status=status,
+        applied_by=applicant,
     )
-    Member.objects.create(organisation=org, user=consumer, role=Member.Role.BUYER)
+    Member.objects.create(organisation=org, user=applicant, role=role)
     return org
+
+
+def for_organisation(order, organisation):
+    """``order`` bought for ``organisation`` (as the checkout records it)."""
+    type(order).objects.filter(pk=order.pk).update(organisation=organisation)
+    order.refresh_from_db()
+    return order
+
+
+@pytest.fixture
+def organisation(consumer):
+    return make_organisation(consumer)
+
+
+@pytest.fixture
+def order(carrots, consumer, china, organisation):
+    """An order the consumer (采购员) bought for the approved organisation: 对公转账 is offered."""
+    placed = make_order([(carrots, 2)], user=consumer, shipping_address=shipping_address(china))
+    return for_organisation(placed, organisation)
 
 
 @pytest.fixture
@@ -160,8 +174,10 @@ def test_another_buyer_sees_no_transfer_of_the_order(client, order):
     assert not TransferInstruction.objects.exists()
 
 
-def test_a_paid_order_cannot_be_given_a_transfer(client, consumer, carrots):
-    paid = make_order([(carrots, 1)], user=consumer, status=statuses.PAID)
+def test_a_paid_order_cannot_be_given_a_transfer(client, consumer, carrots, organisation):
+    paid = for_organisation(
+        make_order([(carrots, 1)], user=consumer, status=statuses.PAID), organisation
+    )
     client.force_login(consumer)
     url = reverse("payments:transfer-order", kwargs={"number": paid.number})
     assert client.post(url).status_code == 400
@@ -269,7 +285,7 @@ def test_an_exact_transfer_pays_the_order_through_the_lifecycle(
     instruction.refresh_from_db()
     assert order.status == statuses.PAID
     assert instruction.status == TransferInstruction.Status.PAID
-    assert order.buyer_district == "房山区"  # the Beijing address's 区 (set by mark_paid)
+    assert order.buyer_district == "房山区"  # set by mark_paid
     source = order.sources.get()
     assert source.source_type.code == "transfer"
     assert source.amount_debited == order.total_incl_tax
@@ -281,9 +297,11 @@ def test_an_exact_transfer_pays_the_order_through_the_lifecycle(
 
 
 def test_short_over_unmatched_ambiguous_and_closed_lines_are_listed_and_nothing_paid(
-    staff, carrots, consumer
+    staff, carrots, consumer, organisation
 ):
-    orders = [make_order([(carrots, 1)], user=consumer) for _ in range(5)]
+    orders = [
+        for_organisation(make_order([(carrots, 1)], user=consumer), organisation) for _ in range(5)
+    ]
     refs = [transfers.instruction_for_order(o).reference for o in orders]
     total = orders[0].total_incl_tax
     reach(orders[4], statuses.CANCELLED)

@@ -2,8 +2,9 @@
 
 - ``mine`` / ``mine-pdf``: a signed-in person's own certificate (``?year=``, this year unless
   told; a year that is not one shows a message and this year).
-- ``organisation`` / ``organisation-pdf``: an organisation's, for its members only: the
-  organisation is looked up through the member's own memberships, so anybody else gets 404.
+- ``organisation`` / ``organisation-pdf``: an organisation's, for its administrators (管理员)
+  only: the organisation is looked up through the user's own memberships, so anybody else
+  (its 采购员 too) gets 404.
 - ``verify``: public, no sign-in; a token that is not ours is 404 "无法验证" with no details.
 """
 
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_GET
 from . import certificates as certs
 
 APPROVED = "approved"  # organisations.Organisation.Status.APPROVED (impact/ does not import it)
+ADMIN = "admin"  # organisations.Member.Role.ADMIN
 
 
 def _platform() -> str:
@@ -110,10 +112,12 @@ def mine_pdf(request):
 
 
 def _membership(request, pk):
-    """The signed-in user's membership of the approved organisation ``pk``, or 404."""
+    """The signed-in user's administrator membership of the approved organisation ``pk``, or
+    404: the certificate states everything the organisation bought, which its 管理员 see and a
+    采购员 (who sees their own orders only) does not."""
     membership = (
         request.user.organisation_memberships.filter(
-            organisation_id=pk, organisation__status=APPROVED
+            organisation_id=pk, organisation__status=APPROVED, role=ADMIN
         )
         .select_related("organisation")
         .first()

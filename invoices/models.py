@@ -20,25 +20,24 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.storage import private_media_storage
-from organisations.models import Organisation
+from organisations.models import PurchaseBatch, visible_orders
 
 from .validators import validate_tax_number
 
 
 class InvoiceRequestQuerySet(models.QuerySet):
     def for_buyer(self, user):
-        """The requests ``user`` may see: on their own orders, or on the orders and batches of
-        the approved organisations they belong to (any role); staff all."""
+        """The requests ``user`` may see, by the organisations' one rule (管理员 everything of the
+        organisation, 采购员 their own): on orders they placed or an organisation's orders they
+        administer (``visible_orders``), on batches they made or their organisation's batches
+        they administer (``PurchaseBatch.objects.visible_to``); staff all."""
         if not user.is_authenticated:
             return self.none()
         if user.is_staff:
             return self
-        organisations = Organisation.objects.for_member(user)
         return self.filter(
-            Q(order__user=user)
-            | Q(requested_by=user)
-            | Q(order__organisation__in=organisations.values("pk"))
-            | Q(batch__organisation__in=organisations.values("pk"))
+            visible_orders(user, prefix="order__")
+            | Q(batch__in=PurchaseBatch.objects.visible_to(user).values("pk"))
         )
 
 

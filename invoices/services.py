@@ -39,21 +39,22 @@ class InvoiceRefused(Exception):
 
 
 def may_request_for_order(user, order) -> bool:
+    """The order's own buyer, or an administrator (管理员) of the organisation it was bought for:
+    a purchaser (采购员) acts on their own orders only (``organisations.models.visible_orders``)."""
     if not user.is_authenticated:
         return False
     if order.user_id == user.pk:
         return True
     return bool(
         order.organisation_id
-        and Organisation.objects.for_member(user).filter(pk=order.organisation_id).exists()
+        and Organisation.objects.for_admin(user).filter(pk=order.organisation_id).exists()
     )
 
 
 def may_request_for_batch(user, batch) -> bool:
-    return bool(
-        user.is_authenticated
-        and Organisation.objects.for_member(user).filter(pk=batch.organisation_id).exists()
-    )
+    """The batch's maker, or an administrator of its organisation (``PurchaseBatch.objects.
+    visible_to``)."""
+    return PurchaseBatch.objects.visible_to(user).filter(pk=batch.pk).exists()
 
 
 def refusal_for_order(order) -> str | None:
@@ -155,6 +156,15 @@ def request_invoices(*, user, details: Details, order=None, batch=None) -> Invoi
             if not may_request_for_batch(user, batch):
                 raise PermissionDenied
             refusal = refusal_for_batch(batch)
+            # Its orders locked too, in pk order (as a refund locks its order): a refund of one
+            # of them either commits before the amounts are read, or waits and then finds this
+            # request (``refunded``), so the invoice never keeps a refunded amount.
+            list(
+                Order.objects.select_for_update()
+                .filter(batch=batch)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
             orders = Order.objects.filter(batch=batch)
         if refusal:
             raise InvoiceRefused(refusal)

@@ -111,15 +111,18 @@ class ApplyView(LoginRequiredMixin, View):
 
 
 class HomeView(MemberMixin, View):
-    """/organisations/<pk>/: the organisation, my role, the links, the year's reserved share."""
+    """/organisations/<pk>/: the organisation, my role, the links; for its administrators the
+    year's reserved share (everything the organisation bought: 管理员 see all of the
+    organisation, a 采购员 their own orders, through the orders link)."""
 
     def get(self, request, pk):
         year = timezone.localdate().year
+        is_admin = self.member.role == Member.Role.ADMIN
         return render(
             request,
             "organisations/home.html",
             self.context(
-                share=selectors.reserved_share(self.organisation, year),
+                share=selectors.reserved_share(self.organisation, year) if is_admin else None,
                 year=year,
                 members=self.organisation.members.count(),
             ),
@@ -262,7 +265,10 @@ class ReservedShareView(MemberMixin, View):
 
 
 class ReservedShareExportView(MemberMixin, View):
-    """/organisations/<pk>/reserved-share.xlsx: the year's purchases by month and county."""
+    """/organisations/<pk>/reserved-share.xlsx: the year's purchases by month and county
+    (administrators: all the organisation's purchases)."""
+
+    admin_only = True
 
     def get(self, request, pk):
         year = timezone.localdate().year

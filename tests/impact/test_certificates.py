@@ -308,7 +308,7 @@ def test_a_person_only_ever_sees_their_own(client, shop, consumer):
     assert client.get(reverse("certificates:mine-pdf"), {"year": LAST_YEAR}).status_code == 302
 
 
-def test_an_organisations_members_see_its_certificate(client, shop, organisation):
+def test_an_organisations_admins_see_its_certificate(client, shop, organisation):
     buyer = member_of(organisation)
     paid([(shop["tea"], 2)], user=buyer, organisation=organisation)
     admin = member_of(organisation, Member.Role.ADMIN)
@@ -346,6 +346,10 @@ def test_anybody_else_gets_404_for_an_organisation(client, shop, organisation, c
         assert (
             client.get(reverse("certificates:organisation-pdf", kwargs=kwargs)).status_code == 404
         )
+    # Its own 采购员: the whole organisation's purchases are its administrators' (review H8 #6).
+    client.force_login(buyer)
+    assert client.get(reverse("certificates:organisation", kwargs=kwargs)).status_code == 404
+    assert client.get(reverse("certificates:organisation-pdf", kwargs=kwargs)).status_code == 404
     # A member of an organisation not (or no longer) approved: 404 too.
     Organisation.objects.filter(pk=organisation.pk).update(status=Organisation.Status.PENDING)
     client.force_login(buyer)
@@ -353,7 +357,7 @@ def test_anybody_else_gets_404_for_an_organisation(client, shop, organisation, c
 
 
 def test_an_organisation_year_out_of_range_is_404(client, organisation):
-    client.force_login(member_of(organisation))
+    client.force_login(member_of(organisation, Member.Role.ADMIN))
     for year in (1999, timezone.localdate().year + 1):
         kwargs = {"pk": organisation.pk, "year": year}
         assert client.get(reverse("certificates:organisation", kwargs=kwargs)).status_code == 404

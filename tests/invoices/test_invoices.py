@@ -14,6 +14,7 @@ from invoices.forms import InvoiceRequestForm
 from invoices.models import Invoice, InvoiceRequest
 from invoices.validators import validate_tax_number
 from orders import statuses
+from organisations.models import Member
 from tests.factories import UserFactory, make_credit_code, make_order, make_product
 
 from .helpers import (
@@ -150,14 +151,12 @@ def test_one_request_per_order_and_only_by_its_buyer(consumer, cooperative):
     assert InvoiceRequest.objects.count() == 1
 
 
-def test_an_organisation_member_asks_with_its_name_and_code_prefilled(
-    client, consumer, cooperative
-):
+def test_an_organisation_admin_asks_with_its_name_and_code_prefilled(client, consumer, cooperative):
     colleague = UserFactory()
     org = organisation(colleague)
     organisation(consumer, name="另一个单位")  # a different organisation of the buyer's
     order = paid_order([(make_product(cooperative), 1)], colleague, organisation=org)
-    org.members.create(user=consumer)
+    org.members.create(user=consumer, role=Member.Role.ADMIN)  # 管理员: every order of it
     client.force_login(consumer)
     response = client.get(reverse("invoices:ask-order", args=[order.number]))
     assert response.status_code == 200

@@ -390,6 +390,46 @@ def test_pages_are_their_members_only(client, consumer):
     assert client.get(pages["detail"]).status_code == 302  # to sign in
 
 
+def test_a_purchaser_sees_their_own_not_the_organisations_purchases(client, consumer, cooperative):
+    """Review H8 finding 6: 管理员 see everything of the organisation, a 采购员 their own. The
+    year's purchases (the home page's progress, its XLSX, the certificate) are the whole
+    organisation's: its administrators'."""
+    from django.utils import timezone
+
+    organisation = approved_org(consumer)
+    purchaser, second = UserFactory(), UserFactory()
+    for user in (purchaser, second):
+        services.add_member(organisation, by=consumer, contact=user.email, role="buyer")
+    carrots = make_product(cooperative, price="100.00")
+    year = timezone.localdate().year
+    mine = make_order([(carrots, 1)], user=purchaser, organisation=organisation)
+    theirs = make_order([(carrots, 3)], user=second, organisation=organisation)
+    for order in (mine, theirs):
+        paid(order, datetime(year, 1, 5, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
+    home = reverse("organisations:detail", kwargs={"pk": organisation.pk})
+    xlsx = reverse("organisations:reserved-share-xlsx", kwargs={"pk": organisation.pk})
+    certificate = reverse("certificates:organisation", kwargs={"pk": organisation.pk, "year": year})
+    orders = reverse("organisations:orders", kwargs={"pk": organisation.pk})
+
+    client.force_login(purchaser)
+    page = client.get(home).content.decode()
+    assert 'id="reserved-share"' not in page and "¥400.00" not in page
+    assert 'id="org-link-certificate"' not in page
+    assert client.get(xlsx).status_code == 404
+    assert client.get(certificate).status_code == 404
+    listed = client.get(orders).content.decode()
+    assert str(mine.number) in listed and str(theirs.number) not in listed
+
+    client.force_login(consumer)  # the administrator
+    page = client.get(home).content.decode()
+    assert 'id="reserved-share"' in page and "¥400.00" in page
+    assert 'id="org-link-certificate"' in page
+    assert client.get(xlsx).status_code == 200
+    assert client.get(certificate).status_code == 200
+    listed = client.get(orders).content.decode()
+    assert str(mine.number) in listed and str(theirs.number) in listed
+
+
 def test_a_pending_organisation_has_no_pages_yet(client, consumer):
     organisation = applied(consumer)
     client.force_login(consumer)

@@ -57,11 +57,12 @@ def _add(model, key: dict, **deltas):
     it."""
     if not any(deltas.values()):
         return
-    pk = model.objects.filter(**key).values_list("pk", flat=True).order_by("pk").first()
-    if pk is None:
+    # One statement when the row is there (the pay path's usual case): UPDATE ... WHERE pk =
+    # (the key's first row); an INSERT only when it is not.
+    first = model.objects.filter(**key).order_by("pk").values("pk")[:1]
+    changes = {name: F(name) + v for name, v in deltas.items()}
+    if not model.objects.filter(pk=Subquery(first)).update(**changes):
         model.objects.create(**key, **deltas)
-    else:
-        model.objects.filter(pk=pk).update(**{name: F(name) + v for name, v in deltas.items()})
 
 
 def county_set(counties) -> str:
@@ -77,13 +78,18 @@ def record_paid(order, at) -> None:
     """An order was paid at ``at``: its lines' revenue and units on that day, and the order once
     in each of its cooperatives and counties (and in the span table when it has two or more)."""
     _sales, order_sets = _models()
-    lines = list(order.lines.values("partner_id", "quantity", "line_price_incl_tax"))
-    found = _cooperatives(line["partner_id"] for line in lines)
+    # The lines with their cooperative and its county, in one query (null: not a cooperative's).
+    lines = order.lines.values(
+        "quantity",
+        "line_price_incl_tax",
+        cooperative=F("partner__cooperative__pk"),
+        county=F("partner__cooperative__county_id"),
+    )
     day, buyer = local_day(at), _buyer(order)
     per_cooperative: dict = defaultdict(lambda: [ZERO, 0])
     for line in lines:
-        if line["partner_id"] in found:
-            into = per_cooperative[found[line["partner_id"]]]
+        if line["cooperative"] is not None:
+            into = per_cooperative[(line["cooperative"], line["county"])]
             into[0] += line["line_price_incl_tax"]
             into[1] += line["quantity"]
     counties = set()

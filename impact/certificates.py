@@ -20,13 +20,16 @@ Its orders are those of the subject paid in the year (the "paid" payment event, 
 A certificate with nothing left (no unit bought, or all refunded) is empty: no PDF is made.
 
 The verification token is ``django.core.signing`` over ``[kind, id, year, amount at issue,
-issue date]`` (ids and figures only, nothing personal), compressed, with its own salt; the public
-page recomputes the certificate from it, so refunds since the issue show.
+issue date]``, compressed, with its own salt. Signed, not encrypted: whoever holds the URL can
+read those (the buyer's account id or the organisation's id, the year, the amount) though not
+change them; no name, email or mobile is in it. The public page recomputes the certificate from
+it, so refunds since the issue show; for a person only over what the certificate covered, and
+only as "refunded since" (never today's amount, which later purchases would raise).
 """
 
 import io
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from xml.sax.saxutils import escape
 
@@ -109,20 +112,24 @@ def valid_year(year) -> int | None:
     return year if FIRST_YEAR <= year <= this_year() else None
 
 
-def year_lines(subject: Subject, year: int):
+def year_lines(subject: Subject, year: int, *, paid_before=None):
     """The lines of the subject's orders paid in ``year`` (all their lines: an order's lines
-    share its payment)."""
+    share its payment); ``paid_before``: only those paid before that moment (what a
+    certificate issued then covered)."""
     start, end = year_bounds(year)
+    if paid_before is not None:
+        end = min(end, paid_before)
     paid = sales.paid_at(
         Line.objects.filter(order__in=subject.orders(), order__status__in=sales.EVER_PAID)
     ).filter(paid_at__gte=start, paid_at__lt=end)
     return Line.objects.filter(order_id__in=paid.values("order_id"))
 
 
-def certificate(subject: Subject, year: int) -> Certificate:
-    """What the certificate of ``subject`` for ``year`` says, today. Three queries: the sales
-    grouped by product, county and cooperative (``sales.figures``, two), and the households."""
-    lines = year_lines(subject, year)
+def certificate(subject: Subject, year: int, *, paid_before=None) -> Certificate:
+    """What the certificate of ``subject`` for ``year`` says, today (``paid_before``: of the
+    orders paid before that moment only). Three queries: the sales grouped by product, county
+    and cooperative (``sales.figures``, two), and the households."""
+    lines = year_lines(subject, year, paid_before=paid_before)
     rows = sales.figures(
         lines,
         "title",
@@ -211,8 +218,8 @@ class Issued:
 
 
 def token(found: Certificate, issued: date | None = None) -> str:
-    """The signed identifier of ``found`` as issued today (ids, year, amount, date: nothing
-    personal)."""
+    """The signed identifier of ``found`` as issued today (ids, year, amount, date; signed, not
+    encrypted: readable by whoever holds it, no name or contact in it)."""
     issued = issued or timezone.localdate()
     payload = [
         found.subject.kind,
@@ -246,13 +253,22 @@ class Verification:
     organisation: str | None  # its name; None for a person
 
     @property
+    def is_person(self) -> bool:
+        return self.organisation is None
+
+    @property
     def refunded_since(self) -> Decimal:
         return sales.money(self.issued.amount - self.today.amount)
 
 
 def verify(value: str) -> Verification:
     """The certificate a token names, recomputed today; ``Unverifiable`` when the token is not
-    ours or its subject is gone."""
+    ours or its subject is gone.
+
+    An organisation's is its year as it stands today (later purchases and refunds show). A
+    person's is recomputed over the orders the certificate covered only (paid by the end of its
+    issue day, Beijing time), so its holder learns what was refunded of them since and nothing
+    of the person's later purchases; the page shows the person only what was issued."""
     issued = read_token(value)
     subject = issued.subject
     name = None
@@ -260,9 +276,11 @@ def verify(value: str) -> Verification:
         name = organisation_name(subject.pk)
         if name is None:
             raise Unverifiable
-    elif not Order._meta.get_field("user").related_model.objects.filter(pk=subject.pk).exists():
+        return Verification(issued, certificate(subject, issued.year), name)
+    if not Order._meta.get_field("user").related_model.objects.filter(pk=subject.pk).exists():
         raise Unverifiable
-    return Verification(issued, certificate(subject, issued.year), name)
+    covered = sales.day_start(issued.issued + timedelta(days=1))
+    return Verification(issued, certificate(subject, issued.year, paid_before=covered), None)
 
 
 # --- The PDF -------------------------------------------------------------------------------------

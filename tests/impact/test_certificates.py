@@ -382,8 +382,10 @@ def test_the_verify_page_is_public_and_says_nothing_personal(client, shop, consu
     assert page.status_code == 200
     body = page.content.decode()
     assert "证明有效" in body and "个人消费者" in body
-    assert "¥110.00" in body and "察右中旗" in body and "武川县" in body
-    assert page.context["checked"].today.households == 5
+    assert "¥110.00" in body and page.context["checked"].is_person
+    # a person's: only what was issued (no counties, households or amount today)
+    assert "察右中旗" not in body and 'id="verify-amount-today"' not in body
+    assert 'id="verify-households"' not in body
     for personal in ("王", "小明", consumer.email, consumer.username):
         assert personal not in body.split("<main", 1)[1]
 
@@ -400,6 +402,40 @@ def test_a_refund_since_the_issue_lowers_todays_amount(client, shop, consumer):
     assert checked.today.amount == Decimal("60.00")
     assert checked.refunded_since == Decimal("50.00")
     assert "签发以来已退款 ¥50.00" in page.content.decode()
+
+
+def test_a_persons_later_purchases_never_show_on_the_verify_page(client, shop, consumer):
+    """Review H8 finding 14: whoever holds a person's shared certificate learns nothing of what
+    they bought after it was issued, only a refund of what it covered."""
+    first = paid([(shop["carrots"], 2)], user=consumer, when=at(LAST_YEAR, 3, 1))
+    issued_on = at(LAST_YEAR, 3, 10).date()
+    token = issued_token(certs.Subject.person(consumer), LAST_YEAR, issued_on)
+    paid([(shop["tea"], 4)], user=consumer, when=at(LAST_YEAR, 9, 1))  # ¥200 more, later
+
+    page = client.get(reverse("certificates:verify", kwargs={"token": token}))
+    body = page.content.decode()
+    assert page.status_code == 200 and "¥60.00" in body
+    assert "¥260.00" not in body and "¥200.00" not in body and 'id="verify-more"' not in body
+    assert 'id="verify-unchanged"' in body
+    assert page.context["checked"].today.amount == Decimal("60.00")
+
+    # a refund of what it covered shows as refunded since, still without today's figure
+    refund(first, [(first.lines.get(), 1)])
+    body = client.get(reverse("certificates:verify", kwargs={"token": token})).content.decode()
+    assert 'id="verify-refunded"' in body and "¥30.00" in body
+    assert "¥230.00" not in body and 'id="verify-amount-today"' not in body
+
+
+def test_an_organisations_verify_page_keeps_todays_figures(client, shop, organisation):
+    buyer = member_of(organisation)
+    paid([(shop["tea"], 2)], user=buyer, organisation=organisation, when=at(LAST_YEAR, 3, 1))
+    token = issued_token(
+        certs.Subject.organisation(organisation.pk), LAST_YEAR, at(LAST_YEAR, 3, 10).date()
+    )
+    paid([(shop["tea"], 1)], user=buyer, organisation=organisation, when=at(LAST_YEAR, 9, 1))
+    body = client.get(reverse("certificates:verify", kwargs={"token": token})).content.decode()
+    assert 'id="verify-amount-today"' in body and "¥150.00" in body
+    assert 'id="verify-more"' in body and "武川县" in body
 
 
 def test_an_organisations_certificate_verifies_with_its_name(client, shop, organisation):

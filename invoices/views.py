@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 from oscar.core.loading import get_model
 
+from orders.storage import serve
 from organisations.models import PurchaseBatch
 
 from . import selectors, services
@@ -145,19 +146,12 @@ class InvoiceFileView(LoginRequiredMixin, View):
         stored = invoice.red_file if self.red else invoice.file
         if not stored:
             raise Http404
-        try:
-            handle = stored.open("rb")
-        except FileNotFoundError as error:
-            raise Http404 from error
         extension = stored.name.rsplit(".", 1)[-1].lower()
         number = invoice.red_number if self.red else invoice.number
         filename = f"{'红字发票' if self.red else '发票'}-{number or invoice.pk}.{extension}"
         content_type = (
             "application/pdf" if extension == "pdf" else mimetypes.guess_type(filename)[0]
         ) or "application/ofd"
-        response = FileResponse(
-            handle, as_attachment=True, filename=filename, content_type=content_type
+        return serve(
+            stored, filename=filename, attachment=True, content_type=content_type, no_store=True
         )
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response

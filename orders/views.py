@@ -3,7 +3,6 @@ account's order list with its tabs, cancelling an unpaid order, after-sales requ
 return's parcel), and the order-line URL's GET."""
 
 import hmac
-import mimetypes
 
 from django import forms
 from django.conf import settings
@@ -12,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -25,6 +24,7 @@ from cooperatives.uploads import PicturesField
 from orders.address.chinese import normalise_mainland_mobile
 from orders.fulfilment import CARRIER_CHOICES
 from orders.models import remember_buyer
+from orders.storage import serve
 
 from . import aftersales, services, statuses
 from .selectors import order_timeline
@@ -505,12 +505,4 @@ class AfterSalesPhotoView(View):
             or AfterSalesRequest.objects.for_manager(request.user).filter(pk=case.pk).exists()
         ):
             raise Http404
-        try:
-            handle = photo.image.open("rb")
-        except FileNotFoundError as error:
-            raise Http404 from error
-        content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
-        response = FileResponse(handle, content_type=content_type)
-        response["Cache-Control"] = "private, max-age=3600"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return serve(photo.image)

@@ -2,18 +2,18 @@
 reserved share, its members, its orders, its target, its licence. Thin: the rules are in
 ``services``, who sees what in ``selectors``' querysets (anyone else: 404)."""
 
-import mimetypes
 from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from orders.storage import serve
 from sheets.writer import Column, Sheet
 
 from . import selectors, services
@@ -291,18 +291,8 @@ class ReservedShareExportView(MemberMixin, View):
 
 
 def licence_response(organisation):
-    """The licence picture (private storage), not cached by anything shared."""
-    if not organisation.licence:
-        raise Http404
-    try:
-        handle = organisation.licence.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
-    content_type = mimetypes.guess_type(organisation.licence.name)[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    """The licence picture (private storage), not cached by anything shared, not sniffed."""
+    return serve(organisation.licence)
 
 
 class LicenceView(MemberMixin, View):

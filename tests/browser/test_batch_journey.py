@@ -39,7 +39,7 @@ def no_sideways_scroll(page):
     assert width <= 390, f"{page.url} is {width}px wide"
 
 
-def test_a_member_uploads_a_bad_sheet_then_a_good_one(browser, live_server, tmp_path):
+def test_a_member_uploads_a_bad_sheet_then_a_good_one(browser, live_server, tmp_path, china):
     organisation = approved_organisation()
     buyer = member_of(organisation)
     tea = make_product(title="草原红茶礼盒", price="30.00", num_in_stock=200)

@@ -231,6 +231,18 @@ def test_stock_short_for_the_whole_batch_makes_nothing_and_says_how_many(organis
     assert allocated(tea) == 0 and allocated(scarce) == 0
 
 
+def test_without_mainland_china_as_a_shipping_country_nothing_is_made(organisation, buyer, tea):
+    """Every recipient's address is in mainland China: a store without it (a flushed test
+    database, a botched setup) refuses the batch, it does not fail writing addresses."""
+    Country = get_model("address", "Country")
+    Country.objects.filter(iso_3166_1_a2="CN").update(is_shipping_country=False)
+    with pytest.raises(ValidationError) as refusal:
+        make(organisation, buyer, [batches.Gift(tea, 1)], good_rows(3))
+    assert refusal.value.error_list[0].code == "no_country"
+    assert nothing_made()
+    assert allocated(tea) == 0
+
+
 def test_stock_taken_meanwhile_undoes_the_whole_batch(organisation, buyer, tea, monkeypatch):
     """The check before writing passed, but another buyer took the units before the allocation:
     the conditional UPDATE refuses, and every order written is undone."""

@@ -8,6 +8,7 @@ from PIL import Image
 
 from cooperatives.models import Cooperative, County
 from cooperatives.validators import validate_uscc
+from orders.statuses import PAID_STATUSES
 from shop.demo import data
 
 Product = get_model("catalogue", "Product")
@@ -132,8 +133,10 @@ def test_demo_households_officials_and_paid_orders(django_capture_on_commit_call
         validate_id_number(household.id_number)
         assert household.head_name.startswith("演示")  # clearly synthetic
     assert Membership.objects.count() == Household.objects.count()
-    orders = Order.objects.filter(number__startswith="DEMO")
+    # The store's history: people's own orders (the organisation's are its own demo, below).
+    orders = Order.objects.filter(number__startswith="DEMO", organisation__isnull=True)
     assert orders.count() == data.DEMO_ORDERS
+    _the_organisation_buyer_demo(Order)
     assert set(orders.values_list("status", flat=True)) <= set(MANAGER_STATUSES)
     assert BenefitEntry.objects.filter(order_line__order__in=orders).exists()
     _the_demo_orders_are_a_stores_history(orders)
@@ -152,6 +155,27 @@ def test_demo_households_officials_and_paid_orders(django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=True):
         _load()  # again: no new orders, no new ledger entries
     assert BenefitEntry.objects.aggregate(total=Sum("amount"))["total"] == totals
+
+
+def _the_organisation_buyer_demo(Order):
+    """One approved union with an administrator and a purchaser, its paid orders carrying its
+    district, a gift batch and an order waiting for their bank transfers, and an application
+    waiting for staff."""
+    from orders.payments.models import TransferInstruction
+    from organisations.models import Organisation, PurchaseBatch
+
+    union = Organisation.objects.approved().get()
+    assert union.district == "房山区"
+    assert {m.role for m in union.members.all()} == {"admin", "buyer"}
+    assert Organisation.objects.filter(status=Organisation.Status.PENDING).count() == 1
+    paid = Order.objects.filter(organisation=union, batch__isnull=True, status__in=PAID_STATUSES)
+    assert set(paid.values_list("buyer_district", flat=True)) <= {"房山区"}
+    batch = PurchaseBatch.objects.get(organisation=union)
+    assert batch.status == PurchaseBatch.Status.PENDING_PAYMENT
+    assert batch.orders.count() == batch.recipients == 10
+    waiting = TransferInstruction.objects.filter(status="open")
+    assert waiting.filter(batch=batch).exists()
+    assert waiting.filter(order__organisation=union).exists()
 
 
 def _the_demo_orders_are_a_stores_history(orders):

@@ -12,6 +12,7 @@ from cooperatives.validators import validate_uscc
 from orders.address.chinese import normalise_mainland_mobile
 
 from .models import Member, Organisation
+from .services import APPLICATION_FIELDS
 
 
 class ApplicationForm(forms.ModelForm):
@@ -23,15 +24,7 @@ class ApplicationForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = [
-            "name",
-            "kind",
-            "credit_code",
-            "district",
-            "contact_name",
-            "contact_phone",
-            "contact_email",
-        ]
+        fields = list(APPLICATION_FIELDS)  # what the service takes (organisations.services)
         widgets = {
             "credit_code": forms.TextInput(
                 attrs={"autocapitalize": "characters", "spellcheck": "false", "maxlength": 18}

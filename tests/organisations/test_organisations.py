@@ -12,6 +12,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from oscar.core.loading import get_model
 from PIL import Image
 
@@ -462,6 +463,27 @@ def test_the_orders_page_all_for_administrators_own_for_purchasers(client, consu
     assert numbers == {str(mine.number), str(theirs.number)} and str(personal.number) not in numbers
     page = client.get(url)  # a gift batch's orders are counted, and listed with their batch
     assert str(gift.number) not in page.content.decode() and page.context["in_batches"] == 1
+
+
+def test_an_administrator_reaches_the_invoice_of_a_paid_order_a_purchaser_placed(
+    client, consumer, cooperative
+):
+    """The administrator cannot open a purchaser's order page (it is the buyer's), so the
+    organisation's order list leads to its 发票; an unpaid order has none to ask for."""
+    organisation = approved_org(consumer)
+    buyer = UserFactory()
+    services.add_member(organisation, by=consumer, contact=buyer.email, role="buyer")
+    carrots = make_product(cooperative, price="10.00")
+    bought = paid(make_order([(carrots, 1)], user=buyer, organisation=organisation), timezone.now())
+    unpaid = make_order([(carrots, 1)], user=buyer, organisation=organisation)
+    client.force_login(consumer)
+    page = client.get(reverse("organisations:orders", kwargs={"pk": organisation.pk}))
+    ask = reverse("invoices:ask-order", kwargs={"number": bought.number})
+    assert ask in page.content.decode()
+    assert reverse("invoices:ask-order", kwargs={"number": unpaid.number}) not in (
+        page.content.decode()
+    )
+    assert client.get(ask).status_code == 200
 
 
 # --- Reserved share ----------------------------------------------------------------------------------

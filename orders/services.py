@@ -128,8 +128,7 @@ def mark_paid(order, *, amount, reference, source, label="", at=None) -> bool:
             PaymentEventQuantity(event=event, line=line, quantity=line.quantity) for line in lines
         )
         order.buyer_district = districts.buyer_district(order)
-        order.save(update_fields=["buyer_district"])
-        order.set_status(statuses.PAID)  # the lines follow (OSCAR_ORDER_STATUS_CASCADE)
+        order.set_status(statuses.PAID)  # saved with it; the lines follow (…STATUS_CASCADE)
         # The impact rollups (a receiver) before the ledger: the households' monthly totals are
         # the rows every payment of a big sale waits for, so they are locked last
         # (docs/performance.md, "Pay path").

@@ -60,7 +60,7 @@ def warmed(two_cooperatives, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_a_one_line_order_is_paid_in_30_queries(warmed, django_assert_num_queries):
+def test_a_one_line_order_is_paid_in_29_queries(warmed, django_assert_num_queries):
     first, _second = warmed
     order = _order([(first.product, 2)])
     # In one transaction (SAVEPOINT ... RELEASE under the test's own transaction: 2):
@@ -68,29 +68,29 @@ def test_a_one_line_order_is_paid_in_30_queries(warmed, django_assert_num_querie
     #   source: this reference not recorded yet, the source type, INSERT the source (3)
     #   event: the "paid" event type, INSERT the event (2)
     #   quantities: the lines, INSERT their PaymentEventQuantity (2)
-    #   buyer district: the shipping address, UPDATE order.buyer_district (2)
+    #   buyer district: the shipping address (1; saved with the status)
     #   status: the lines, UPDATE each line (1), UPDATE the order, INSERT the status change (4)
+    #   rollups (impact): the lines with their cooperative and county, then one UPDATE of the
+    #     day's SalesRollup row per cooperative and one of its OrderSetRollup row (3), before
     #   ledger: SAVEPOINT, lock the order again, "posted already?", the lines, the
     #     cooperatives, the memberships, SAVEPOINT, INSERT the entries, upsert the households'
-    #     monthly rollups (one executemany), RELEASE, RELEASE (11)
-    #   rollups (impact): the lines with their cooperative and county, then one UPDATE of the
-    #     day's SalesRollup row per cooperative and one of its OrderSetRollup row (3)
-    # 2 + 1 + 3 + 2 + 2 + 2 + 4 + 11 + 3 = 30
-    with django_assert_num_queries(30):
+    #     monthly rollups (one executemany), RELEASE, RELEASE (11), last
+    # 2 + 1 + 3 + 2 + 1 + 2 + 4 + 3 + 11 = 29
+    with django_assert_num_queries(29):
         assert _pay(order)
     order.refresh_from_db()
     assert order.status == statuses.PAID
 
 
 @pytest.mark.django_db
-def test_an_order_from_two_cooperatives_is_paid_in_32_queries(warmed, django_assert_num_queries):
+def test_an_order_from_two_cooperatives_is_paid_in_31_queries(warmed, django_assert_num_queries):
     first, second = warmed
     order = _order([(first.product, 1), (second.product, 1)])
     # As above, plus: one more line's status UPDATE (1) and one more SalesRollup row's UPDATE
     # (1); the ledger's entries and household rollups are still one INSERT and one
     # executemany, and there is still one OrderSetRollup row (the order's set of counties).
-    # 30 + 1 + 1 = 32
-    with django_assert_num_queries(32):
+    # 29 + 1 + 1 = 31
+    with django_assert_num_queries(31):
         assert _pay(order)
     order.refresh_from_db()
     assert order.status == statuses.PAID

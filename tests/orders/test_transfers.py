@@ -378,9 +378,10 @@ def test_staff_match_an_over_payment_by_hand_with_a_note_to_return_the_excess(cl
     client.force_login(staff)
     url = reverse("dashboard:transfer-line", kwargs={"pk": line.pk})
     assert instruction.reference in client.get(url).content.decode()
-    bad = client.post(url, {"action": "match", "reference": instruction.reference[:-1] + "X"})
-    if instruction.reference[-1] == "X":
-        bad = client.post(url, {"action": "match", "reference": instruction.reference[:-1] + "Y"})
+    wrong_check = "Y" if instruction.reference.endswith("X") else "X"  # never the right one
+    bad = client.post(
+        url, {"action": "match", "reference": instruction.reference[:-1] + wrong_check}
+    )
     assert bad.status_code == 400
     response = client.post(url, {"action": "match", "reference": instruction.reference})
     assert response.status_code == 302
